@@ -1,0 +1,126 @@
+"""The migration_audit schema: runs, steps, change log, quarantine copies.
+
+Every row is keyed by live schema and run id, so several live schemas can
+share one database. Tables are created idempotently by `ensure()`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from psycopg2 import sql
+
+from .schemas import AUDIT_SCHEMA
+
+AUDIT_DDL = """
+create schema if not exists migration_audit;
+create table if not exists migration_audit.runs (
+    live_schema text not null,
+    run_id text not null,
+    created_at timestamptz not null default now(),
+    snapshot_time timestamptz,
+    snapshot text,
+    source_row_counts jsonb,
+    stage_notes jsonb,
+    primary key (live_schema, run_id)
+);
+create table if not exists migration_audit.steps (
+    id bigserial primary key,
+    live_schema text not null,
+    run_id text not null,
+    step text not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    outcome text not null,
+    row_counts jsonb,
+    details jsonb,
+    message text
+);
+create index if not exists steps_live_run on migration_audit.steps (live_schema, run_id, id);
+create table if not exists migration_audit.quarantine (
+    live_schema text not null,
+    run_id text not null,
+    source_table text not null,
+    source_id uuid not null,
+    reason_code text not null,
+    severity text not null,
+    detail text,
+    legacy_row jsonb,
+    primary key (live_schema, run_id, source_table, source_id)
+);
+"""
+
+
+def ensure(cur) -> None:
+    cur.execute(AUDIT_DDL)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return now.strftime("%Y%m%d_%H%M%S_") + secrets.token_hex(2)
+
+
+def record_step(
+    cur,
+    live: str,
+    run_id: str,
+    step: str,
+    started_at: datetime,
+    outcome: str,
+    *,
+    row_counts: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> None:
+    cur.execute(
+        sql.SQL(
+            "insert into {}.steps (live_schema, run_id, step, started_at, finished_at, outcome, row_counts, details, message)"
+            " values (%s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s)"
+        ).format(sql.Identifier(AUDIT_SCHEMA)),
+        (
+            live,
+            run_id,
+            step,
+            started_at,
+            outcome,
+            json.dumps(row_counts) if row_counts is not None else None,
+            json.dumps(details, default=str) if details is not None else None,
+            message,
+        ),
+    )
+
+
+def latest_run(cur, live: str) -> dict | None:
+    cur.execute("select to_regclass('migration_audit.runs')")
+    if cur.fetchone()[0] is None:
+        return None
+    cur.execute(
+        "select run_id, created_at, snapshot_time, snapshot, source_row_counts, stage_notes"
+        " from migration_audit.runs where live_schema = %s order by created_at desc, run_id desc limit 1",
+        (live,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    keys = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes")
+    return dict(zip(keys, row))
+
+
+def steps_of(cur, live: str, run_id: str | None = None) -> list[dict]:
+    cur.execute("select to_regclass('migration_audit.steps')")
+    if cur.fetchone()[0] is None:
+        return []
+    query = (
+        "select run_id, step, started_at, finished_at, outcome, row_counts, details, message"
+        " from migration_audit.steps where live_schema = %s"
+    )
+    params: list[Any] = [live]
+    if run_id:
+        query += " and run_id = %s"
+        params.append(run_id)
+    cur.execute(query + " order by id", params)
+    keys = ("run_id", "step", "started_at", "finished_at", "outcome", "row_counts", "details", "message")
+    return [dict(zip(keys, row)) for row in cur.fetchall()]

@@ -1,0 +1,207 @@
+"""Run dbt in-process through dbtRunner, streaming its node events.
+
+The harness writes its own profiles.yml whose every value comes from an
+environment variable set just before the run, so no password ever touches
+the disk. A fresh dbtRunner (and manifest) is used for every invocation:
+manifests must not be reused across runs with foreign-key contracts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import db, paths
+from .errors import HarnessError
+from .schemas import Schemas
+
+PROFILE = """\
+# Written by the harness. Every value comes from the environment of the run:
+# no secret is stored here. For a hand-written profile see profiles.yml.example.
+abparts_migrate:
+  target: harness
+  outputs:
+    harness:
+      type: postgres
+      host: "{{ env_var('HARNESS_PGHOST') }}"
+      port: "{{ env_var('HARNESS_PGPORT', '5432') | as_number }}"
+      user: "{{ env_var('HARNESS_PGUSER') }}"
+      password: "{{ env_var('HARNESS_PGPASSWORD', '') }}"
+      dbname: "{{ env_var('HARNESS_PGDATABASE') }}"
+      schema: "{{ env_var('HARNESS_LIVE_SCHEMA') }}"
+      sslmode: "{{ env_var('HARNESS_PGSSLMODE', 'prefer') }}"
+      connect_timeout: 10
+      threads: 4
+"""
+
+_ENV_FROM_PARAMS = {
+    "host": "HARNESS_PGHOST",
+    "port": "HARNESS_PGPORT",
+    "user": "HARNESS_PGUSER",
+    "password": "HARNESS_PGPASSWORD",
+    "dbname": "HARNESS_PGDATABASE",
+    "sslmode": "HARNESS_PGSSLMODE",
+}
+
+
+@dataclass
+class NodeOutcome:
+    unique_id: str
+    resource_type: str
+    name: str
+    status: str
+    message: str | None = None
+    rows: int | None = None
+    failures: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class DbtRun:
+    command: str
+    success: bool
+    outcomes: list[NodeOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def failed(self) -> list[NodeOutcome]:
+        return [o for o in self.outcomes if o.status in ("error", "fail", "runtime error")]
+
+    @property
+    def warned(self) -> list[NodeOutcome]:
+        return [o for o in self.outcomes if o.status == "warn"]
+
+    def by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        return counts
+
+
+NodeCallback = Callable[[str, dict], None]
+
+
+def profiles_dir() -> Path:
+    directory = paths.state_dir() / "profiles"
+    directory.mkdir(parents=True, exist_ok=True)
+    profile = directory / "profiles.yml"
+    if not profile.exists() or profile.read_text() != PROFILE:
+        profile.write_text(PROFILE)
+    return directory
+
+
+def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
+    params = target.params
+    env = {"HARNESS_LIVE_SCHEMA": schemas.live}
+    for key, var in _ENV_FROM_PARAMS.items():
+        if key in params:
+            env[var] = params[key]
+    env.setdefault("HARNESS_PGHOST", "localhost")
+    env.setdefault("HARNESS_PGUSER", os.environ.get("PGUSER") or os.environ.get("USER") or "postgres")
+    env.setdefault("HARNESS_PGDATABASE", target.database)
+    if "HARNESS_PGPASSWORD" not in env and os.environ.get("PGPASSWORD"):
+        env["HARNESS_PGPASSWORD"] = os.environ["PGPASSWORD"]
+    return env
+
+
+def _node_name(unique_id: str) -> str:
+    parts = unique_id.split(".")
+    return parts[2] if len(parts) > 2 else unique_id
+
+
+def invoke(
+    command: str,
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    args: list[str] | None = None,
+    dbt_vars: dict | None = None,
+    on_node: NodeCallback | None = None,
+) -> DbtRun:
+    """Run one dbt command; `on_node(kind, info)` gets 'start'/'finish' events."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    saved = {k: os.environ.get(k) for k in list(_ENV_FROM_PARAMS.values()) + ["HARNESS_LIVE_SCHEMA"]}
+    for k in saved:
+        os.environ.pop(k, None)
+    os.environ.update(_connection_env(target, schemas))
+
+    outcomes: list[NodeOutcome] = []
+
+    def callback(event) -> None:
+        # An exception raised here would fail the dbt node: never let one out.
+        try:
+            _handle(event)
+        except Exception:  # noqa: BLE001 - progress must not break the build
+            pass
+
+    def _handle(event) -> None:
+        name = event.info.name
+        if name == "NodeStart":
+            info = event.data.node_info
+            if on_node:
+                on_node("start", {"unique_id": info.unique_id, "resource_type": info.resource_type})
+        elif name == "NodeFinished":
+            info = event.data.node_info
+            rr = event.data.run_result
+            response = dict(rr.adapter_response) if rr.adapter_response else {}
+            rows = response.get("rows_affected")
+            outcome = NodeOutcome(
+                unique_id=info.unique_id,
+                resource_type=info.resource_type,
+                name=_node_name(info.unique_id),
+                status=rr.status,
+                message=rr.message or None,
+                rows=int(rows) if rows not in (None, "") and info.resource_type in ("model", "seed", "snapshot") else None,
+                failures=int(rr.num_failures) if info.resource_type == "test" else None,
+                seconds=float(rr.execution_time or 0.0),
+            )
+            outcomes.append(outcome)
+            if on_node:
+                on_node("finish", outcome.__dict__)
+
+    variables = schemas.dbt_vars() | (dbt_vars or {})
+    cli = [
+        command,
+        "--project-dir", str(paths.project_dir()),
+        "--profiles-dir", str(profiles_dir()),
+        "--target-path", str(paths.home_dir() / "target"),
+        "--log-path", str(paths.logs_dir() / "dbt"),
+        "--vars", json.dumps(variables),
+        "--quiet",
+        "--no-use-colors",
+    ] + (args or [])
+    started = time.perf_counter()
+    try:
+        result = dbtRunner(callbacks=[callback]).invoke(cli)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    run = DbtRun(command=command, success=bool(result.success), outcomes=outcomes,
+                 seconds=time.perf_counter() - started)
+    if result.exception is not None:
+        run.success = False
+        run.error = _one_line(result.exception)
+    return run
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    text = " ".join(lines[:3]) if lines else type(exc).__name__
+    return text if len(text) <= 400 else text[:400] + " …"
+
+
+def raise_on_error(run: DbtRun) -> None:
+    if run.error:
+        raise HarnessError(f"dbt {run.command} could not run: {run.error}")

@@ -1,0 +1,48 @@
+"""Where the project, its generated files and the embedded server live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_dir() -> Path:
+    """The dbt project root (the directory holding dbt_project.yml)."""
+    override = os.environ.get("HARNESS_PROJECT_DIR")
+    if override:
+        return Path(override).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+def home_dir() -> Path:
+    """Where reports/, backups/, logs/ and .harness/ are written."""
+    override = os.environ.get("HARNESS_HOME")
+    return Path(override).resolve() if override else project_dir()
+
+
+def state_dir() -> Path:
+    return home_dir() / ".harness"
+
+
+def embedded_data_dir() -> Path:
+    override = os.environ.get("HARNESS_PGDATA")
+    return Path(override).resolve() if override else state_dir() / "pgdata"
+
+
+def reports_dir() -> Path:
+    return home_dir() / "reports"
+
+
+def backups_dir() -> Path:
+    return home_dir() / "backups"
+
+
+def logs_dir() -> Path:
+    return home_dir() / "logs"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create a directory readable by its owner only (backups hold secrets)."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path

@@ -1,0 +1,180 @@
+"""Deterministic legacy ABParts databases of the original tool's sample sizes.
+
+All rows are produced by set-based SQL (generate_series + md5), never by a
+Python loop, so production_scale takes about a second.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from psycopg2 import sql
+
+from . import db, sqlfiles
+from .errors import UsageError
+from .schemas import Schemas
+
+LEGACY_TABLES = (
+    "organizations",
+    "users",
+    "machines",
+    "parts",
+    "inventory",
+    "supplier_orders",
+    "supplier_order_items",
+    "customer_orders",
+    "customer_order_items",
+    "part_usage",
+    "stock_adjustments",
+)
+SAMPLE_MARKER = "abparts-migrate sample"
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    name: str
+    orgs: int
+    users: int
+    parts: int
+    machines: int
+    inventory: int
+
+
+SIZES: dict[str, SampleSize] = {
+    s.name: s
+    for s in (
+        SampleSize("minimal_sample", 3, 5, 10, 2, 20),
+        SampleSize("small_sample", 10, 25, 50, 15, 100),
+        SampleSize("medium_sample", 25, 75, 100, 50, 500),
+        SampleSize("large_sample", 50, 150, 200, 100, 1000),
+        SampleSize("production_scale", 100, 200, 200, 150, 7500),
+        # beyond the original tool: for benchmarks only
+        SampleSize("benchmark_10x", 1000, 2000, 2000, 1500, 75000),
+    )
+}
+ORIGINAL_SIZES = ("minimal_sample", "small_sample", "medium_sample", "large_sample", "production_scale")
+
+
+@dataclass
+class SampleResult:
+    size: str
+    seed: int
+    live_schema: str
+    row_counts: dict[str, int] = field(default_factory=dict)
+    dirty: bool = False
+    seconds: float = 0.0
+    uuid_ossp: str = ""
+
+
+def size_named(name: str) -> SampleSize:
+    try:
+        return SIZES[name]
+    except KeyError:
+        raise UsageError(f"unknown sample size {name!r}; choose one of: {', '.join(SIZES)}") from None
+
+
+def _prepare_schema(cur, schemas: Schemas, replace: bool) -> None:
+    live = schemas.live
+    if db.schema_exists(cur, live):
+        tables = db.tables_in(cur, live)
+        if tables and not replace:
+            raise UsageError(
+                f"schema {live!r} already has {len(tables)} tables; "
+                "pass --replace to drop them and generate a new sample"
+            )
+        if tables:
+            cur.execute("select obj_description(%s::regnamespace, 'pg_namespace')", (live,))
+            comment = cur.fetchone()[0] or ""
+            if not comment.startswith(SAMPLE_MARKER):
+                raise UsageError(
+                    f"schema {live!r} holds tables that this tool did not generate; "
+                    "refusing to replace them (use another --schema or database)"
+                )
+    # everything derived from the live schema goes too: a sample is a fresh start
+    cur.execute(
+        "select nspname from pg_namespace where nspname = any(%s) or nspname like %s or nspname like %s",
+        ([live, schemas.stage, schemas.next], f"{live}\\_archive\\_%", f"{live}\\_rolledback\\_%"),
+    )
+    for (name,) in cur.fetchall():
+        db.drop_schema(cur, name)
+    for table in ("runs", "steps", "change_log", "quarantine", "cutovers", "rollbacks"):
+        cur.execute("select to_regclass(%s)", (f"{schemas.audit}.{table}",))
+        if cur.fetchone()[0]:
+            cur.execute(
+                sql.SQL("delete from {}.{} where live_schema = %s").format(sql.Identifier(schemas.audit), sql.Identifier(table)),
+                (live,),
+            )
+    cur.execute(sql.SQL("create schema {}").format(sql.Identifier(live)))
+    if live == "public":  # what PostgreSQL 15+ gives a new database
+        cur.execute("alter schema public owner to pg_database_owner")
+        cur.execute("grant usage on schema public to public")
+
+
+def _install_uuid_functions(cur, live: str) -> tuple[str, list[str]]:
+    """uuid-ossp in the live schema, as the real database has it.
+
+    Returns how uuid_generate_v4() is provided and the search_path to use.
+    """
+    cur.execute("select extnamespace::regnamespace::text from pg_extension where extname = 'uuid-ossp'")
+    row = cur.fetchone()
+    if row:
+        return f"uuid-ossp (already installed in schema {row[0]})", [live, row[0]]
+    cur.execute("select 1 from pg_available_extensions where name = 'uuid-ossp'")
+    if cur.fetchone():
+        cur.execute(sql.SQL('create extension "uuid-ossp" schema {}').format(sql.Identifier(live)))
+        return f"uuid-ossp (installed in schema {live})", [live]
+    # The embedded server ships without uuid-ossp: a stand-in with the same
+    # name keeps the legacy DDL's defaults exactly as written.
+    cur.execute(
+        sql.SQL(
+            "create function {}.uuid_generate_v4() returns uuid language sql volatile "
+            "as 'select gen_random_uuid()'"
+        ).format(sql.Identifier(live))
+    )
+    cur.execute(
+        sql.SQL("comment on function {}.uuid_generate_v4() is %s").format(sql.Identifier(live)),
+        ("stand-in for uuid-ossp, which this server does not have",),
+    )
+    return "stand-in uuid_generate_v4() (uuid-ossp not available on this server)", [live]
+
+
+def generate(
+    target: db.Target,
+    schemas: Schemas,
+    size: str,
+    *,
+    seed: int = 42,
+    dirty: bool = False,
+    replace: bool = False,
+) -> SampleResult:
+    spec = size_named(size)
+    started = time.perf_counter()
+    result = SampleResult(size=size, seed=seed, live_schema=schemas.live, dirty=dirty)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        _prepare_schema(cur, schemas, replace)
+        result.uuid_ossp, search_path = _install_uuid_functions(cur, schemas.live)
+        cur.execute(
+            sql.SQL("set local search_path to {}").format(sql.SQL(", ").join(map(sql.Identifier, search_path)))
+        )
+        cur.execute(sqlfiles.read("legacy_ddl.sql"))
+        cur.execute(
+            "create temp table gen_params on commit drop as select %s::bigint as seed, %s::int as n_orgs, "
+            "%s::int as n_users, %s::int as n_parts, %s::int as n_machines, %s::int as n_inventory",
+            (seed, spec.orgs, spec.users, spec.parts, spec.machines, spec.inventory),
+        )
+        cur.execute(sqlfiles.read("sample_data.sql"))
+        if dirty:
+            cur.execute(sqlfiles.read("sample_dirt.sql"))
+        cur.execute(
+            sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.live)),
+            (f"{SAMPLE_MARKER}: size={size} seed={seed} dirty={str(dirty).lower()}",),
+        )
+        conn.commit()
+        for table in LEGACY_TABLES:
+            result.row_counts[table] = db.count_rows(cur, schemas.live, table)
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        for table in LEGACY_TABLES:
+            cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schemas.live), sql.Identifier(table)))
+    result.seconds = time.perf_counter() - started
+    return result

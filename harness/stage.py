@@ -1,0 +1,135 @@
+"""Stage: a consistent copy of every legacy table into <live>_stage.
+
+All tables are copied inside one REPEATABLE READ transaction, so they come
+from one snapshot; the snapshot (pg_current_snapshot) and its time are
+recorded with the row counts in migration_audit.runs. Optional parts of the
+legacy schema that the database may lack (stock_adjustments, users.is_active:
+both exist only where the application's create_all ran) are supplied empty or
+defaulted in the stage, and that is recorded too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import psycopg2.extensions
+from psycopg2 import sql
+
+from . import audit, db
+from .errors import CheckFailed, UsageError
+from .samples import LEGACY_TABLES
+from .schemas import Schemas
+
+REQUIRED_TABLES = tuple(t for t in LEGACY_TABLES if t != "stock_adjustments")
+
+STOCK_ADJUSTMENTS_DDL = """
+create table {schema}.stock_adjustments (
+    id uuid not null primary key,
+    inventory_id uuid not null,
+    user_id uuid not null,
+    adjustment_date timestamp with time zone default now() not null,
+    quantity_adjusted integer not null,
+    reason_code varchar(100) not null,
+    notes text,
+    created_at timestamp with time zone default now() not null,
+    updated_at timestamp with time zone default now() not null
+)
+"""
+
+
+@dataclass
+class StageResult:
+    run_id: str
+    snapshot_time: datetime
+    row_counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
+    """Refuse anything that is not a legacy ABParts schema; return its tables."""
+    if not db.schema_exists(cur, schemas.live):
+        raise UsageError(f"schema {schemas.live!r} does not exist in this database")
+    tables = db.tables_in(cur, schemas.live)
+    missing = [t for t in REQUIRED_TABLES if t not in tables]
+    if "warehouses" in tables and "transactions" in tables:
+        raise CheckFailed(
+            f"schema {schemas.live!r} already holds the target schema (it has warehouses and transactions); "
+            "nothing to migrate — see `harness status`"
+        )
+    if missing:
+        raise UsageError(
+            f"schema {schemas.live!r} is not a legacy ABParts schema: missing tables {', '.join(missing)}"
+        )
+    return tables
+
+
+def _columns(cur, schema: str, table: str) -> set[str]:
+    cur.execute(
+        "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        (f'"{schema}"."{table}"',),
+    )
+    return {r[0] for r in cur.fetchall()}
+
+
+def stage(target: db.Target, schemas: Schemas, *, run_id: str | None = None) -> StageResult:
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    run_id = run_id or audit.new_run_id()
+    with db.connect(target) as conn:
+        with conn.cursor() as cur:
+            audit.ensure(cur)
+        conn.commit()
+        conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ)
+        with conn.cursor() as cur:
+            # the first query of the transaction fixes the snapshot every copy reads
+            cur.execute("select now(), pg_current_snapshot()::text")
+            snapshot_time, snapshot = cur.fetchone()
+            tables = check_live_is_legacy(cur, schemas)
+            result = StageResult(run_id=run_id, snapshot_time=snapshot_time)
+            db.drop_schema(cur, schemas.stage)
+            cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schemas.stage)))
+            stage_id = sql.Identifier(schemas.stage)
+            for table in LEGACY_TABLES:
+                table_id = sql.Identifier(table)
+                if table in tables:
+                    cur.execute(
+                        sql.SQL("create table {}.{} as select * from {}.{}").format(
+                            stage_id, table_id, sql.Identifier(schemas.live), table_id
+                        )
+                    )
+                    cur.execute(sql.SQL("alter table {}.{} add primary key (id)").format(stage_id, table_id))
+                else:
+                    cur.execute(sql.SQL(STOCK_ADJUSTMENTS_DDL).format(schema=stage_id))
+                    result.notes.append(
+                        "stock_adjustments is missing from the live schema (created by the application's "
+                        "create_all only): staged as an empty table"
+                    )
+                result.row_counts[table] = db.count_rows(cur, schemas.stage, table)
+            if "is_active" not in _columns(cur, schemas.live, "users"):
+                cur.execute(
+                    sql.SQL("alter table {}.users add column is_active boolean not null default true").format(stage_id)
+                )
+                result.notes.append("users.is_active is missing (init-script database): staged as true for every user")
+            cur.execute(
+                sql.SQL("comment on schema {} is %s").format(stage_id),
+                (f"abparts-migrate stage of {schemas.live}, run {run_id}, snapshot {snapshot_time.isoformat()}",),
+            )
+            cur.execute(
+                "insert into migration_audit.runs (live_schema, run_id, snapshot_time, snapshot, source_row_counts, stage_notes)"
+                " values (%s, %s, %s, %s, %s, %s)",
+                (schemas.live, run_id, snapshot_time, snapshot, json.dumps(result.row_counts), json.dumps(result.notes)),
+            )
+            audit.record_step(
+                cur, schemas.live, run_id, "stage", started_at, "ok",
+                row_counts=result.row_counts, details={"notes": result.notes},
+            )
+        conn.commit()
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        for table in LEGACY_TABLES:
+            cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schemas.stage), sql.Identifier(table)))
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,36 @@
+{#
+    The target's PostgreSQL enum types, created inside the shadow schema before
+    any model builds so that they move with it at the swap. Values exactly as
+    in the target schema (lower case, in order).
+#}
+{% macro enum_types() -%}
+    {{ return({
+        'organizationtype': ['oraseas_ee', 'bossaqua', 'customer', 'supplier'],
+        'parttype': ['consumable', 'bulk_material'],
+        'userrole': ['user', 'admin', 'super_admin'],
+        'userstatus': ['active', 'inactive', 'pending_invitation', 'locked'],
+        'transactiontype': ['creation', 'transfer', 'consumption', 'adjustment'],
+        'machinestatus': ['active', 'inactive', 'maintenance', 'decommissioned'],
+    }) }}
+{%- endmacro %}
+
+{# The schema-qualified name of one enum type, for casts and contracts. #}
+{% macro enum(name) -%}
+    {{ var('shadow_schema') }}.{{ name }}
+{%- endmacro %}
+
+{% macro prepare_shadow_schema() -%}
+    {%- if var('prepare_shadow') -%}
+        create schema if not exists {{ adapter.quote(var('shadow_schema')) }};
+        {%- for type_name, values in enum_types().items() %}
+        do $$ begin
+            create type {{ adapter.quote(var('shadow_schema')) }}.{{ type_name }} as enum (
+                {%- for value in values %}'{{ value }}'{{ ", " if not loop.last }}{% endfor -%}
+            );
+        exception when duplicate_object then null;
+        end $$;
+        {%- endfor %}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

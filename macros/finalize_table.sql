@@ -1,0 +1,92 @@
+{#
+    Post-load finishing of a mart, run as its post-hook (after the data is in,
+    never during the load):
+      - constraint names: dbt creates "<table>__dbt_tmp_<col>_pkey" and friends;
+        rename them to the names PostgreSQL/Alembic give ("<table>_pkey",
+        "<table>_<col>_fkey", ...), or to the explicit names in `renames`;
+      - column defaults of the target schema (`defaults`: column -> expression);
+      - extra indexes (`indexes`: list of {name, columns, unique?, where?}).
+#}
+{% macro finalize_table(defaults={}, indexes=[], renames={}) -%}
+    do $$
+    declare
+        c record;
+        new_name text;
+        renames jsonb := '{{ tojson(renames) }}'::jsonb;
+    begin
+        for c in
+            select conname from pg_constraint
+            where conrelid = '{{ this }}'::regclass and conname like '%\_\_dbt\_tmp%'
+        loop
+            new_name := regexp_replace(
+                replace(c.conname, '__dbt_tmp', ''), '_(pkey|key|fkey|not_null|check)\d+$', '_\1'
+            );
+            new_name := coalesce(renames ->> new_name, new_name);
+            if new_name <> c.conname then
+                execute format('alter table {{ this }} rename constraint %I to %I', c.conname, new_name);
+            end if;
+        end loop;
+    end $$;
+    {%- for column, expression in defaults.items() %}
+    alter table {{ this }} alter column {{ adapter.quote(column) }} set default {{ expression }};
+    {%- endfor %}
+    {%- for index in indexes %}
+    create {{ 'unique ' if index.get('unique') }}index if not exists {{ adapter.quote(index['name']) }}
+        on {{ this }} ({{ index['columns'] | join(', ') }}){% if index.get('where') %} where {{ index['where'] }}{% endif %};
+    {%- endfor %}
+    analyze {{ this }};
+{%- endmacro %}
+
+{#
+    The marts' project-level post-hook. Hooks are rendered at run time, so
+    `this` is the relation in the shadow schema (a macro called directly in a
+    model's config() would be rendered at parse time, against the wrong schema).
+#}
+{% macro finalize_mart() -%}
+    {%- set settings = (config.get('meta') or {}).get('finalize', {}) -%}
+    {{ finalize_table(settings.get('defaults', {}), settings.get('indexes', []), settings.get('renames', {})) }}
+    {%- for fk in settings.get('self_foreign_keys', []) %}
+    {{ self_foreign_key(fk['name'], fk['column']) }};
+    {%- endfor %}
+    {%- for trigger in settings.get('triggers', []) %}
+    {%- if trigger == 'update_inventory_on_transaction' %}
+    {{ inventory_update_trigger() }}
+    {%- elif trigger == 'check_inventory_balance' %}
+    {{ inventory_balance_trigger() }}
+    {%- elif trigger == 'super_admin_oraseas_only' %}
+    {{ super_admin_oraseas_only_trigger() }}
+    {%- else %}
+    {{ exceptions.raise_compiler_error("unknown trigger " ~ trigger ~ " in meta.finalize of " ~ this) }}
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{# A self-referencing foreign key (dbt contracts cannot ref the model itself). #}
+{% macro self_foreign_key(name, column) -%}
+    alter table {{ this }} add constraint {{ adapter.quote(name) }}
+        foreign key ({{ adapter.quote(column) }}) references {{ this }} (id)
+{%- endmacro %}
+
+{#
+    The marts' project-level pre-hook. Creating a foreign key takes a SHARE ROW
+    EXCLUSIVE lock on the referenced table, and that mode conflicts with
+    itself: two marts built in parallel that reference the same parents in a
+    different column order can deadlock. Taking all parent locks up front, in
+    one global (alphabetical) order, makes them queue instead.
+#}
+{% macro lock_mart_parents() -%}
+    {%- set parents = [] -%}
+    {%- for unique_id in model.depends_on.nodes -%}
+        {%- set node = graph.nodes.get(unique_id) -%}
+        {%- if node and node.resource_type == 'model' and node.config.get('schema') == 'next' -%}
+            {%- do parents.append(node.alias or node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if parents -%}
+        lock table
+        {%- for parent in parents | sort %} {{ adapter.quote(this.schema) }}.{{ adapter.quote(parent) }}{{ "," if not loop.last }}{% endfor %}
+        in share row exclusive mode
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,41 @@
+-- One row per legacy customer order item, with its order's delivery facts.
+with items as (
+    select * from {{ ref('stg_legacy__customer_order_items') }}
+),
+
+orders as (
+    select * from {{ ref('int_customer_orders__checked') }}
+),
+
+parts as (
+    select * from {{ ref('int_parts__classified') }}
+),
+
+checked as (
+    select
+        items.*,
+        orders.customer_organization_id,
+        orders.oraseas_organization_id,
+        orders.ordered_by_user_id_migrated,
+        orders.is_delivered,
+        coalesce(orders.actual_delivery_date, orders.order_date) as delivered_at,
+        parts.unit_of_measure,
+        case
+            when orders.quarantine_reason is not null or parts.quarantine_reason is not null
+                then 'parent_quarantined'
+        end as quarantine_reason,
+        case
+            when orders.quarantine_reason is not null or parts.quarantine_reason is not null then 'error'
+        end as quarantine_severity,
+        case
+            when orders.quarantine_reason is not null
+                then format('customer order %s is quarantined', items.customer_order_id)
+            when parts.quarantine_reason is not null
+                then format('part %s is quarantined (%s)', items.part_id, parts.quarantine_reason)
+        end as quarantine_detail
+    from items
+    left join orders on items.customer_order_id = orders.customer_order_id
+    left join parts on items.part_id = parts.part_id
+)
+
+select * from checked
