@@ -26,6 +26,7 @@ def _runtime_dir() -> None:
     if not os.environ.get("XDG_RUNTIME_DIR"):
         runtime = paths.state_dir() / "run"
         runtime.mkdir(parents=True, exist_ok=True)
+        runtime.chmod(0o700)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 

@@ -139,6 +139,31 @@ def _install_uuid_functions(cur, live: str) -> tuple[str, list[str]]:
     return "stand-in uuid_generate_v4() (uuid-ossp not available on this server)", [live]
 
 
+def create_legacy_schema(cur, schemas: Schemas, *, replace: bool = False) -> str:
+    """The empty legacy schema (init-script DDL + stock_adjustments) in the live schema.
+
+    Leaves search_path set to it for the rest of the transaction; returns how
+    uuid_generate_v4() is provided.
+    """
+    _prepare_schema(cur, schemas, replace)
+    how, search_path = _install_uuid_functions(cur, schemas.live)
+    cur.execute(sql.SQL("set local search_path to {}").format(sql.SQL(", ").join(map(sql.Identifier, search_path))))
+    cur.execute(sqlfiles.read("legacy_ddl.sql"))
+    return how
+
+
+def mark_as_sample(cur, schemas: Schemas, description: str) -> None:
+    cur.execute(
+        sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.live)), (f"{SAMPLE_MARKER}: {description}",)
+    )
+
+
+def analyze(target: db.Target, schemas: Schemas) -> None:
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        for table in db.tables_in(cur, schemas.live):
+            cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schemas.live), sql.Identifier(table)))
+
+
 def generate(
     target: db.Target,
     schemas: Schemas,
@@ -152,12 +177,7 @@ def generate(
     started = time.perf_counter()
     result = SampleResult(size=size, seed=seed, live_schema=schemas.live, dirty=dirty)
     with db.connect(target) as conn, conn.cursor() as cur:
-        _prepare_schema(cur, schemas, replace)
-        result.uuid_ossp, search_path = _install_uuid_functions(cur, schemas.live)
-        cur.execute(
-            sql.SQL("set local search_path to {}").format(sql.SQL(", ").join(map(sql.Identifier, search_path)))
-        )
-        cur.execute(sqlfiles.read("legacy_ddl.sql"))
+        result.uuid_ossp = create_legacy_schema(cur, schemas, replace=replace)
         cur.execute(
             "create temp table gen_params on commit drop as select %s::bigint as seed, %s::int as n_orgs, "
             "%s::int as n_users, %s::int as n_parts, %s::int as n_machines, %s::int as n_inventory",
@@ -166,15 +186,10 @@ def generate(
         cur.execute(sqlfiles.read("sample_data.sql"))
         if dirty:
             cur.execute(sqlfiles.read("sample_dirt.sql"))
-        cur.execute(
-            sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.live)),
-            (f"{SAMPLE_MARKER}: size={size} seed={seed} dirty={str(dirty).lower()}",),
-        )
+        mark_as_sample(cur, schemas, f"size={size} seed={seed} dirty={str(dirty).lower()}")
         conn.commit()
         for table in LEGACY_TABLES:
             result.row_counts[table] = db.count_rows(cur, schemas.live, table)
-    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
-        for table in LEGACY_TABLES:
-            cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schemas.live), sql.Identifier(table)))
+    analyze(target, schemas)
     result.seconds = time.perf_counter() - started
     return result

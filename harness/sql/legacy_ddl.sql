@@ -47,7 +47,7 @@ create table parts (
     is_consumable boolean default false not null,
     manufacturer_delivery_time_days integer,
     local_supplier_delivery_time_days integer,
-    image_urls text [],
+    image_urls text[],
     created_at timestamp with time zone default now() not null,
     updated_at timestamp with time zone default now() not null
 );

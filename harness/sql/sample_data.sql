@@ -21,7 +21,7 @@ create function pg_temp.uid(kind text, n bigint) returns uuid language sql stabl
     select md5(pg_temp.k(kind, n))::uuid
 $$;
 
-create function pg_temp.pick(arr text [], kind text, n bigint) returns text language sql stable as $$
+create function pg_temp.pick(arr text[], kind text, n bigint) returns text language sql stable as $$
     select arr[1 + (pg_temp.h(pg_temp.k(kind, n)) % array_length(arr, 1))::int]
 $$;
 
@@ -32,8 +32,12 @@ $$;
 -- ---------------------------------------------------------------- organisations
 create temp table gen_orgs on commit drop as
 with params as (
-    select n_orgs, greatest(1, round(n_orgs * 0.15))::int as n_suppliers from gen_params
+    select
+        n_orgs,
+        greatest(1, round(n_orgs * 0.15))::int as n_suppliers
+    from gen_params
 )
+
 select
     i as idx,
     pg_temp.uid('org', i) as id,
@@ -50,15 +54,20 @@ select
         when o.customer_rank = 1 then 'Autoboss Inc'
         when o.customer_rank = 2 then 'RoboMech Solutions'
         when o.customer_rank = 3 then 'Industrial Innovators'
-        else (array['Aegean', 'Nordic', 'Atlas', 'Delta', 'Harbor', 'Summit', 'Orion', 'Crescent',
-                    'Pioneer', 'Vertex', 'Ionian', 'Cyclades', 'Olympus', 'Poseidon', 'Meltemi',
-                    'Kastro', 'Thalassa', 'Boreas', 'Zephyr', 'Helios'])[1 + o.idx % 20]
-            || ' '
-            || (array['Marine', 'Aqua', 'Farms', 'Fisheries', 'Hydro', 'Logistics', 'Industries',
-                      'Systems', 'Services', 'Works'])[1 + (o.idx / 20) % 10]
-            || ' '
-            || (array['Ltd', 'Inc', 'SA', 'GmbH', 'AE'])[1 + o.idx % 5]
-            || case when o.idx > 200 then ' ' || o.idx else '' end
+        else (array[
+            'Aegean', 'Nordic', 'Atlas', 'Delta', 'Harbor', 'Summit', 'Orion', 'Crescent',
+            'Pioneer', 'Vertex', 'Ionian', 'Cyclades', 'Olympus', 'Poseidon', 'Meltemi',
+            'Kastro', 'Thalassa', 'Boreas', 'Zephyr', 'Helios'
+        ])[1 + o.idx % 20]
+        || ' '
+        || (array[
+            'Marine', 'Aqua', 'Farms', 'Fisheries', 'Hydro', 'Logistics', 'Industries',
+            'Systems', 'Services', 'Works'
+        ])[1 + (o.idx / 20
+        ) % 10]
+        || ' '
+        || (array['Ltd', 'Inc', 'SA', 'GmbH', 'AE'])[1 + o.idx % 5]
+        || case when o.idx > 200 then ' ' || o.idx else '' end
     end,
     case
         when o.kind = 'oraseas' then 'Warehouse'
@@ -68,7 +77,8 @@ select
     case when o.idx % 7 = 3 then null
         else pg_temp.between(1, 250, 'street', o.idx) || ' '
             || pg_temp.pick(array['Akti Miaouli', 'Syngrou Ave', 'Harbour Road', 'Industrial Zone', 'Port Street'], 'addr', o.idx)
-            || ', ' || pg_temp.pick(array['Piraeus', 'Athens', 'Thessaloniki', 'Patras', 'Heraklion', 'Bergen', 'Cork'], 'city', o.idx)
+            || ', '
+            || pg_temp.pick(array['Piraeus', 'Athens', 'Thessaloniki', 'Patras', 'Heraklion', 'Bergen', 'Cork'], 'city', o.idx)
     end,
     case when o.idx % 5 = 4 then null else '+30 210 ' || lpad(pg_temp.between(0, 9999999, 'phone', o.idx)::text, 7, '0') end,
     timestamptz '2023-01-02 09:00:00+00' + o.idx * interval '2 days',
@@ -81,7 +91,13 @@ from gen_orgs as o;
 -- every tenth lands at Oraseas as an inventory manager. Every fourth customer
 -- has no admin at all (a quirk of the real data).
 create temp table gen_users on commit drop as
-with params as (select n_orgs, n_users from gen_params),
+with params as (
+    select
+        n_orgs,
+        n_users
+    from gen_params
+),
+
 assigned as (
     select
         u,
@@ -92,48 +108,63 @@ assigned as (
         end as org_idx
     from params as p, generate_series(1, p.n_users) as u
 )
+
 select
     a.u as idx,
-    pg_temp.uid('user', a.u) as id,
     a.org_idx,
     o.id as organization_id,
     o.kind as org_kind,
+    pg_temp.uid('user', a.u) as id,
     row_number() over (partition by a.org_idx order by a.u) as rank_in_org
 from assigned as a
-inner join gen_orgs as o on o.idx = a.org_idx;
+inner join gen_orgs as o on a.org_idx = o.idx;
 
 insert into users (id, organization_id, username, password_hash, email, name, role, created_at, updated_at)
 select
     u.id,
     u.organization_id,
     case u.idx when 1 then 'oraseasee_admin' when 2 then 'superadmin'
-        else lower(fn.v || '.' || ln.v) || u.idx end,
+        else lower(fn.v || '.' || ln.v) || u.idx
+    end,
     -- a small pool of bcrypt-shaped hashes: several users share one (as in the real data)
     '$2b$12$' || substr(md5('pw' || (u.idx % 6)) || md5('salt' || (u.idx % 6)), 1, 53),
     case u.idx when 1 then 'admin@oraseas.com' when 2 then 'superadmin@oraseas.com'
-        else lower(fn.v || '.' || ln.v) || u.idx || '@' || 'org' || u.org_idx || '.example.com' end,
+        else lower(fn.v || '.' || ln.v) || u.idx || '@' || 'org' || u.org_idx || '.example.com'
+    end,
     case when u.idx % 9 = 5 then null else fn.v || ' ' || ln.v end,
     case
         when u.org_kind = 'oraseas' and u.idx <= 2 then 'Oraseas Admin'
-        when u.org_kind = 'oraseas' then pg_temp.pick(array['Oraseas Inventory Manager', 'oraseas inventory manager'], 'role', u.idx)
+        when
+            u.org_kind = 'oraseas'
+            then pg_temp.pick(array['Oraseas Inventory Manager', 'oraseas inventory manager'], 'role', u.idx)
         when u.org_kind = 'supplier' then pg_temp.pick(array['Supplier User', 'Supplier User', 'supplier user'], 'role', u.idx)
-        when u.rank_in_org = 1 and u.org_idx % 4 <> 0 then pg_temp.pick(array['Customer Admin', 'Customer Admin', 'customer admin'], 'role', u.idx)
+        when
+            u.rank_in_org = 1 and u.org_idx % 4 <> 0
+            then pg_temp.pick(array['Customer Admin', 'Customer Admin', 'customer admin'], 'role', u.idx)
         else pg_temp.pick(array['Customer User', 'Customer User', 'customer user', 'Customer  User'], 'role', u.idx)
     end,
     o.created_at + (1 + u.rank_in_org) * interval '1 day',
     o.created_at + (1 + u.rank_in_org) * interval '1 day' + pg_temp.between(0, 200, 'userupd', u.idx) * interval '1 day'
 from gen_users as u
-inner join organizations as o on o.id = u.organization_id
-cross join lateral (select pg_temp.pick(array['Maria', 'Giorgos', 'Eleni', 'Nikos', 'Anna', 'Kostas', 'Sofia',
-    'Dimitris', 'Ingrid', 'Lars', 'Aoife', 'Sean', 'Katerina', 'Yannis', 'Petra'], 'fn', u.idx) as v) as fn
-cross join lateral (select pg_temp.pick(array['Papadopoulou', 'Georgiou', 'Nikolaidis', 'Hansen', 'Murphy',
-    'Ioannou', 'Karagianni', 'Olsen', 'Walsh', 'Vlachos', 'Antoniou', 'Berg'], 'ln', u.idx) as v) as ln;
+inner join organizations as o on u.organization_id = o.id
+cross join
+    lateral (select pg_temp.pick(array[
+        'Maria', 'Giorgos', 'Eleni', 'Nikos', 'Anna', 'Kostas', 'Sofia',
+        'Dimitris', 'Ingrid', 'Lars', 'Aoife', 'Sean', 'Katerina', 'Yannis', 'Petra'
+    ], 'fn', u.idx) as v) as fn
+cross join lateral (select pg_temp.pick(array[
+    'Papadopoulou', 'Georgiou', 'Nikolaidis', 'Hansen', 'Murphy',
+    'Ioannou', 'Karagianni', 'Olsen', 'Walsh', 'Vlachos', 'Antoniou', 'Berg'
+], 'ln', u.idx) as v) as ln;
 
 -- ---------------------------------------------------------------- parts
 -- Every eighth part is a bulk material (oils, greases, coolants); the first
 -- five carry the names of the real seed parts.
 create temp table gen_parts on commit drop as
-select i as idx, pg_temp.uid('part', i) as id, i % 8 = 0 as bulk
+select
+    i as idx,
+    pg_temp.uid('part', i) as id,
+    i % 8 = 0 as bulk
 from gen_params, generate_series(1, n_parts) as i;
 
 insert into parts (
@@ -144,17 +175,31 @@ select
     p.id,
     'PN-' || lpad(p.idx::text, 4, '0') || '-' || chr(65 + p.idx % 26),
     case
-        when p.idx <= 5 then (array['Engine Air Filter', 'Central Control Unit', 'Hydraulic Pump',
-                                    'Proximity Sensor Module', 'Drive Belt'])[p.idx]
-        when p.bulk then pg_temp.pick(array['Hydraulic Oil ISO 46', 'Lithium Grease EP2', 'Coolant Concentrate',
-            'Gear Lubricant 80W-90', 'Cleaning Fluid', 'Chain Oil', 'Anti-Corrosion Grease', 'Engine Oil 10W-40'], 'bulkname', p.idx)
-        else pg_temp.pick(array['Engine Air Filter', 'Pressure Hose', 'Nozzle Set', 'Filter Cartridge', 'Bearing 6204',
-            'Seal Kit', 'Spark Plug', 'Fuel Pump', 'Water Pump', 'Valve Assembly', 'Impeller', 'Gasket Set',
-            'O-Ring Kit', 'Pressure Gauge', 'Solenoid Valve', 'Control Cable', 'Drive Belt', 'Brush Head'], 'partname', p.idx)
+        when p.idx <= 5
+            then (array[
+                'Engine Air Filter', 'Central Control Unit', 'Hydraulic Pump',
+                'Proximity Sensor Module', 'Drive Belt'
+            ])[p.idx]
+        when p.bulk
+            then pg_temp.pick(
+                    array[
+                        'Hydraulic Oil ISO 46', 'Lithium Grease EP2', 'Coolant Concentrate',
+                        'Gear Lubricant 80W-90', 'Cleaning Fluid', 'Chain Oil', 'Anti-Corrosion Grease', 'Engine Oil 10W-40'
+                    ],
+                    'bulkname',
+                    p.idx
+                )
+        else pg_temp.pick(array[
+                'Engine Air Filter', 'Pressure Hose', 'Nozzle Set', 'Filter Cartridge', 'Bearing 6204',
+                'Seal Kit', 'Spark Plug', 'Fuel Pump', 'Water Pump', 'Valve Assembly', 'Impeller', 'Gasket Set',
+                'O-Ring Kit', 'Pressure Gauge', 'Solenoid Valve', 'Control Cable', 'Drive Belt', 'Brush Head'
+            ], 'partname', p.idx)
             || ' ' || pg_temp.pick(array['V3.1B', 'V4.0', 'V3.0', 'Universal'], 'partmodel', p.idx)
     end,
     case
-        when p.bulk then pg_temp.pick(array['Supplied in 20 L drums', 'Cartridge, 400 g', 'Bulk, per litre', null], 'bulkdesc', p.idx)
+        when
+            p.bulk
+            then pg_temp.pick(array['Supplied in 20 L drums', 'Cartridge, 400 g', 'Bulk, per litre', null], 'bulkdesc', p.idx)
         when p.idx % 6 = 1 then null
         else 'Replacement part for AutoBoss machines, batch ' || pg_temp.between(1, 40, 'batch', p.idx)
     end,
@@ -163,19 +208,32 @@ select
     case when p.idx % 5 = 0 then null else pg_temp.between(7, 60, 'mdel', p.idx) end,
     case when p.idx % 4 = 0 then null else pg_temp.between(1, 10, 'ldel', p.idx) end,
     case when p.idx % 4 = 0 then null
-        else array['/static/images/pn-' || lpad(p.idx::text, 4, '0') || '.jpg'] end,
+        else array['/static/images/pn-' || lpad(p.idx::text, 4, '0') || '.jpg']
+    end,
     timestamptz '2023-01-01 08:00:00+00' + p.idx * interval '3 hours',
-    timestamptz '2023-01-01 08:00:00+00' + p.idx * interval '3 hours' + pg_temp.between(0, 400, 'partupd', p.idx) * interval '1 day'
+    timestamptz '2023-01-01 08:00:00+00'
+    + p.idx * interval '3 hours'
+    + pg_temp.between(0, 400, 'partupd', p.idx) * interval '1 day'
 from gen_parts as p;
 
 -- ---------------------------------------------------------------- machines
 -- Owned by customers; the last quarter of the customers own none.
 create temp table gen_machines on commit drop as
 with customers as (
-    select idx, id, row_number() over (order by idx) as rn, count(*) over () as n
-    from gen_orgs where kind = 'customer'
+    select
+        idx,
+        id,
+        row_number() over (order by idx) as rn,
+        count(*) over () as n
+    from gen_orgs
+    where kind = 'customer'
 )
-select m as idx, pg_temp.uid('machine', m) as id, c.id as organization_id, c.idx as org_idx
+
+select
+    m as idx,
+    c.id as organization_id,
+    c.idx as org_idx,
+    pg_temp.uid('machine', m) as id
 from gen_params as p
 cross join generate_series(1, p.n_machines) as m
 inner join customers as c on c.rn = 1 + (m - 1) % greatest(ceil(c.n * 0.75)::int, 1);
@@ -190,7 +248,7 @@ select
     o.created_at + pg_temp.between(5, 200, 'mcreated', m.idx) * interval '1 day',
     o.created_at + pg_temp.between(201, 500, 'mupd', m.idx) * interval '1 day'
 from gen_machines as m
-inner join organizations as o on o.id = m.organization_id
+inner join organizations as o on m.organization_id = o.id
 cross join lateral (select pg_temp.pick(array['V3.1B', 'V4.0', 'V3.0', 'V4.0'], 'model', m.idx) as v) as mt;
 
 -- ---------------------------------------------------------------- inventory
@@ -203,24 +261,37 @@ insert into inventory (
 )
 with pairs as (
     select
-        o.idx as org_idx, o.id as organization_id, o.kind, p.idx as part_idx, p.id as part_id, p.bulk,
+        o.idx as org_idx,
+        o.id as organization_id,
+        o.kind,
+        p.idx as part_idx,
+        p.id as part_id,
+        p.bulk,
         o.idx * 100000 + p.idx as n,
         pg_temp.r(pg_temp.k('inv', o.idx * 100000 + p.idx))
         * case o.kind when 'oraseas' then 0.05 when 'supplier' then 1.6 else 1.0 end as score
     from gen_orgs as o cross join gen_parts as p
 ),
+
 chosen as (
-    select * from pairs order by score, n limit (select n_inventory from gen_params)
+    select * from pairs
+    order by score, n limit (select n_inventory from gen_params)
 )
+
 select
     pg_temp.uid('inventory', c.n),
     c.organization_id,
     c.part_id,
     case c.kind
-        when 'oraseas' then pg_temp.pick(array['Main Warehouse', 'main warehouse', 'Athens Depot', 'ATHENS DEPOT',
-            'Athens  Depot', 'Piraeus Port', null], 'loc', c.n)
-        else pg_temp.pick(array[null, null, null, 'Main Store', 'main store', 'Main Store ', 'Yard', 'YARD',
-            'Van 1', 'van  1', '', 'Main Warehouse'], 'loc', c.n)
+        when 'oraseas'
+            then pg_temp.pick(array[
+                    'Main Warehouse', 'main warehouse', 'Athens Depot', 'ATHENS DEPOT',
+                    'Athens  Depot', 'Piraeus Port', null
+                ], 'loc', c.n)
+        else pg_temp.pick(array[
+                null, null, null, 'Main Store', 'main store', 'Main Store ', 'Yard', 'YARD',
+                'Van 1', 'van  1', '', 'Main Warehouse'
+            ], 'loc', c.n)
     end,
     case
         when c.bulk then pg_temp.between(5, 800, 'stock', c.n)
@@ -230,7 +301,8 @@ select
     pg_temp.between(0, 20, 'minstock', c.n),
     pg_temp.pick(array['system', 'system', 'user', null], 'setby', c.n),
     case when pg_temp.h(pg_temp.k('recupd', c.n)) % 10 < 3
-        then timestamptz '2024-06-01 00:00:00+00' + pg_temp.between(0, 300, 'recupdd', c.n) * interval '1 day' end,
+            then timestamptz '2024-06-01 00:00:00+00' + pg_temp.between(0, 300, 'recupdd', c.n) * interval '1 day'
+    end,
     timestamptz '2023-03-01 10:00:00+00' + pg_temp.between(0, 300, 'invc', c.n) * interval '1 day',
     timestamptz '2024-03-01 10:00:00+00' + pg_temp.between(0, 500, 'invu', c.n) * interval '1 day'
 from chosen as c;
@@ -241,25 +313,49 @@ insert into supplier_orders (
     actual_delivery_date, status, notes, created_at, updated_at
 )
 with orders as (
-    select i, timestamptz '2023-06-01 09:00:00+00' + pg_temp.between(0, 700, 'sodate', i) * interval '1 day' as order_date,
-        pg_temp.pick(array['Pending', 'Shipped', 'Delivered', 'Delivered', 'delivered', 'Delivered ',
-            'Cancelled'], 'sostatus', i) as status
+    select
+        i,
+        timestamptz '2023-06-01 09:00:00+00' + pg_temp.between(0, 700, 'sodate', i) * interval '1 day' as order_date,
+        pg_temp.pick(array[
+            'Pending', 'Shipped', 'Delivered', 'Delivered', 'delivered', 'Delivered ',
+            'Cancelled'
+        ], 'sostatus', i) as status
     from gen_params, generate_series(1, greatest(3, n_parts / 4)) as i
 ),
+
 suppliers as (
-    select o.name, row_number() over (order by g.idx) as rn, count(*) over () as n
-    from gen_orgs as g inner join organizations as o on o.id = g.id where g.kind = 'supplier'
+    select
+        o.name,
+        row_number() over (order by g.idx) as rn,
+        count(*) over () as n
+    from gen_orgs as g inner join organizations as o on g.id = o.id
+    where g.kind = 'supplier'
 )
+
 select
     pg_temp.uid('supplier_order', x.i),
-    case when x.i % 15 = 14 then (select id from gen_orgs where kind = 'customer' order by idx limit 1)
-        else (select id from gen_orgs where idx = 1) end,
+    case when x.i % 15 = 14
+            then (
+                select id from gen_orgs
+                where kind = 'customer'
+                order by idx limit 1
+            )
+        else (
+            select id from gen_orgs
+            where idx = 1
+        )
+    end,
     case when x.i % 7 = 6 then pg_temp.pick(array['Bosch Rexroth', 'SKF Hellas', 'Parker Hannifin'], 'soname', x.i)
-        else (select s.name from suppliers as s where s.rn = 1 + (x.i - 1) % s.n) end,
+        else (
+            select s.name from suppliers as s
+            where s.rn = 1 + (x.i - 1) % s.n
+        )
+    end,
     x.order_date,
     x.order_date + interval '14 days',
     case when lower(trim(x.status)) = 'delivered' and x.i % 5 <> 0
-        then x.order_date + pg_temp.between(5, 25, 'sodeliv', x.i) * interval '1 day' end,
+            then x.order_date + pg_temp.between(5, 25, 'sodeliv', x.i) * interval '1 day'
+    end,
     x.status,
     case when x.i % 3 = 0 then 'Restock for season' end,
     x.order_date,
@@ -287,26 +383,47 @@ insert into customer_orders (
     actual_delivery_date, status, ordered_by_user_id, notes, created_at, updated_at
 )
 with customers as (
-    select id, row_number() over (order by idx) as rn, count(*) over () as n from gen_orgs where kind = 'customer'
+    select
+        id,
+        row_number() over (order by idx) as rn,
+        count(*) over () as n
+    from gen_orgs
+    where kind = 'customer'
 ),
+
 orders as (
-    select i, c.id as customer_id,
+    select
+        i,
+        c.id as customer_id,
         timestamptz '2023-09-01 09:00:00+00' + pg_temp.between(0, 600, 'codate', i) * interval '1 day' as order_date,
         pg_temp.pick(array['Pending', 'Shipped', 'Delivered', 'Delivered', 'DELIVERED', 'Cancelled'], 'costatus', i) as status
-    from generate_series(1, 2 * (select count(*) from gen_orgs where kind = 'customer')) as i
+    from generate_series(1, 2 * (
+            select count(*) from gen_orgs
+            where kind = 'customer'
+        )) as i
     inner join customers as c on c.rn = 1 + (i - 1) % c.n
 )
+
 select
     pg_temp.uid('customer_order', x.i),
     x.customer_id,
-    (select id from gen_orgs where idx = 1),
+    (
+        select id from gen_orgs
+        where idx = 1
+    ),
     x.order_date,
     x.order_date + interval '10 days',
     case when lower(trim(x.status)) = 'delivered' and x.i % 6 <> 0
-        then x.order_date + pg_temp.between(2, 15, 'codeliv', x.i) * interval '1 day' end,
+            then x.order_date + pg_temp.between(2, 15, 'codeliv', x.i) * interval '1 day'
+    end,
     x.status,
     case when x.i % 5 = 0 then null
-        else (select u.id from users as u where u.organization_id = x.customer_id order by u.created_at, u.id limit 1) end,
+        else (
+            select u.id from users as u
+            where u.organization_id = x.customer_id
+            order by u.created_at, u.id limit 1
+        )
+    end,
     case when x.i % 4 = 0 then 'Urgent: machine down' end,
     x.order_date,
     x.order_date + interval '1 day'
@@ -321,7 +438,13 @@ select
     case when (co.rn + k) % 8 = 0 then null else pg_temp.between(200, 80000, 'coip', co.rn * 10 + k) / 100.0 end,
     co.order_date,
     co.order_date
-from (select id, order_date, row_number() over (order by id) as rn from customer_orders) as co
+from (
+    select
+        id,
+        order_date,
+        row_number() over (order by id) as rn
+    from customer_orders
+) as co
 cross join generate_series(1, 3) as k
 inner join gen_parts as p on p.idx = 1 + pg_temp.h(pg_temp.k('coipart', co.rn * 10 + k)) % (select n_parts from gen_params)
 where k <= 1 + pg_temp.h(pg_temp.k('coin', co.rn)) % 3;
@@ -337,16 +460,26 @@ select
     m.organization_id,
     coalesce(
         case when (m.idx + k) % 5 <> 0 then (
-            select i.part_id from inventory as i where i.organization_id = m.organization_id
-            order by md5(i.id::text || k) limit 1
-        ) end,
-        (select p.id from gen_parts as p where p.idx = 1 + pg_temp.h(pg_temp.k('pupart', m.idx * 10 + k)) % (select n_parts from gen_params))
+                select i.part_id from inventory as i
+                where i.organization_id = m.organization_id
+                order by md5(i.id::text || k) limit 1
+            )
+        end,
+        (
+            select p.id from gen_parts as p
+            where p.idx = 1 + pg_temp.h(pg_temp.k('pupart', m.idx * 10 + k)) % (select n_parts from gen_params)
+        )
     ),
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day',
     pg_temp.between(1, 5, 'puq', m.idx * 10 + k),
     case when (m.idx + k) % 10 = 0 then null else m.id end,
     case when (m.idx + k) % 3 = 0 then null
-        else (select u.id from users as u where u.organization_id = m.organization_id order by u.created_at desc, u.id limit 1) end,
+        else (
+            select u.id from users as u
+            where u.organization_id = m.organization_id
+            order by u.created_at desc, u.id asc limit 1
+        )
+    end,
     case when k = 1 then 'Scheduled service' end,
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day',
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day'
@@ -358,19 +491,33 @@ insert into stock_adjustments (
     id, inventory_id, user_id, adjustment_date, quantity_adjusted, reason_code, notes, created_at, updated_at
 )
 with ranked as (
-    select i.id, i.organization_id, row_number() over (order by md5(i.id::text)) as rn from inventory as i
+    select
+        i.id,
+        i.organization_id,
+        row_number() over (order by md5(i.id::text)) as rn
+    from inventory as i
 )
+
 select
     pg_temp.uid('stock_adjustment', r.rn),
     r.id,
     coalesce(
-        (select u.id from users as u where u.organization_id = r.organization_id order by u.created_at, u.id limit 1),
-        (select id from gen_users where idx = 1)
+        (
+            select u.id from users as u
+            where u.organization_id = r.organization_id
+            order by u.created_at, u.id limit 1
+        ),
+        (
+            select id from gen_users
+            where idx = 1
+        )
     ),
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day',
     case when r.rn % 3 = 0 then -pg_temp.between(1, 8, 'saq', r.rn) else pg_temp.between(1, 10, 'saq', r.rn) end,
-    pg_temp.pick(array['Stocktake Discrepancy', 'Damaged Goods', 'Found Stock', 'Initial Stock Entry',
-        'Return to Vendor', 'Customer Return - Resalable', 'Customer Return - Damaged', 'Other'], 'sareason', r.rn),
+    pg_temp.pick(array[
+        'Stocktake Discrepancy', 'Damaged Goods', 'Found Stock', 'Initial Stock Entry',
+        'Return to Vendor', 'Customer Return - Resalable', 'Customer Return - Damaged', 'Other'
+    ], 'sareason', r.rn),
     case when r.rn % 4 = 0 then 'Counted during quarterly stocktake' end,
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day',
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day'

@@ -17,24 +17,24 @@
 
 with
 {%- for source_table, model, key in checked %}
-{{ source_table }}_quarantined as (
-    select
-        '{{ source_table }}'::text as source_table,
-        checked.{{ key }} as source_id,
-        checked.quarantine_reason as reason_code,
-        checked.quarantine_severity as severity,
-        checked.quarantine_detail as detail,
-        to_jsonb(legacy) as legacy_row
-    from {{ ref(model) }} as checked
-    inner join {{ source('legacy', source_table) }} as legacy on checked.{{ key }} = legacy.id
-    where checked.quarantine_reason is not null
-),
+    {{ source_table }}_quarantined as (
+        select
+            '{{ source_table }}'::text as source_table,
+            checked.{{ key }} as source_id,
+            checked.quarantine_reason as reason_code,
+            checked.quarantine_severity as severity,
+            checked.quarantine_detail as detail,
+            to_jsonb(legacy) as legacy_row
+        from {{ ref(model) }} as checked
+        inner join {{ source('legacy', source_table) }} as legacy on checked.{{ key }} = legacy.id
+        where checked.quarantine_reason is not null
+    ),
 {%- endfor %}
 
 final as (
     {%- for source_table, model, key in checked %}
-    select * from {{ source_table }}_quarantined
-    {{- " union all" if not loop.last }}
+        select * from {{ source_table }}_quarantined
+        {{- " union all" if not loop.last }}
     {%- endfor %}
 )
 

@@ -18,8 +18,8 @@ checked as (
         orders.oraseas_organization_id,
         orders.ordered_by_user_id_migrated,
         orders.is_delivered,
-        coalesce(orders.actual_delivery_date, orders.order_date) as delivered_at,
         parts.unit_of_measure,
+        coalesce(orders.actual_delivery_date, orders.order_date) as delivered_at,
         case
             when orders.quarantine_reason is not null or parts.quarantine_reason is not null
                 then 'parent_quarantined'

@@ -13,7 +13,9 @@ users as (
 ),
 
 statuses as (
-    select {{ normalise('legacy_status') }} as legacy_status, is_delivered
+    select
+        {{ normalise('legacy_status') }} as legacy_status,
+        is_delivered
     from {{ ref('order_status_map') }}
 ),
 
@@ -33,11 +35,15 @@ checked as (
         end as quarantine_severity,
         case
             when customers.quarantine_reason is not null
-                then format('customer organisation %s is quarantined (%s)', orders.customer_organization_id,
-                    customers.quarantine_reason)
+                then format(
+                        'customer organisation %s is quarantined (%s)', orders.customer_organization_id,
+                        customers.quarantine_reason
+                    )
             when sellers.quarantine_reason is not null
-                then format('oraseas organisation %s is quarantined (%s)', orders.oraseas_organization_id,
-                    sellers.quarantine_reason)
+                then format(
+                        'oraseas organisation %s is quarantined (%s)', orders.oraseas_organization_id,
+                        sellers.quarantine_reason
+                    )
         end as quarantine_detail
     from orders
     left join organizations as customers on orders.customer_organization_id = customers.organization_id

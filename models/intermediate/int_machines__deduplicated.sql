@@ -27,7 +27,7 @@ ranked as (
 checked as (
     select
         *,
-        owner_type is distinct from 'customer' as owner_not_customer,
+        (owner_type is distinct from 'customer') as owner_not_customer,
         case
             when owner_quarantine_reason is not null then 'parent_quarantined'
             when serial_rank > 1 then 'duplicate_serial_number'

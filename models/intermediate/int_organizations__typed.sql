@@ -44,9 +44,9 @@ checked as (
         case
             when organization_type is null
                 then format(
-                    'type %L is not in seeds/organization_type_map.csv (nor is the name in organization_overrides.csv)',
-                    legacy_type
-                )
+                        'type %L is not in seeds/organization_type_map.csv (nor is the name in organization_overrides.csv)',
+                        legacy_type
+                    )
             when name_normalised is null then 'organisation name is blank'
         end as quarantine_detail
     from typed

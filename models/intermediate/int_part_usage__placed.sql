@@ -62,8 +62,10 @@ checked as (
         end as quarantine_severity,
         case
             when organization_quarantine_reason is not null
-                then format('organisation %s is quarantined (%s)', customer_organization_id,
-                    organization_quarantine_reason)
+                then format(
+                        'organisation %s is quarantined (%s)', customer_organization_id,
+                        organization_quarantine_reason
+                    )
             when part_quarantine_reason is not null
                 then format('part %s is quarantined (%s)', part_id, part_quarantine_reason)
         end as quarantine_detail

@@ -31,7 +31,7 @@ keyword_matches as (
             order by
                 (parts.name_words like '% ' || keywords.keyword || ' %') desc,
                 length(keywords.keyword) desc,
-                keywords.keyword
+                keywords.keyword collate "C"
         ) as preference
     from parts
     inner join keywords
@@ -40,13 +40,17 @@ keyword_matches as (
 ),
 
 units_per_part as (
-    select part_id, count(distinct unit_of_measure) as distinct_units
+    select
+        part_id,
+        count(distinct unit_of_measure) as distinct_units
     from keyword_matches
     group by part_id
 ),
 
 best_keyword as (
-    select keyword_matches.*, units_per_part.distinct_units
+    select
+        keyword_matches.*,
+        units_per_part.distinct_units
     from keyword_matches
     inner join units_per_part on keyword_matches.part_id = units_per_part.part_id
     where keyword_matches.preference = 1
@@ -55,8 +59,8 @@ best_keyword as (
 classified as (
     select
         parts.*,
-        overrides.part_number is not null as has_override,
         best_keyword.keyword as matched_keyword,
+        overrides.part_number is not null as has_override,
         coalesce(best_keyword.distinct_units, 0) > 1 as keyword_units_conflict,
         coalesce(
             overrides.part_type,

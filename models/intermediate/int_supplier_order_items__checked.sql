@@ -17,8 +17,8 @@ checked as (
         orders.ordering_organization_id,
         orders.supplier_name,
         orders.is_delivered,
-        coalesce(orders.actual_delivery_date, orders.order_date) as delivered_at,
         parts.unit_of_measure,
+        coalesce(orders.actual_delivery_date, orders.order_date) as delivered_at,
         case
             when orders.quarantine_reason is not null or parts.quarantine_reason is not null
                 then 'parent_quarantined'

@@ -9,7 +9,9 @@ organizations as (
 ),
 
 statuses as (
-    select {{ normalise('legacy_status') }} as legacy_status, is_delivered
+    select
+        {{ normalise('legacy_status') }} as legacy_status,
+        is_delivered
     from {{ ref('order_status_map') }}
 ),
 
@@ -22,8 +24,10 @@ checked as (
         case when organizations.quarantine_reason is not null then 'error' end as quarantine_severity,
         case
             when organizations.quarantine_reason is not null
-                then format('ordering organisation %s is quarantined (%s)', orders.ordering_organization_id,
-                    organizations.quarantine_reason)
+                then format(
+                        'ordering organisation %s is quarantined (%s)', orders.ordering_organization_id,
+                        organizations.quarantine_reason
+                    )
         end as quarantine_detail
     from orders
     left join organizations on orders.ordering_organization_id = organizations.organization_id

@@ -6,11 +6,13 @@
 -- "Holding warehouse" = where the organisation stocks the part, else its Main Warehouse.
 -- performed_by = the recorded user, else the organisation's fallback performer.
 with usage as (
-    select * from {{ ref('int_part_usage__placed') }} where quarantine_reason is null
+    select * from {{ ref('int_part_usage__placed') }}
+    where quarantine_reason is null
 ),
 
 adjustments as (
-    select * from {{ ref('int_stock_adjustments__placed') }} where quarantine_reason is null
+    select * from {{ ref('int_stock_adjustments__placed') }}
+    where quarantine_reason is null
 ),
 
 supplier_items as (
@@ -157,8 +159,8 @@ movements as (
 
 final as (
     select
-        md5(movements.transaction_type || ':' || movements.source_id::text)::uuid as transaction_id,
         movements.*,
+        md5(movements.transaction_type || ':' || movements.source_id::text)::uuid as transaction_id,
         coalesce(movements.recorded_user_id, performers.performer_user_id) as performed_by_user_id,
         movements.recorded_user_id is null as performed_by_is_fallback
     from movements

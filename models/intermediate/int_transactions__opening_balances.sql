@@ -3,7 +3,8 @@
 -- quantity = current stock - net movement. With it the ledger sums to the
 -- inventory exactly (invariant 2) while the history is kept.
 with inventory as (
-    select * from {{ ref('int_inventory__by_warehouse') }} where quarantine_reason is null
+    select * from {{ ref('int_inventory__by_warehouse') }}
+    where quarantine_reason is null
 ),
 
 movements as (
@@ -19,17 +20,29 @@ performers as (
 ),
 
 effects as (
-    select to_warehouse_id as warehouse_id, to_organization_id as organization_id, part_id, quantity as delta
+    select
+        to_warehouse_id as warehouse_id,
+        to_organization_id as organization_id,
+        part_id,
+        quantity as delta
     from movements
     where to_warehouse_id is not null
     union all
-    select from_warehouse_id, from_organization_id, part_id, -quantity
+    select
+        from_warehouse_id as warehouse_id,
+        from_organization_id as organization_id,
+        part_id,
+        -quantity as delta
     from movements
     where from_warehouse_id is not null
 ),
 
 net_movements as (
-    select warehouse_id, organization_id, part_id, sum(delta) as net_movement
+    select
+        warehouse_id,
+        organization_id,
+        part_id,
+        sum(delta) as net_movement
     from effects
     group by warehouse_id, organization_id, part_id
 ),

@@ -28,8 +28,10 @@ mapped as (
             else role_map.role_elsewhere
         end as role,
         -- "Oraseas Admin" outside Oraseas EE: migrated as admin, reported as a warning
-        organizations.organization_type is distinct from 'oraseas_ee'
-        and role_map.role_in_oraseas_ee is distinct from role_map.role_elsewhere as role_downgraded,
+        (
+            organizations.organization_type is distinct from 'oraseas_ee'
+            and role_map.role_in_oraseas_ee is distinct from role_map.role_elsewhere
+        ) as role_downgraded,
         case when coalesce(users.is_active, true) then 'active' else 'inactive' end as user_status
     from users
     left join organizations on users.organization_id = organizations.organization_id

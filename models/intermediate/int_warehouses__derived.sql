@@ -4,11 +4,13 @@
 -- customer organisation, and for any organisation a ledger movement or part
 -- usage falls back to. Ids are md5('warehouse:' || organisation || ':' || key).
 with inventory as (
-    select * from {{ ref('int_inventory__by_warehouse') }} where quarantine_reason is null
+    select * from {{ ref('int_inventory__by_warehouse') }}
+    where quarantine_reason is null
 ),
 
 organizations as (
-    select * from {{ ref('int_organizations__typed') }} where quarantine_reason is null
+    select * from {{ ref('int_organizations__typed') }}
+    where quarantine_reason is null
 ),
 
 movements as (
@@ -16,17 +18,25 @@ movements as (
 ),
 
 usage as (
-    select * from {{ ref('int_part_usage__placed') }} where quarantine_reason is null
+    select * from {{ ref('int_part_usage__placed') }}
+    where quarantine_reason is null
 ),
 
 spelling_counts as (
-    select organization_id, location_key, location_spelling, count(*) as rows_with_spelling
+    select
+        organization_id,
+        location_key,
+        location_spelling,
+        count(*) as rows_with_spelling
     from inventory
     group by organization_id, location_key, location_spelling
 ),
 
 labels as (
-    select organization_id, location_key, string_agg(distinct location_label, ', ') as spellings
+    select
+        organization_id,
+        location_key,
+        string_agg(distinct location_label, ', ') as spellings
     from inventory
     group by organization_id, location_key
 ),
@@ -35,39 +45,65 @@ located as (
     select
         organization_id,
         location_key,
-        (array_agg(location_spelling order by rows_with_spelling desc, location_spelling))[1] as name,
+        (array_agg(location_spelling order by rows_with_spelling desc, location_spelling collate "C" asc))[1] as name,
         sum(rows_with_spelling) as inventory_rows
     from spelling_counts
     group by organization_id, location_key
 ),
 
 located_dates as (
-    select organization_id, location_key, min(created_at) as created_at, max(updated_at) as updated_at
+    select
+        organization_id,
+        location_key,
+        min(created_at) as created_at,
+        max(updated_at) as updated_at
     from inventory
     group by organization_id, location_key
 ),
 
 main_needed as (
-    select organization_id, 'type' as why
+    select
+        organization_id,
+        'type' as why
     from organizations
     where organization_type in ('oraseas_ee', 'bossaqua', 'customer')
     union
-    select from_organization_id, 'ledger' from movements where from_is_fallback
+    select
+        from_organization_id as organization_id,
+        'ledger' as why
+    from movements
+    where from_is_fallback
     union
-    select to_organization_id, 'ledger' from movements where to_is_fallback
+    select
+        to_organization_id as organization_id,
+        'ledger' as why
+    from movements
+    where to_is_fallback
     union
-    select customer_organization_id, 'ledger' from usage where placed_in_main_warehouse
+    select
+        customer_organization_id as organization_id,
+        'ledger' as why
+    from usage
+    where placed_in_main_warehouse
 ),
 
 mains as (
-    select distinct organization_id, 'main warehouse' as location_key
+    select distinct
+        organization_id,
+        'main warehouse' as location_key
     from main_needed
 ),
 
 all_keys as (
-    select organization_id, location_key from located
+    select
+        organization_id,
+        location_key
+    from located
     union
-    select organization_id, location_key from mains
+    select
+        organization_id,
+        location_key
+    from mains
 ),
 
 final as (
@@ -86,7 +122,10 @@ final as (
         end as description,
         coalesce(located.inventory_rows, 0) as inventory_rows,
         coalesce(located_dates.created_at, organizations.created_at) as created_at,
-        greatest(coalesce(located_dates.updated_at, organizations.created_at), coalesce(located_dates.created_at, organizations.created_at)) as updated_at
+        greatest(
+            coalesce(located_dates.updated_at, organizations.created_at),
+            coalesce(located_dates.created_at, organizations.created_at)
+        ) as updated_at
     from all_keys
     inner join organizations on all_keys.organization_id = organizations.organization_id
     left join located

@@ -4,8 +4,8 @@
 -- row per head, so the application's migration tool sees the schema as current.
 with heads as (
     {%- for head in var('alembic_heads') %}
-    select '{{ head }}'::varchar(32) as version_num
-    {{- " union all" if not loop.last }}
+        select '{{ head }}'::varchar(32) as version_num
+        {{- " union all" if not loop.last }}
     {%- endfor %}
 )
 

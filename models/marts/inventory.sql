@@ -27,8 +27,8 @@ final as (
     from inventory
     {%- if var('break_inventory_rows') | int > 0 %}
     -- test-only: deliberately lose rows to prove the reconciliation tests fail
-    order by inventory_id
-    offset {{ var('break_inventory_rows') | int }}
+        order by inventory_id
+        offset {{ var('break_inventory_rows') | int }}
     {%- endif %}
 )
 

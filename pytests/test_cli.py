@@ -1,0 +1,102 @@
+"""The command line through typer's test runner against the real embedded
+server: exit codes, one-line errors, JSON output, no secrets printed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import scalar
+from harness.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_bad_schema_name_is_a_usage_error():
+    result = run("--schema", "Public; drop", "build")
+    assert result.exit_code == 2
+    assert "live schema name 'Public; drop' is not valid" in result.output
+
+
+def test_unreachable_database_is_one_line_and_hides_the_password():
+    result = run("--dsn", "postgresql://admin:s3cret-pw@/abparts?host=/nonexistent-socket-dir", "stage")
+    assert result.exit_code == 2
+    assert "cannot connect to postgresql://admin:***@/abparts?host=/nonexistent-socket-dir" in result.output
+    assert "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_malformed_dsn_is_a_usage_error():
+    result = run("--dsn", "host='unterminated", "stage")
+    assert result.exit_code == 2 and "the DSN is not valid" in result.output
+
+
+def test_db_status_and_url(server):
+    status = run("db", "status")
+    assert status.exit_code == 0 and "running" in status.output
+    url = run("db", "url")
+    assert url.exit_code == 0
+    assert re.fullmatch(r"postgresql://postgres@/abparts\?host=\S+\n", url.output)
+
+
+def test_sample_generate_then_dry_run_migrate(new_database):
+    target = new_database("cli")
+    generated = run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample", "--seed", "3")
+    assert generated.exit_code == 0, generated.output
+    assert "organizations" in generated.output and "in schema public" in generated.output
+    again = run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample")
+    assert again.exit_code == 2 and "--replace" in again.output
+    dry = run("--dsn", target.dsn, "migrate", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "dry run complete" in dry.output and "report:" in dry.output
+    assert "rows per table: legacy -> target" in dry.output
+    assert scalar(target, "select count(*) from public_next.inventory") == 20
+
+
+def test_build_json_output_parses_and_names_the_report(new_database):
+    target = new_database("clijson")
+    assert run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample").exit_code == 0
+    result = run("--dsn", target.dsn, "--json", "build")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["success"] is True
+    assert document["target_row_counts"]["inventory"] == 20
+    assert document["report"].endswith(f"migration_report_{document['run_id']}.json")
+    assert [s["phase"] for s in document["steps"]][:3] == ["validate", "backup", "organisations"]
+
+
+def test_plain_progress_has_no_control_characters(new_database):
+    target = new_database("plain")
+    assert run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample").exit_code == 0
+    result = run("--dsn", target.dsn, "build")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert re.search(r"\[transactions\] model transactions: success \d+ rows", result.output)
+
+
+def test_build_with_nothing_staged_is_out_of_order(new_database):
+    target = new_database("order")
+    assert run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample").exit_code == 0
+    result = run("--dsn", target.dsn, "build", "--no-stage")
+    assert result.exit_code == 1
+    assert "nothing is staged" in result.output
+
+
+def test_demo_prints_the_summary_and_the_report(server):
+    result = run("demo", "--size", "small_sample")
+    assert result.exit_code == 0, result.output
+    assert "created legacy ABParts database 'abparts'" in result.output
+    assert "target schema built in" in result.output
+    assert re.search(r"report: \S+migration_report_\d{8}_\d{6}_[0-9a-f]{4}\.json", result.output)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["sample", "generate", "--help"]])
+def test_help_works(args):
+    assert run(*args).exit_code == 0

@@ -1,0 +1,92 @@
+"""The legacy sample generator: sizes of the original tool, determinism, the
+real data's quirks, and refusal to overwrite what it did not create."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import query, scalar
+from harness import db, fingerprint, samples
+from harness.errors import UsageError
+from harness.schemas import Schemas
+
+
+@pytest.mark.parametrize("size", samples.ORIGINAL_SIZES)
+def test_every_size_has_the_original_tools_counts(new_database, size):
+    target = new_database("size")
+    result = samples.generate(target, Schemas("public"), size)
+    spec = samples.SIZES[size]
+    counts = result.row_counts
+    assert (counts["organizations"], counts["users"], counts["parts"], counts["machines"], counts["inventory"]) == (
+        spec.orgs, spec.users, spec.parts, spec.machines, spec.inventory)
+    for table in ("supplier_orders", "supplier_order_items", "customer_orders", "customer_order_items",
+                  "part_usage", "stock_adjustments"):
+        assert counts[table] > 0, table
+
+
+def test_same_seed_same_database_other_seed_other_database(new_database):
+    schemas = Schemas("public")
+    prints = []
+    for seed in (7, 7, 8):
+        target = new_database("seed")
+        samples.generate(target, schemas, "small_sample", seed=seed)
+        with db.connect(target) as conn, conn.cursor() as cur:
+            prints.append(fingerprint.table_hashes(cur, "public"))
+    assert prints[0] == prints[1]
+    assert prints[0] != prints[2]
+
+
+def test_the_quirks_of_the_real_data_are_there(new_database):
+    target = new_database("quirks")
+    samples.generate(target, Schemas("public"), "medium_sample")
+    assert query(target, "select type from public.organizations where name = 'Oraseas EE'") == [{"type": "Warehouse"}]
+    assert scalar(target, "select count(*) from public.users where role = 'Oraseas Admin'") == 2
+    assert scalar(target, "select count(distinct type) from public.organizations") > 3  # inconsistent spelling/case
+    assert scalar(target, "select count(*) from public.inventory where location is null") > 0
+    assert scalar(target, "select count(*) from public.inventory where location <> btrim(location)"
+                          " or location ~ '  '") > 0
+    several = scalar(target, "select count(*) from (select organization_id from public.inventory"
+                             " group by 1 having count(distinct lower(btrim(location))) > 1) x")
+    assert several > 0
+    assert scalar(target, "select count(*) from public.parts where name ~* '\\m(oil|grease|coolant|fluid|lubricant)\\M'") > 0
+    assert scalar(target, "select count(*) from public.users u where not exists (select 1 from public.part_usage p"
+                          " where p.recorded_by_user_id = u.id) and not exists (select 1 from public.customer_orders o"
+                          " where o.ordered_by_user_id = u.id)") > 0
+    assert scalar(target, "select count(*) from public.organizations o where o.type ilike '%customer%' and not exists"
+                          " (select 1 from public.machines m where m.organization_id = o.id)") > 0
+    assert scalar(target, "select count(*) from public.organizations o where not exists (select 1 from public.users u"
+                          " where u.organization_id = o.id and u.role ilike '%admin%')") > 0
+
+
+def test_the_legacy_ddl_is_the_init_scripts(new_database):
+    target = new_database("ddl")
+    samples.generate(target, Schemas("public"), "minimal_sample")
+    constraints = {r["conname"] for r in query(
+        target, "select conname from pg_constraint where connamespace = 'public'::regnamespace")}
+    assert {"organizations_pkey", "organizations_name_key", "users_username_key", "users_email_key",
+            "machines_organization_id_serial_number_key", "inventory_organization_id_part_id_key",
+            "stock_adjustments_inventory_id_fkey", "part_usage_machine_id_fkey"} <= constraints
+    assert "machines_serial_number_key" not in constraints  # unique per organisation only
+    defaults = {r["table_name"]: r["column_default"] for r in query(
+        target, "select table_name, column_default from information_schema.columns"
+                " where table_schema = 'public' and column_name = 'id'")}
+    assert defaults["organizations"] == "uuid_generate_v4()"
+    assert defaults["stock_adjustments"] is None  # ORM-created: no server default
+    assert scalar(target, "select public.uuid_generate_v4() is not null")
+
+
+def test_replace_refuses_a_schema_it_did_not_generate(new_database):
+    target = new_database("refuse")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("create table public.organizations (id int)")
+        conn.commit()
+    with pytest.raises(UsageError, match="did not generate"):
+        samples.generate(target, Schemas("public"), "minimal_sample", replace=True)
+    with pytest.raises(UsageError, match="--replace"):
+        samples.generate(target, Schemas("public"), "minimal_sample")
+    assert scalar(target, "select count(*) from public.organizations") == 0  # untouched
+
+
+def test_unknown_size_is_a_usage_error():
+    with pytest.raises(UsageError, match="unknown sample size 'huge'"):
+        samples.size_named("huge")

@@ -1,0 +1,9 @@
+-- super_admin_oraseas_only (a CHECK PostgreSQL cannot express): every
+-- super_admin belongs to the oraseas_ee organisation. Returns offenders.
+select
+    users.id,
+    users.username,
+    organizations.organization_type
+from {{ ref('users') }} as users
+inner join {{ ref('organizations') }} as organizations on users.organization_id = organizations.id
+where users.role = 'super_admin' and organizations.organization_type <> 'oraseas_ee'
