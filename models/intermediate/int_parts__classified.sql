@@ -31,7 +31,8 @@ keyword_matches as (
             order by
                 (parts.name_words like '% ' || keywords.keyword || ' %') desc,
                 length(keywords.keyword) desc,
-                keywords.keyword collate "C"
+                -- byte order: the same tie-break on every server, whatever its collation
+                keywords.keyword collate "C"  -- noqa: RF02
         ) as preference
     from parts
     inner join keywords
