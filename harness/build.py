@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from psycopg2 import sql
 
-from . import audit, db, dbt_runner, paths, reports
+from . import audit, checks, db, dbt_runner, paths, reports, state
 from . import stage as stage_mod
 from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress
@@ -53,6 +53,7 @@ class BuildResult:
     report_path: str | None = None
     seconds: float = 0.0
     options: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)
 
     @property
     def quarantined_rows(self) -> int:
@@ -107,6 +108,7 @@ def collect_results(cur, schemas: Schemas, run_id: str) -> tuple[dict, list[dict
         )
     reconciliation = {
         "row_counts": _read_relation(cur, schemas.stage, "reconciliation_row_counts"),
+        "totals": _read_relation(cur, schemas.stage, "reconciliation_totals", order_by="1, 2"),
         "stock": _stock_summary(cur, schemas),
         "ledger": _ledger_summary(cur, schemas),
     }
@@ -173,6 +175,7 @@ def build(
     started_at = datetime.now(timezone.utc)
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
+        state.require_legacy_live(cur, schemas, "build")
         stage_mod.check_live_is_legacy(cur, schemas)
         conn.commit()
         latest = audit.latest_run(cur, schemas.live)
@@ -214,6 +217,8 @@ def build(
     )
     result.dbt = run
     progress.tracker.close_open_phases(run.success)
+    if not run.error:
+        result.checks = checks.collect(target, [run])
     cleanup_started = time.perf_counter()
     with db.connect(target) as conn, conn.cursor() as cur:
         counts, quarantine, reconciliation = collect_results(cur, schemas, run_id)
@@ -225,6 +230,11 @@ def build(
         )
         result.steps = progress.tracker.summary()
         result.seconds = time.perf_counter() - started
+        if db.schema_exists(cur, schemas.next):
+            cur.execute(
+                sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
+                (f"abparts-migrate target schema built from run {run_id} ({'ok' if run.success else 'failed'})",),
+            )
         audit.record_step(
             cur, schemas.live, run_id, mode, started_at, "ok" if run.success else "failed",
             row_counts=counts,
@@ -274,6 +284,10 @@ def write_report(target: db.Target, result: BuildResult):
             "status_counts": run.by_status() if run else {},
             "failed": [{"node": o.unique_id, "message": o.message} for o in (run.failed if run else [])],
             "warned": [{"node": o.unique_id, "message": o.message} for o in (run.warned if run else [])],
+        },
+        "validation": {
+            "summary": checks.summary(result.checks),
+            "checks": [c.as_dict() for c in result.checks],
         },
         "target_row_counts": result.target_row_counts,
         "quarantine": {"total_rows": result.quarantined_rows, "groups": result.quarantine},

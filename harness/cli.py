@@ -16,7 +16,7 @@ import typer
 
 from . import db, embedded
 from .console import err, out, print_json, table
-from .errors import EXIT_USAGE, HarnessError
+from .errors import EXIT_USAGE, HarnessError, UsageError
 from .progress import make_progress
 from .schemas import Schemas
 
@@ -197,6 +197,35 @@ def run_build(o: Options, *, stage_first: bool, force: bool, strict: bool, mode:
     return result
 
 
+def print_checks(found_only_title: str, check_list, *, show_all: bool = False) -> None:
+    """The findings table: grouped by severity, with example ids and a fix."""
+    from rich.table import Table
+
+    from .checks import SEVERITIES, summary
+
+    shown = [c for c in check_list if show_all or c.found]
+    styles = {"critical": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
+    if shown:
+        t = Table(title=found_only_title, title_justify="left", show_lines=False)
+        for column in ("severity", "check", "rows", "example ids (up to 5)", "fix"):
+            t.add_column(column, overflow="fold", justify="right" if column == "rows" else "left")
+        for severity in SEVERITIES:
+            group = [c for c in shown if c.severity == severity]
+            for i, c in enumerate(group):
+                status = f"{c.failing_rows:,}" if c.status in ("found", "passed") else c.status
+                t.add_row(
+                    f"[{styles[severity]}]{severity}[/]" if i == 0 else "",
+                    c.name, status, "\n".join(c.example_ids[:5]),
+                    c.fix_hint() if c.found else "",
+                )
+            if group:
+                t.add_section()
+        out.print(t)
+    s = summary(check_list)
+    counts = ", ".join(f"{v['found']} {k}" for k, v in s["by_severity"].items())
+    out.print(f"checks run: {s['checks_run']}; with findings: {counts}; verdict: {s['verdict']}", markup=False)
+
+
 def build_document(result) -> dict:
     return {
         "run_id": result.run_id,
@@ -250,6 +279,8 @@ def print_build_summary(result) -> None:
              for q in result.quarantine],
             right=["rows"],
         ))
+    if result.checks:
+        print_checks("validation findings (pre- and post-migration checks)", result.checks)
     if result.dbt and result.dbt.failed:
         out.print(table("failed dbt nodes", ["node", "message"],
                         [(o.unique_id, (o.message or "")[:200]) for o in result.dbt.failed]))
@@ -261,11 +292,43 @@ def print_build_summary(result) -> None:
 def build_command(
     ctx: typer.Context,
     no_stage: bool = typer.Option(False, "--no-stage", help="Reuse the current stage instead of restaging."),
-    strict: bool = typer.Option(False, "--strict", help="Fail if any legacy row is quarantined."),
+    strict: bool = typer.Option(False, "--strict", help="Fail if any legacy row is quarantined (with --force: build "
+                                "everything, report the whole quarantine, still exit 1)."),
     force: bool = typer.Option(False, "--force", help="Let error-severity findings through, bad rows quarantined."),
 ) -> None:
     """Stage, then build the whole target schema into <live>_next with dbt (tests included)."""
     run_build(opts(ctx), stage_first=not no_stage, force=force, strict=strict, mode="build")
+
+
+@app.command("validate")
+@guarded
+def validate_command(
+    ctx: typer.Context,
+    phase: str = typer.Option("pre", "--phase", help="pre: the live legacy data (staged); "
+                              "post: the built target (<live>_next, or live after cutover)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+    show_all: bool = typer.Option(False, "--all", help="List the checks that passed too."),
+) -> None:
+    """Run the validation checks; exit 0 when no error or critical finding, 1 otherwise."""
+    from . import validate
+
+    o = opts(ctx)
+    as_json = json_output or o.json
+    if phase not in ("pre", "post"):
+        raise UsageError(f"--phase must be pre or post, not {phase!r}")
+    with make_progress("json" if as_json else o.progress_mode(), title=f"validate --phase {phase}: {o.schema}") as progress:
+        result = validate.validate(o.target(), o.schemas, phase=phase, progress=progress)
+    if as_json:
+        print_json({
+            "run_id": result.run_id, "phase": phase, "verdict": result.summary["verdict"],
+            "summary": result.summary, "report": result.report_path,
+            "checks": [c.as_dict() for c in result.checks],
+        })
+    else:
+        where = result.target_schema or f"{o.schemas.stage} (staged from {o.schema})"
+        print_checks(f"{phase}-migration checks on {where}, run {result.run_id}", result.checks, show_all=show_all)
+        out.print(f"report: {result.report_path}", markup=False)
+    validate.require_ok(result)
 
 
 @app.command("migrate")

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Iterable
 
 from rich.console import Console
 from rich.table import Table
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def _width() -> int | None:
+    """Logs and pipes get wide tables (rich would assume 80 columns)."""
+    if sys.stdout.isatty():
+        return None
+    try:
+        return int(os.environ.get("COLUMNS", "160"))
+    except ValueError:
+        return 160
+
+
+out = Console(highlight=False, soft_wrap=True, width=_width())
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width())
 
 
 def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, right: Iterable[str] = ()) -> Table:

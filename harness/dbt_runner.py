@@ -159,7 +159,7 @@ def invoke(
                 name=_node_name(info.unique_id),
                 status=rr.status,
                 message=rr.message or None,
-                rows=int(rows) if rows not in (None, "") and info.resource_type in ("model", "seed", "snapshot") else None,
+                rows=int(rows) if rows not in (None, "") and int(rows) >= 0 and info.resource_type in ("model", "seed", "snapshot") else None,
                 failures=int(rr.num_failures) if info.resource_type == "test" else None,
                 seconds=float(rr.execution_time or 0.0),
             )

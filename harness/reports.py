@@ -65,3 +65,20 @@ def find(report_id: str) -> list[Path]:
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+def schema_errors(document: dict) -> list[str]:
+    """Where a report breaks its JSON Schema (docs/<kind>-report.schema.json); empty when valid."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    docs = paths.project_dir() / "docs"
+    resources = []
+    for path in docs.glob("*-report.schema.json"):
+        schema = json.loads(path.read_text())
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+        resources.append((path.name, Resource.from_contents(schema)))
+    registry = Registry().with_resources(resources)
+    schema = json.loads((docs / f"{document['kind']}-report.schema.json").read_text())
+    validator = Draft202012Validator(schema, registry=registry)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(document)]

@@ -68,7 +68,12 @@ class Schemas:
         return f"{self.live}_rolledback_{validate_run_id(run_id)}"
 
     def dbt_vars(self) -> dict[str, str]:
-        return {"live_schema": self.live, "stage_schema": self.stage, "shadow_schema": self.next}
+        return {
+            "live_schema": self.live,
+            "source_schema": self.stage,
+            "stage_schema": self.stage,
+            "shadow_schema": self.next,
+        }
 
 
 def ident(name: str) -> sql.Identifier:

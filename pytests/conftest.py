@@ -101,14 +101,15 @@ def project_copy(tmp_path, monkeypatch):
     return copy
 
 
-def load_fixture(target, schemas, fixture: str) -> None:
-    """Create the legacy schema and load pytests/fixtures/<fixture>.sql into it."""
+def load_fixture(target, schemas, *fixtures: str) -> None:
+    """Create the legacy schema and load pytests/fixtures/<fixture>.sql files into it, in order."""
     from harness import db, samples
 
     with db.connect(target) as conn, conn.cursor() as cur:
         samples.create_legacy_schema(cur, schemas, replace=True)
-        cur.execute((FIXTURES / f"{fixture}.sql").read_text())
-        samples.mark_as_sample(cur, schemas, f"fixture={fixture}")
+        for fixture in fixtures:
+            cur.execute((FIXTURES / f"{fixture}.sql").read_text())
+        samples.mark_as_sample(cur, schemas, f"fixture={'+'.join(fixtures)}")
         conn.commit()
 
 

@@ -21,8 +21,9 @@ def test_every_sample_size_builds_with_every_test_passing(new_database, size):
     result = build.build(target, schemas)
     assert result.success, result.failure_summary()
     statuses = result.dbt.by_status()
-    assert set(statuses) <= {"success", "pass"}, statuses
+    assert set(statuses) <= {"success", "pass", "warn"}, statuses  # warnings: real-data quirks, reported
     assert statuses["pass"] > 50
+    assert not [c.name for c in result.checks if c.blocking]
     # invariant 1, read back from the audit model the report shows
     counts = {r["legacy_table"]: r for r in result.reconciliation["row_counts"]}
     for table, legacy_rows in generated.row_counts.items():
@@ -58,9 +59,9 @@ def test_the_reconciliation_proofs_catch_a_model_that_loses_a_row(new_database):
     result = build.build(target, schemas, extra_vars={"break_inventory_rows": 1})
     assert not result.success
     failed = {o.name for o in result.dbt.failed}
-    assert {"assert_every_legacy_row_accounted_for", "assert_stock_conserved_per_organization_and_part",
-            "assert_ledger_reconciles_with_inventory"} <= failed
-    with pytest.raises(CheckFailed, match="assert_"):
+    assert {"every_legacy_row_accounted_for", "stock_conserved_per_organization_and_part",
+            "ledger_reconciles_with_inventory"} <= failed
+    with pytest.raises(CheckFailed, match="every_legacy_row_accounted_for"):
         build.require_success(result)
     row = [r for r in result.reconciliation["row_counts"] if r["legacy_table"] == "inventory"][0]
     assert row["unaccounted"] == 1  # the report shows the numbers, not only pass/fail

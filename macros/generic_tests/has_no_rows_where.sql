@@ -1,9 +1,12 @@
 {#
-    Fails with the rows of `model` that satisfy `condition`: the claim is
-    "there are none". The project's counterpart of dbt-utils' expression_is_true.
+    Claim: no row of `model` satisfies `condition`. Fails with those rows as
+    (id, value): `id_column` identifies the row, `value` is what the fix hint
+    names. The project's counterpart of dbt-utils' expression_is_true.
 #}
-{% test has_no_rows_where(model, condition) %}
-select *
+{% test has_no_rows_where(model, condition, value="null", id_column="id", column_name=none) %}
+select
+    {{ id_column }}::text as id,
+    ({{ value }})::text as value
 from {{ model }}
 where {{ condition }}
 {% endtest %}

@@ -18,21 +18,12 @@ checked as (
         orders.oraseas_organization_id,
         orders.ordered_by_user_id_migrated,
         orders.is_delivered,
-        parts.unit_of_measure,
         coalesce(orders.actual_delivery_date, orders.order_date) as delivered_at,
-        case
-            when orders.quarantine_reason is not null or parts.quarantine_reason is not null
-                then 'parent_quarantined'
-        end as quarantine_reason,
-        case
-            when orders.quarantine_reason is not null or parts.quarantine_reason is not null then 'error'
-        end as quarantine_severity,
-        case
-            when orders.quarantine_reason is not null
-                then format('customer order %s is quarantined', items.customer_order_id)
-            when parts.quarantine_reason is not null
-                then format('part %s is quarantined (%s)', items.part_id, parts.quarantine_reason)
-        end as quarantine_detail
+        parts.unit_of_measure,
+        {{ quarantine_columns(
+            parent_rules('items.customer_order_id', 'orders.customer_order_id', 'orders.quarantine_reason', 'customer order')
+            + parent_rules('items.part_id', 'parts.part_id', 'parts.quarantine_reason', 'part')
+        ) }}
     from items
     left join orders on items.customer_order_id = orders.customer_order_id
     left join parts on items.part_id = parts.part_id

@@ -24,27 +24,15 @@ checked as (
         orders.*,
         statuses.legacy_status is not null as status_is_mapped,
         coalesce(statuses.is_delivered, false) as is_delivered,
-        case when users.quarantine_reason is null then orders.ordered_by_user_id end as ordered_by_user_id_migrated,
-        users.quarantine_reason is not null as ordered_by_nulled,
-        case
-            when customers.quarantine_reason is not null or sellers.quarantine_reason is not null
-                then 'parent_quarantined'
-        end as quarantine_reason,
-        case
-            when customers.quarantine_reason is not null or sellers.quarantine_reason is not null then 'error'
-        end as quarantine_severity,
-        case
-            when customers.quarantine_reason is not null
-                then format(
-                        'customer organisation %s is quarantined (%s)', orders.customer_organization_id,
-                        customers.quarantine_reason
-                    )
-            when sellers.quarantine_reason is not null
-                then format(
-                        'oraseas organisation %s is quarantined (%s)', orders.oraseas_organization_id,
-                        sellers.quarantine_reason
-                    )
-        end as quarantine_detail
+        case when users.quarantine_reason is null then users.user_id end as ordered_by_user_id_migrated,
+        orders.ordered_by_user_id is not null
+        and (users.user_id is null or users.quarantine_reason is not null) as ordered_by_nulled,
+        {{ quarantine_columns(
+            parent_rules('orders.customer_organization_id', 'customers.organization_id', 'customers.quarantine_reason',
+                'customer organisation')
+            + parent_rules('orders.oraseas_organization_id', 'sellers.organization_id', 'sellers.quarantine_reason',
+                'selling organisation')
+        ) }}
     from orders
     left join organizations as customers on orders.customer_organization_id = customers.organization_id
     left join organizations as sellers on orders.oraseas_organization_id = sellers.organization_id

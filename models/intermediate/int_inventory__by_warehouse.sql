@@ -17,7 +17,9 @@ located as (
         inventory.*,
         {{ warehouse_id('inventory.organization_id', 'inventory.location_key') }} as warehouse_id,
         organizations.organization_type,
+        organizations.organization_id as organization_found,
         organizations.quarantine_reason as organization_quarantine_reason,
+        parts.part_id as part_found,
         parts.quarantine_reason as part_quarantine_reason,
         parts.unit_of_measure,
         inventory.current_stock::numeric(10, 3) as current_stock_decimal,
@@ -30,22 +32,12 @@ located as (
 checked as (
     select
         *,
-        case
-            when organization_quarantine_reason is not null or part_quarantine_reason is not null
-                then 'parent_quarantined'
-            when current_stock < 0 then 'negative_stock'
-        end as quarantine_reason,
-        case
-            when organization_quarantine_reason is not null or part_quarantine_reason is not null then 'error'
-            when current_stock < 0 then 'error'
-        end as quarantine_severity,
-        case
-            when organization_quarantine_reason is not null
-                then format('organisation %s is quarantined (%s)', organization_id, organization_quarantine_reason)
-            when part_quarantine_reason is not null
-                then format('part %s is quarantined (%s)', part_id, part_quarantine_reason)
-            when current_stock < 0 then format('current_stock is %s', current_stock)
-        end as quarantine_detail
+        {{ quarantine_columns(
+            parent_rules('organization_id', 'organization_found', 'organization_quarantine_reason', 'organisation')
+            + parent_rules('part_id', 'part_found', 'part_quarantine_reason', 'part') + [
+            {'when': 'current_stock < 0', 'reason': 'negative_stock', 'severity': 'error',
+             'detail': "format('current_stock is %s', current_stock)"},
+        ]) }}
     from located
 )
 

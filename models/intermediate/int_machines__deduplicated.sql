@@ -13,10 +13,9 @@ ranked as (
     select
         machines.*,
         organizations.organization_type as owner_type,
+        organizations.organization_id as owner_found,
         organizations.quarantine_reason as owner_quarantine_reason,
-        row_number() over (
-            partition by machines.serial_number order by machines.created_at, machines.machine_id
-        ) as serial_rank,
+        {{ duplicate_rank('machines.serial_number', 'machines.machine_id') }} as serial_rank,
         first_value(machines.machine_id) over (
             partition by machines.serial_number order by machines.created_at, machines.machine_id
         ) as serial_kept_by
@@ -28,20 +27,11 @@ checked as (
     select
         *,
         (owner_type is distinct from 'customer') as owner_not_customer,
-        case
-            when owner_quarantine_reason is not null then 'parent_quarantined'
-            when serial_rank > 1 then 'duplicate_serial_number'
-        end as quarantine_reason,
-        case
-            when owner_quarantine_reason is not null then 'error'
-            when serial_rank > 1 then 'error'
-        end as quarantine_severity,
-        case
-            when owner_quarantine_reason is not null
-                then format('organisation %s is quarantined (%s)', organization_id, owner_quarantine_reason)
-            when serial_rank > 1
-                then format('serial number %L is already used by machine %s', serial_number, serial_kept_by)
-        end as quarantine_detail
+        {{ quarantine_columns(
+            parent_rules('organization_id', 'owner_found', 'owner_quarantine_reason', 'organisation') + [
+            {'when': 'serial_rank > 1', 'reason': 'duplicate_serial_number', 'severity': 'error',
+             'detail': "format('serial number %L is already used by machine %s', serial_number, serial_kept_by)"},
+        ]) }}
     from ranked
 )
 

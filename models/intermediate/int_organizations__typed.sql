@@ -30,26 +30,25 @@ typed as (
     left join type_map on organizations.legacy_type_normalised = type_map.legacy_type
 ),
 
+ranked as (
+    select
+        *,
+        {{ duplicate_rank('name', 'organization_id') }} as name_rank
+    from typed
+),
+
 checked as (
     select
         *,
-        case
-            when organization_type is null then 'unmapped_organization_type'
-            when name_normalised is null then 'blank_name'
-        end as quarantine_reason,
-        case
-            when organization_type is null then 'critical'
-            when name_normalised is null then 'error'
-        end as quarantine_severity,
-        case
-            when organization_type is null
-                then format(
-                        'type %L is not in seeds/organization_type_map.csv (nor is the name in organization_overrides.csv)',
-                        legacy_type
-                    )
-            when name_normalised is null then 'organisation name is blank'
-        end as quarantine_detail
-    from typed
+        {{ quarantine_columns([
+            {'when': 'organization_type is null', 'reason': 'unmapped_organization_type', 'severity': 'critical',
+             'detail': "format('type %L is not in seeds/organization_type_map.csv (nor the name in organization_overrides.csv)', legacy_type)"},
+            {'when': 'name_normalised is null', 'reason': 'blank_name', 'severity': 'error',
+             'detail': "'organisation name is blank'"},
+            {'when': 'name_rank > 1', 'reason': 'duplicate_name', 'severity': 'error',
+             'detail': "format('name %L is already used by an earlier organisation', name)"},
+        ]) }}
+    from ranked
 ),
 
 -- exactly one is expected (a critical test says so); the earliest wins for determinism

@@ -34,11 +34,16 @@ placed as (
         ) as warehouse_id,
         holdings.warehouse_id is null as placed_in_main_warehouse,
         parts.unit_of_measure,
-        case when machines.quarantine_reason is null then usage.machine_id end as machine_id_migrated,
-        machines.quarantine_reason is not null as machine_nulled,
-        case when users.quarantine_reason is null then usage.recorded_by_user_id end as recorded_by_user_id_migrated,
-        users.quarantine_reason is not null as recorded_by_nulled,
+        case when machines.quarantine_reason is null then machines.machine_id end as machine_id_migrated,
+        usage.machine_id is not null
+        and (machines.machine_id is null or machines.quarantine_reason is not null) as machine_nulled,
+        machines.organization_id as machine_organization_id,
+        case when users.quarantine_reason is null then users.user_id end as recorded_by_user_id_migrated,
+        usage.recorded_by_user_id is not null
+        and (users.user_id is null or users.quarantine_reason is not null) as recorded_by_nulled,
+        organizations.organization_id as organization_found,
         organizations.quarantine_reason as organization_quarantine_reason,
+        parts.part_id as part_found,
         parts.quarantine_reason as part_quarantine_reason
     from usage
     left join organizations on usage.customer_organization_id = organizations.organization_id
@@ -46,29 +51,18 @@ placed as (
     left join machines on usage.machine_id = machines.machine_id
     left join users on usage.recorded_by_user_id = users.user_id
     left join holdings
-        on usage.customer_organization_id = holdings.organization_id
+        on
+        usage.customer_organization_id = holdings.organization_id
         and usage.part_id = holdings.part_id
 ),
 
 checked as (
     select
         *,
-        case
-            when organization_quarantine_reason is not null or part_quarantine_reason is not null
-                then 'parent_quarantined'
-        end as quarantine_reason,
-        case
-            when organization_quarantine_reason is not null or part_quarantine_reason is not null then 'error'
-        end as quarantine_severity,
-        case
-            when organization_quarantine_reason is not null
-                then format(
-                        'organisation %s is quarantined (%s)', customer_organization_id,
-                        organization_quarantine_reason
-                    )
-            when part_quarantine_reason is not null
-                then format('part %s is quarantined (%s)', part_id, part_quarantine_reason)
-        end as quarantine_detail
+        {{ quarantine_columns(
+            parent_rules('customer_organization_id', 'organization_found', 'organization_quarantine_reason', 'organisation')
+            + parent_rules('part_id', 'part_found', 'part_quarantine_reason', 'part')
+        ) }}
     from placed
 )
 

@@ -80,7 +80,8 @@ classified as (
 with_unit as (
     select
         classified.*,
-        coalesce(classified.rule_unit, unit_defaults.unit_of_measure, 'pieces') as unit_of_measure
+        coalesce(classified.rule_unit, unit_defaults.unit_of_measure, 'pieces') as unit_of_measure,
+        {{ duplicate_rank('classified.part_number', 'classified.part_id') }} as part_number_rank
     from classified
     left join unit_defaults on classified.part_type = unit_defaults.part_type
 ),
@@ -88,18 +89,14 @@ with_unit as (
 checked as (
     select
         *,
-        case
-            when {{ clean_text('part_number') }} is null then 'blank_part_number'
-            when {{ clean_text('name') }} is null then 'blank_part_name'
-        end as quarantine_reason,
-        case
-            when {{ clean_text('part_number') }} is null then 'error'
-            when {{ clean_text('name') }} is null then 'error'
-        end as quarantine_severity,
-        case
-            when {{ clean_text('part_number') }} is null then 'part_number is blank'
-            when {{ clean_text('name') }} is null then 'part name is blank'
-        end as quarantine_detail
+        {{ quarantine_columns([
+            {'when': clean_text('part_number') ~ ' is null', 'reason': 'blank_part_number', 'severity': 'error',
+             'detail': "'part_number is blank'"},
+            {'when': clean_text('name') ~ ' is null', 'reason': 'blank_part_name', 'severity': 'error',
+             'detail': "'part name is blank'"},
+            {'when': 'part_number_rank > 1', 'reason': 'duplicate_part_number', 'severity': 'error',
+             'detail': "format('part_number %L is already used by an earlier part', part_number)"},
+        ]) }}
     from with_unit
 )
 

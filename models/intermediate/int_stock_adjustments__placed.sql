@@ -19,7 +19,9 @@ placed as (
         inventory.organization_id,
         inventory.part_id,
         inventory.unit_of_measure,
+        inventory.inventory_id as inventory_found,
         inventory.quarantine_reason as inventory_quarantine_reason,
+        users.user_id as user_found,
         users.quarantine_reason as user_quarantine_reason
     from adjustments
     left join inventory on adjustments.inventory_id = inventory.inventory_id
@@ -29,19 +31,10 @@ placed as (
 checked as (
     select
         *,
-        case
-            when inventory_quarantine_reason is not null or user_quarantine_reason is not null
-                then 'parent_quarantined'
-        end as quarantine_reason,
-        case
-            when inventory_quarantine_reason is not null or user_quarantine_reason is not null then 'error'
-        end as quarantine_severity,
-        case
-            when inventory_quarantine_reason is not null
-                then format('inventory row %s is quarantined (%s)', inventory_id, inventory_quarantine_reason)
-            when user_quarantine_reason is not null
-                then format('user %s is quarantined (%s)', user_id, user_quarantine_reason)
-        end as quarantine_detail
+        {{ quarantine_columns(
+            parent_rules('inventory_id', 'inventory_found', 'inventory_quarantine_reason', 'inventory row')
+            + parent_rules('user_id', 'user_found', 'user_quarantine_reason', 'user')
+        ) }}
     from placed
 )
 

@@ -20,15 +20,10 @@ checked as (
         orders.*,
         statuses.legacy_status is not null as status_is_mapped,
         coalesce(statuses.is_delivered, false) as is_delivered,
-        case when organizations.quarantine_reason is not null then 'parent_quarantined' end as quarantine_reason,
-        case when organizations.quarantine_reason is not null then 'error' end as quarantine_severity,
-        case
-            when organizations.quarantine_reason is not null
-                then format(
-                        'ordering organisation %s is quarantined (%s)', orders.ordering_organization_id,
-                        organizations.quarantine_reason
-                    )
-        end as quarantine_detail
+        {{ quarantine_columns(parent_rules(
+            'orders.ordering_organization_id', 'organizations.organization_id', 'organizations.quarantine_reason',
+            'ordering organisation'
+        )) }}
     from orders
     left join organizations on orders.ordering_organization_id = organizations.organization_id
     left join statuses on orders.status_normalised = statuses.legacy_status

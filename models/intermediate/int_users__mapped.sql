@@ -11,9 +11,9 @@ organizations as (
 
 role_map as (
     select
-        {{ normalise('legacy_role') }} as legacy_role,
         role_in_oraseas_ee,
-        role_elsewhere
+        role_elsewhere,
+        {{ normalise('legacy_role') }} as legacy_role
     from {{ ref('user_role_map') }}
 ),
 
@@ -21,6 +21,7 @@ mapped as (
     select
         users.*,
         organizations.organization_type,
+        organizations.organization_id as organization_found,
         organizations.quarantine_reason as organization_quarantine_reason,
         role_map.legacy_role is not null as role_is_mapped,
         case
@@ -32,7 +33,9 @@ mapped as (
             organizations.organization_type is distinct from 'oraseas_ee'
             and role_map.role_in_oraseas_ee is distinct from role_map.role_elsewhere
         ) as role_downgraded,
-        case when coalesce(users.is_active, true) then 'active' else 'inactive' end as user_status
+        case when coalesce(users.is_active, true) then 'active' else 'inactive' end as user_status,
+        {{ duplicate_rank('users.username', 'users.user_id') }} as username_rank,
+        {{ duplicate_rank('users.email', 'users.user_id') }} as email_rank
     from users
     left join organizations on users.organization_id = organizations.organization_id
     left join role_map on users.legacy_role_normalised = role_map.legacy_role
@@ -40,31 +43,25 @@ mapped as (
 
 checked as (
     select
-        *,
-        case
-            when not role_is_mapped then 'unmapped_role'
-            when organization_quarantine_reason is not null then 'parent_quarantined'
-            when {{ clean_text('username') }} is null then 'blank_username'
-            when {{ clean_text('email') }} is null then 'blank_email'
-            when role = 'super_admin' and organization_type <> 'oraseas_ee' then 'super_admin_outside_oraseas'
-        end as quarantine_reason,
-        case
-            when not role_is_mapped then 'critical'
-            when organization_quarantine_reason is not null then 'error'
-            when {{ clean_text('username') }} is null then 'error'
-            when {{ clean_text('email') }} is null then 'error'
-            when role = 'super_admin' and organization_type <> 'oraseas_ee' then 'error'
-        end as quarantine_severity,
-        case
-            when not role_is_mapped
-                then format('role %L is not in seeds/user_role_map.csv', legacy_role)
-            when organization_quarantine_reason is not null
-                then format('organisation %s is quarantined (%s)', organization_id, organization_quarantine_reason)
-            when {{ clean_text('username') }} is null then 'username is blank'
-            when {{ clean_text('email') }} is null then 'email is blank'
-            when role = 'super_admin' and organization_type <> 'oraseas_ee'
-                then format('role %L maps to super_admin but the organisation is %s', legacy_role, organization_type)
-        end as quarantine_detail
+        mapped.*,
+        {{ quarantine_columns([
+            {'when': 'legacy_role_normalised is null', 'reason': 'blank_role', 'severity': 'error',
+             'detail': "'role is blank'"},
+            {'when': 'not role_is_mapped', 'reason': 'unmapped_role', 'severity': 'critical',
+             'detail': "format('role %L is not in seeds/user_role_map.csv', legacy_role)"},
+        ] + parent_rules('organization_id', 'organization_found', 'organization_quarantine_reason', 'organisation', 'critical') + [
+            {'when': clean_text('username') ~ ' is null', 'reason': 'blank_username', 'severity': 'error',
+             'detail': "'username is blank'"},
+            {'when': clean_text('email') ~ ' is null', 'reason': 'blank_email', 'severity': 'error',
+             'detail': "'email is blank'"},
+            {'when': 'username_rank > 1', 'reason': 'duplicate_username', 'severity': 'error',
+             'detail': "format('username %L is already used by an earlier user', username)"},
+            {'when': 'email_rank > 1', 'reason': 'duplicate_email', 'severity': 'error',
+             'detail': "format('email %L is already used by an earlier user', email)"},
+            {'when': "role = 'super_admin' and organization_type <> 'oraseas_ee'", 'reason': 'super_admin_outside_oraseas',
+             'severity': 'error',
+             'detail': "format('role %L maps to super_admin but the organisation is a %s', legacy_role, organization_type)"},
+        ]) }}
     from mapped
 )
 

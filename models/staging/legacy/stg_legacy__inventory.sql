@@ -12,7 +12,10 @@ renamed as (
         coalesce({{ normalise('location') }}, 'main warehouse') as location_key,
         coalesce({{ clean_text('location') }}, 'Main Warehouse') as location_spelling,
         -- what the legacy row said, for the warehouse description (blank shown as such)
-        coalesce(format('%L', {{ clean_text('location') }}), '(blank)') as location_label,
+        case
+            when {{ clean_text('location') }} is null then '(blank)'
+            else format('%L', {{ clean_text('location') }})
+        end as location_label,
         current_stock,
         minimum_stock_recommendation,
         reorder_threshold_set_by,

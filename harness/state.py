@@ -1,0 +1,116 @@
+"""Where a live schema is in its migration, read from migration_audit and the
+catalog: staged / built / cut over / rolled back, with run ids and times.
+Commands ask this module before acting and refuse out-of-order use with a
+one-line reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import audit, db
+from .errors import OutOfOrder, UsageError
+from .schemas import Schemas
+
+BUILD_STEPS = ("build", "dry-run")
+
+
+@dataclass
+class State:
+    live: str
+    live_kind: str  # legacy | target | missing | other
+    stage_run: str | None = None
+    stage_exists: bool = False
+    build_run: str | None = None
+    build_outcome: str | None = None
+    build_finished_at: Any = None
+    next_exists: bool = False
+    cutover: dict | None = None  # the cutover in place, if any
+    last_rollback: dict | None = None
+    steps: list[dict] = field(default_factory=list)
+
+    @property
+    def phase(self) -> str:
+        if self.cutover:
+            return "cut over"
+        if self.next_exists and self.build_outcome == "ok":
+            return "built"
+        if self.next_exists and self.build_outcome:
+            return "build failed"
+        if self.last_rollback:
+            return "rolled back"
+        if self.stage_exists and self.stage_run:
+            return "staged"
+        return "not started"
+
+
+def live_kind(cur, schemas: Schemas) -> str:
+    if not db.schema_exists(cur, schemas.live):
+        return "missing"
+    tables = set(db.tables_in(cur, schemas.live))
+    if {"warehouses", "transactions"} <= tables:
+        return "target"
+    if {"organizations", "users", "inventory"} <= tables:
+        return "legacy"
+    return "other"
+
+
+def describe(cur, schemas: Schemas) -> State:
+    steps = audit.steps_of(cur, schemas.live)
+    current = State(live=schemas.live, live_kind=live_kind(cur, schemas), steps=steps)
+    current.stage_exists = db.schema_exists(cur, schemas.stage)
+    current.next_exists = db.schema_exists(cur, schemas.next)
+    for step in steps:
+        name, outcome = step["step"], step["outcome"]
+        if name == "stage" and outcome == "ok":
+            current.stage_run = step["run_id"]
+        elif name in BUILD_STEPS:
+            current.build_run, current.build_outcome = step["run_id"], outcome
+            current.build_finished_at = step["finished_at"]
+        elif name == "cutover" and outcome == "ok":
+            current.cutover, current.last_rollback = step, None
+        elif name == "rollback" and outcome == "ok":
+            current.cutover, current.last_rollback = None, step
+    return current
+
+
+def require_legacy_live(cur, schemas: Schemas, command: str) -> State:
+    current = describe(cur, schemas)
+    if current.cutover or current.live_kind == "target":
+        run = current.cutover["run_id"] if current.cutover else "?"
+        raise OutOfOrder(
+            f"a cutover is in place on schema {schemas.live!r} (run {run}): `harness {command}` needs the legacy "
+            "schema; roll back first (`harness rollback`)"
+        )
+    if current.live_kind == "missing":
+        raise UsageError(f"schema {schemas.live!r} does not exist in this database")
+    return current
+
+
+@dataclass
+class PostTarget:
+    run_id: str
+    target_schema: str
+    source_schema: str
+
+
+def post_validation_target(cur, schemas: Schemas) -> PostTarget:
+    """What --phase post validates: the cut-over live schema, else the built <live>_next."""
+    current = describe(cur, schemas)
+    if current.cutover:
+        run_id = current.cutover["run_id"]
+        archive = schemas.archive(run_id)
+        if not db.schema_exists(cur, archive):
+            raise OutOfOrder(f"the archive {archive!r} of the cutover is gone (pruned?); post validation needs it")
+        return PostTarget(run_id, schemas.live, archive)
+    if not (current.next_exists and current.build_run):
+        raise OutOfOrder(f"nothing is built for schema {schemas.live!r}: run `harness build` first")
+    if current.build_outcome != "ok":
+        raise OutOfOrder(f"the last build (run {current.build_run}) failed: fix it and rebuild first")
+    if not current.stage_exists or current.stage_run != current.build_run:
+        raise OutOfOrder(
+            f"the stage was replaced after the build (stage run {current.stage_run}, build run {current.build_run}): "
+            "rebuild with `harness build`"
+        )
+    return PostTarget(current.build_run, schemas.next, schemas.stage)

@@ -1,0 +1,141 @@
+"""Validation before and after the migration, as dbt tests with severities.
+
+pre  — stage a fresh snapshot, then build seeds, staging, intermediate and
+       quarantine relations in <live>_stage and run every check on them.
+       The target schema is not touched.
+post — rebuild the work relations from the legacy snapshot the target was
+       built from and run every check on the target tables in place
+       (<live>_next, or the live schema after a cutover), reading only.
+Every run writes reports/validation_report_<run_id>.json.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import audit, checks, db, dbt_runner, reports, state
+from . import stage as stage_mod
+from .errors import HarnessError, OutOfOrder
+from .progress import Progress
+from .schemas import Schemas
+
+# dbt build would skip everything downstream of a failing check; validation
+# must run every check, so it runs seeds, models and tests separately.
+SEEDS = ["resource_type:seed"]
+PRE_MODELS = ["models/staging", "models/intermediate", "models/audit/migration_quarantine.sql"]
+PRE_TESTS = ["source:legacy", *PRE_MODELS]
+WORK_MODELS = ["models/staging", "models/intermediate", "models/audit"]
+POST_TESTS = ["models/marts", "models/audit", "tests/marts", "tests/audit"]
+
+
+@dataclass
+class ValidationResult:
+    run_id: str
+    phase: str
+    live_schema: str
+    target_schema: str | None
+    started_at: str
+    checks: list[checks.Check] = field(default_factory=list)
+    seconds: float = 0.0
+    report_path: str | None = None
+    dbt_errors: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        return checks.summary(self.checks)
+
+    @property
+    def ok(self) -> bool:
+        return self.summary["verdict"] == "pass" and not self.dbt_errors
+
+
+def _run(command: str, target, schemas, selection, dbt_vars, progress, extra=None) -> dbt_runner.DbtRun:
+    run = dbt_runner.invoke(
+        command, target, schemas,
+        args=["--select", *selection, "--indirect-selection", "cautious", "--log-level", "none",
+              "--log-level-file", "debug"] + (extra or []),
+        dbt_vars=dbt_vars,
+        on_node=progress.on_node,
+    )
+    dbt_runner.raise_on_error(run)
+    return run
+
+
+def validate(target: db.Target, schemas: Schemas, *, phase: str = "pre", progress: Progress | None = None) -> ValidationResult:
+    if phase not in ("pre", "post"):
+        raise HarnessError(f"unknown phase {phase!r}: use pre or post")
+    progress = progress or Progress()
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    progress.tracker.manifest_path = checks.manifest_path()
+    if phase == "pre":
+        with db.connect(target) as conn, conn.cursor() as cur:
+            audit.ensure(cur)
+            state.require_legacy_live(cur, schemas, "validate")
+            conn.commit()
+        progress.step("validate", "running", note="staging a consistent snapshot")
+        staged = stage_mod.stage(target, schemas)
+        progress.step("validate", "running", rows=sum(staged.row_counts.values()), seconds=staged.seconds,
+                      note=f"staged run {staged.run_id}")
+        run_id, target_schema = staged.run_id, None
+        dbt_vars = {"prepare_shadow": False}
+        runs = [
+            _run("build", target, schemas, SEEDS, dbt_vars, progress),
+            _run("run", target, schemas, PRE_MODELS, dbt_vars, progress),
+            _run("test", target, schemas, PRE_TESTS, dbt_vars, progress),
+        ]
+    else:
+        with db.connect(target) as conn, conn.cursor() as cur:
+            where = state.post_validation_target(cur, schemas)
+        run_id, target_schema = where.run_id, where.target_schema
+        dbt_vars = {"prepare_shadow": False, "shadow_schema": where.target_schema, "source_schema": where.source_schema}
+        runs = [
+            _run("build", target, schemas, SEEDS, dbt_vars, progress),
+            _run("run", target, schemas, WORK_MODELS, dbt_vars, progress),
+            _run("test", target, schemas, POST_TESTS, dbt_vars, progress),
+        ]
+    progress.tracker.close_open_phases(True)
+    result = ValidationResult(
+        run_id=run_id, phase=phase, live_schema=schemas.live, target_schema=target_schema,
+        started_at=started_at.isoformat(),
+        checks=checks.collect(target, runs, phases=(phase,)),
+        dbt_errors=[f"{o.unique_id}: {o.message}" for r in runs for o in r.failed if o.resource_type != "test"],
+    )
+    result.seconds = time.perf_counter() - started
+    with db.connect(target) as conn, conn.cursor() as cur:
+        audit.record_step(
+            cur, schemas.live, run_id, f"validate-{phase}", started_at, "ok" if result.ok else "failed",
+            details={"summary": result.summary, "seconds": round(result.seconds, 3)},
+        )
+        conn.commit()
+    result.report_path = str(write_report(target, result))
+    return result
+
+
+def write_report(target: db.Target, result: ValidationResult):
+    body = {
+        "run_id": result.run_id,
+        "phase": result.phase,
+        "live_schema": result.live_schema,
+        "target_schema": result.target_schema,
+        "database": target.redacted(),
+        "started_at": result.started_at,
+        "seconds": round(result.seconds, 3),
+        "verdict": result.summary["verdict"],
+        "summary": result.summary,
+        "dbt_errors": result.dbt_errors,
+        "checks": [c.as_dict() for c in result.checks],
+    }
+    return reports.write("validation", f"{result.run_id}_{result.phase}", body)
+
+
+def require_ok(result: ValidationResult) -> None:
+    if result.dbt_errors:
+        raise OutOfOrder(f"validation could not run every check: {result.dbt_errors[0]}")
+    if not result.ok:
+        names = ", ".join(result.summary["blocking_checks"][:6])
+        from .errors import CheckFailed
+
+        raise CheckFailed(f"validation found blocking problems: {names}; report: {result.report_path}")

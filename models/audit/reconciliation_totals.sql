@@ -1,0 +1,47 @@
+-- One row per (legacy table, measure): the legacy total, the migrated total
+-- (target rows with the legacy id) and the quarantined total. Order values
+-- are quantity x unit_price. Built from the sources and marts directly.
+{%- set measures = [
+    ('supplier_order_items', 'quantity', 'quantity', 'quantity'),
+    ('supplier_order_items', 'value', 'quantity * coalesce(unit_price, 0)', 'quantity * coalesce(unit_price, 0)'),
+    ('customer_order_items', 'quantity', 'quantity', 'quantity'),
+    ('customer_order_items', 'value', 'quantity * coalesce(unit_price, 0)', 'quantity * coalesce(unit_price, 0)'),
+    ('part_usage', 'quantity', 'quantity_used', 'quantity'),
+    ('stock_adjustments', 'quantity', 'quantity_adjusted', 'quantity_adjusted'),
+] %}
+
+with quarantine as (
+    select * from {{ ref('migration_quarantine') }}
+),
+
+totals as (
+    {%- for table, measure, legacy_expr, target_expr in measures %}
+        select
+            '{{ table }}' as legacy_table,
+            '{{ measure }}' as measure,
+            (select coalesce(sum({{ legacy_expr }}), 0) from {{ source('legacy', table) }})::numeric(18, 3) as legacy_total,
+            (
+                select coalesce(sum({{ target_expr }}), 0) from {{ ref(table) }} as target
+                where exists (
+                        select 1 from {{ source('legacy', table) }} as legacy
+                        where legacy.id = target.id
+                    )
+            )::numeric(18, 3) as migrated_total,
+            (
+                select coalesce(sum({{ legacy_expr }}), 0)
+                from quarantine
+                cross join lateral jsonb_populate_record(null::{{ source('legacy', table) }}, quarantine.legacy_row)
+                where quarantine.source_table = '{{ table }}'
+            )::numeric(18, 3) as quarantined_total
+        {{- " union all" if not loop.last }}
+    {%- endfor %}
+),
+
+final as (
+    select
+        *,
+        legacy_total - migrated_total - quarantined_total as difference
+    from totals
+)
+
+select * from final

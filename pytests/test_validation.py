@@ -1,0 +1,228 @@
+"""Validation: every check fires on the dirty fixture with the right severity
+and ids, stays quiet on clean data, criticals block even --force, the
+quarantine accounts for every row, and reports match their JSON Schemas."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PROJECT, load_fixture, query
+from harness import build, checks, reports, samples, validate
+from harness.cli import app
+from harness.errors import CheckFailed
+from harness.schemas import Schemas
+
+DIRT = "dd000000-0000-0000-0000-0000000000"
+
+# check -> (severity, the injected row ids it must name), from harness/sql/sample_dirt.sql
+DIRTY_FINDINGS = {
+    "organizations_without_names": ("error", ["01"]),
+    "duplicate_organization_names": ("error", ["02"]),
+    "duplicate_organization_names_ignoring_case": ("warning", ["02", "03"]),
+    "users_without_username": ("error", ["11"]),
+    "users_without_email": ("error", ["12"]),
+    "users_without_role": ("error", ["13"]),
+    "duplicate_usernames": ("error", ["14"]),
+    "duplicate_emails": ("error", ["15"]),
+    "duplicate_usernames_ignoring_case": ("warning", ["14", "16"]),
+    "duplicate_emails_ignoring_case": ("warning", ["15", "17"]),
+    "super_admin_non_oraseas": ("error", ["18"]),
+    "oraseas_admin_outside_oraseas": ("warning", ["19"]),
+    "parts_without_number": ("error", ["21"]),
+    "parts_without_name": ("error", ["22"]),
+    "duplicate_part_numbers": ("error", ["23"]),
+    "inconsistent_unit_of_measure": ("warning", ["24"]),
+    "orphaned_inventory": ("error", ["31"]),
+    "inventory_invalid_parts": ("error", ["32"]),
+    "negative_inventory": ("error", ["33"]),
+    "machines_invalid_customer": ("error", ["41"]),
+    "duplicate_serial_numbers": ("error", ["42"]),
+    "machines_non_customer_org": ("warning", ["43"]),
+    "unmapped_supplier_order_statuses": ("warning", ["51"]),
+    "unmapped_customer_order_statuses": ("warning", ["52"]),
+    "customer_orders_ordering_user_set_null": ("warning", ["53"]),
+    "part_usage_references_set_null": ("warning", ["61"]),
+    "part_usage_machine_of_other_customer": ("warning", ["62"]),
+    "orphaned_references": ("error", []),  # ids are "table:id"
+    "rows_following_a_quarantined_parent": ("error", []),
+}
+CRITICAL_FINDINGS = {
+    "unmapped_organization_types": ("a0000000-0000-0000-0000-000000000004", "Distributor"),
+    "unmapped_roles": ("b0000000-0000-0000-0000-000000000007", "Regional Manager"),
+    "multiple_oraseas_ee": ("a0000000-0000-0000-0000-000000000001", None),
+    "multiple_bossaqua": ("a0000000-0000-0000-0000-000000000002", None),
+    "users_invalid_organization": ("b0000000-0000-0000-0000-000000000099", None),
+    "performed_by_fallback_unavailable": (None, None),
+}
+
+
+@pytest.fixture(scope="module")
+def dirty(module_database):
+    schemas = Schemas("public")
+    samples.generate(module_database, schemas, "small_sample", dirty=True)
+    result = validate.validate(module_database, schemas)
+    return {c.name: c for c in result.checks}, result
+
+
+@pytest.mark.parametrize("name", sorted(DIRTY_FINDINGS))
+def test_each_injected_problem_is_found_with_its_severity_and_ids(dirty, name):
+    found, _ = dirty
+    severity, suffixes = DIRTY_FINDINGS[name]
+    check = found[name]
+    assert check.status == "found", (name, check.status, check.message)
+    assert check.severity == severity
+    for suffix in suffixes:
+        assert DIRT + suffix in check.example_ids, (name, check.example_ids)
+    assert "{value}" not in check.fix_hint()
+
+
+def test_the_dirty_sample_is_refused_with_exit_code_1_and_a_report(dirty):
+    _, result = dirty
+    assert result.summary["verdict"] == "fail"
+    assert not any(c.found for c in result.checks if c.severity == "critical")
+    with pytest.raises(CheckFailed, match="blocking problems"):
+        validate.require_ok(result)
+    document = json.loads(open(result.report_path).read())
+    assert reports.schema_errors(document) == []
+    assert {c["name"] for c in document["checks"] if c["status"] == "found"} >= set(DIRTY_FINDINGS)
+
+
+def test_fix_hints_name_the_value_and_the_seed(dirty):
+    found, _ = dirty
+    assert found["unmapped_supplier_order_statuses"].fix_hint() == \
+        "add a row to seeds/order_status_map.csv for status 'On Hold'"
+    assert "seeds/part_type_overrides.csv" in found["inconsistent_unit_of_measure"].fix_hint()
+
+
+def test_clean_data_has_no_blocking_findings(new_database):
+    target, schemas = new_database("clean"), Schemas("public")
+    samples.generate(target, schemas, "medium_sample")
+    result = validate.validate(target, schemas)
+    assert result.ok, result.summary
+    found = {c.name for c in result.checks if c.found}
+    # what realistic data legitimately shows: organisations without admins, and information
+    assert {c.severity for c in result.checks if c.found} <= {"warning", "info"}
+    assert {c.name for c in result.checks if c.found and c.severity == "warning"} == {"organizations_without_admin"}
+    assert not found & {n for n, (sev, _) in DIRTY_FINDINGS.items()} - {"organizations_without_admin"}
+
+
+def test_critical_problems_are_found_and_block_even_with_force(new_database):
+    target, schemas = new_database("critical"), Schemas("public")
+    load_fixture(target, schemas, "mapping_rules", "critical_findings")
+    result = validate.validate(target, schemas)
+    by_name = {c.name: c for c in result.checks}
+    for name, (an_id, value) in CRITICAL_FINDINGS.items():
+        check = by_name[name]
+        assert check.status == "found" and check.severity == "critical", name
+        if an_id:
+            assert an_id in check.example_ids, (name, check.example_ids)
+        if value:
+            assert value in check.fix_hint()
+    assert "seeds/organization_type_map.csv for type 'Distributor'" in by_name["unmapped_organization_types"].fix_hint()
+    forced = build.build(target, schemas, force=True)
+    assert not forced.success
+    assert "unmapped_organization_types" in {o.name for o in forced.dbt.failed}
+
+
+def test_missing_oraseas_ee_is_critical(new_database):
+    target, schemas = new_database("nohead"), Schemas("public")
+    load_fixture(target, schemas, "mapping_rules", "missing_oraseas_ee")
+    result = validate.validate(target, schemas)
+    check = {c.name: c for c in result.checks}["missing_oraseas_ee"]
+    assert check.status == "found" and check.severity == "critical"
+    assert "seeds/organization_overrides.csv" in check.fix_hint()
+
+
+@pytest.mark.parametrize("size", samples.ORIGINAL_SIZES)
+def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(new_database, size):
+    target, schemas = new_database("force"), Schemas("public")
+    generated = samples.generate(target, schemas, size, dirty=True)
+    plain = build.build(target, schemas)
+    assert not plain.success  # errors block by default
+    forced = build.build(target, schemas, force=True)
+    assert forced.success, forced.failure_summary()
+    counts = {r["legacy_table"]: r for r in forced.reconciliation["row_counts"]}
+    for table, rows in generated.row_counts.items():
+        assert counts[table]["migrated"] + counts[table]["quarantined"] == rows
+        assert counts[table]["unaccounted"] == 0
+    reasons = {(q["source_table"], q["reason_code"]) for q in forced.quarantine}
+    assert {("organizations", "blank_name"), ("organizations", "duplicate_name"), ("users", "duplicate_username"),
+            ("users", "super_admin_outside_oraseas"), ("parts", "duplicate_part_number"),
+            ("inventory", "negative_stock"), ("inventory", "missing_parent"), ("inventory", "parent_quarantined"),
+            ("machines", "duplicate_serial_number"), ("supplier_order_items", "missing_parent")} <= reasons
+    assert forced.quarantined_rows == 18
+    stock = forced.reconciliation["stock"]
+    assert stock["legacy_total"] == stock["migrated_total"] + stock["quarantined_total"]
+    assert stock["quarantined_total"] > 0
+    saved = query(target, "select count(*) as n from migration_audit.quarantine where run_id = %s", (forced.run_id,))
+    assert saved[0]["n"] == 18
+    document = json.loads(open(forced.report_path).read())
+    assert reports.schema_errors(document) == []
+    assert "password_hash" not in json.dumps(document)  # quarantined users are summarised, never copied
+
+
+def test_post_validation_checks_the_built_target_and_strict_refuses_any_quarantine(new_database):
+    target, schemas = new_database("post"), Schemas("public")
+    samples.generate(target, schemas, "minimal_sample", dirty=True)
+    assert build.build(target, schemas, force=True).success
+    post = validate.validate(target, schemas, phase="post")
+    assert post.ok and post.target_schema == "public_next"
+    names = {c.name for c in post.checks if c.status == "passed"}
+    assert {"every_legacy_row_accounted_for", "ledger_reconciles_with_inventory", "totals_preserved",
+            "target_constraints_present", "target_enum_types_exact", "single_oraseas_ee"} <= names
+    assert reports.schema_errors(json.loads(open(post.report_path).read())) == []
+    # --strict with --force: everything is built and reported, and the run still fails
+    strict = build.build(target, schemas, force=True, strict=True, stage_first=False)
+    assert not strict.success
+    assert {o.name for o in strict.dbt.failed} == {"quarantine_is_empty_when_strict"}
+    assert strict.quarantined_rows == 18 and strict.target_row_counts["inventory"] > 0
+    clean = new_database("strictclean")
+    samples.generate(clean, schemas, "minimal_sample")
+    assert build.build(clean, schemas, strict=True).success
+
+
+def test_post_validation_catches_a_target_edited_by_hand(new_database):
+    target, schemas = new_database("tamper"), Schemas("public")
+    samples.generate(target, schemas, "minimal_sample")
+    assert build.build(target, schemas).success
+    from harness import db
+
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("alter table public_next.inventory disable trigger trigger_check_inventory_balance")
+        cur.execute("update public_next.inventory set current_stock = -1 where id = (select id from public_next.inventory order by id limit 1)")
+        cur.execute("alter table public_next.warehouses drop constraint _org_warehouse_name_uc")
+        conn.commit()
+    post = validate.validate(target, schemas, phase="post")
+    found = {c.name for c in post.checks if c.found}
+    assert {"no_negative_stock", "target_constraints_present", "ledger_reconciles_with_inventory"} <= found
+    assert not post.ok
+
+
+def test_validate_cli_exit_codes_and_json(new_database):
+    runner = CliRunner()
+    target = new_database("clivalidate")
+    samples.generate(target, Schemas("public"), "minimal_sample", dirty=True)
+    result = runner.invoke(app, ["--dsn", target.dsn, "validate", "--json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["verdict"] == "fail"
+    assert any(c["name"] == "negative_inventory" and c["severity"] == "error" for c in document["checks"])
+    table = runner.invoke(app, ["--dsn", target.dsn, "validate"])
+    assert table.exit_code == 1
+    assert "negative_inventory" in table.output and "error: validation found blocking problems" in table.output
+    post_first = runner.invoke(app, ["--dsn", target.dsn, "validate", "--phase", "post"])
+    assert post_first.exit_code == 1 and "nothing is built" in post_first.output
+    bad = runner.invoke(app, ["--dsn", target.dsn, "validate", "--phase", "during"])
+    assert bad.exit_code == 2
+
+
+def test_readme_documents_every_check():
+    readme = (PROJECT / "README.md").read_text()
+    catalogue = checks.catalogue()
+    for check in catalogue.values():
+        if check.meaning.startswith("mapping seed "):
+            continue
+        assert f"| `{check.name}` | {check.severity} | {check.phase} |" in readme, check.name

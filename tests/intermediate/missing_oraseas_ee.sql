@@ -1,0 +1,12 @@
+-- Exactly one organisation must map to oraseas_ee: suppliers' parent, the
+-- ledger's fallback performer and every super admin depend on it.
+-- Returns one row when none does.
+{{ config(**check_config('critical',
+    'no organisation maps to oraseas_ee (the head company)',
+    "name the head company in seeds/organization_overrides.csv (organization_name,organization_type = oraseas ee,oraseas_ee)")) }}
+
+select
+    'none' as id,
+    'no oraseas_ee organisation' as value
+from {{ ref('int_organizations__typed') }}
+having count(*) filter (where organization_type = 'oraseas_ee' and quarantine_reason is null) = 0

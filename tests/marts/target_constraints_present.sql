@@ -1,0 +1,58 @@
+-- The constraints the application relies on exist in the target schema,
+-- under the names Alembic gives them. Returns the missing ones.
+-- runs after every mart is built (it reads the catalog, not the tables):
+-- depends_on: {{ ref('organizations') }}
+-- depends_on: {{ ref('users') }}
+-- depends_on: {{ ref('machines') }}
+-- depends_on: {{ ref('parts') }}
+-- depends_on: {{ ref('warehouses') }}
+-- depends_on: {{ ref('inventory') }}
+-- depends_on: {{ ref('transactions') }}
+-- depends_on: {{ ref('supplier_orders') }}
+-- depends_on: {{ ref('supplier_order_items') }}
+-- depends_on: {{ ref('customer_orders') }}
+-- depends_on: {{ ref('customer_order_items') }}
+-- depends_on: {{ ref('part_usage') }}
+-- depends_on: {{ ref('stock_adjustments') }}
+-- depends_on: {{ ref('alembic_version') }}
+
+{{ config(**check_config('critical',
+    'primary keys, unique constraints, foreign keys and checks of the target exist under their names',
+    'constraint {value} is missing: rebuild; never edit the target schema by hand',
+    phase='post')) }}
+
+{%- set expected = [
+    'organizations_pkey', 'organizations_name_key', 'organizations_parent_organization_id_fkey', 'supplier_must_have_parent',
+    'users_pkey', 'users_username_key', 'users_email_key', 'users_organization_id_fkey', 'fk_users_invited_by_user_id',
+    'machines_pkey', 'machines_serial_number_key', 'machines_customer_organization_id_fkey',
+    'parts_pkey', 'parts_part_number_key',
+    'warehouses_pkey', '_org_warehouse_name_uc', 'warehouses_organization_id_fkey',
+    'inventory_pkey', '_warehouse_part_uc', 'inventory_warehouse_id_fkey', 'inventory_part_id_fkey',
+    'transactions_pkey', 'transactions_part_id_fkey', 'transactions_from_warehouse_id_fkey',
+    'transactions_to_warehouse_id_fkey', 'transactions_machine_id_fkey', 'transactions_performed_by_user_id_fkey',
+    'supplier_orders_pkey', 'supplier_orders_ordering_organization_id_fkey',
+    'supplier_order_items_pkey', 'supplier_order_items_supplier_order_id_fkey', 'supplier_order_items_part_id_fkey',
+    'customer_orders_pkey', 'customer_orders_customer_organization_id_fkey', 'customer_orders_oraseas_organization_id_fkey',
+    'customer_orders_ordered_by_user_id_fkey',
+    'customer_order_items_pkey', 'customer_order_items_customer_order_id_fkey', 'customer_order_items_part_id_fkey',
+    'part_usage_pkey', 'part_usage_customer_organization_id_fkey', 'part_usage_part_id_fkey',
+    'part_usage_machine_id_fkey', 'part_usage_recorded_by_user_id_fkey', 'part_usage_warehouse_id_fkey',
+    'stock_adjustments_pkey', 'stock_adjustments_inventory_id_fkey', 'stock_adjustments_user_id_fkey',
+    'alembic_version_pkc',
+] %}
+
+with expected (conname) as (
+    values
+    {%- for name in expected %}
+        ('{{ name }}'){{ "," if not loop.last }}
+    {%- endfor %}
+)
+
+select
+    expected.conname as id,
+    expected.conname as value
+from expected
+where not exists (
+        select 1 from pg_constraint as c
+        where c.conname = expected.conname and c.connamespace = '{{ var("shadow_schema") }}'::regnamespace
+    )
