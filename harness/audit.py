@@ -25,8 +25,10 @@ create table if not exists migration_audit.runs (
     snapshot text,
     source_row_counts jsonb,
     stage_notes jsonb,
+    capture boolean not null default false,
     primary key (live_schema, run_id)
 );
+alter table migration_audit.runs add column if not exists capture boolean not null default false;
 create table if not exists migration_audit.steps (
     id bigserial primary key,
     live_schema text not null,
@@ -98,15 +100,26 @@ def latest_run(cur, live: str) -> dict | None:
     if cur.fetchone()[0] is None:
         return None
     cur.execute(
-        "select run_id, created_at, snapshot_time, snapshot, source_row_counts, stage_notes"
+        "select run_id, created_at, snapshot_time, snapshot, source_row_counts, stage_notes, capture"
         " from migration_audit.runs where live_schema = %s order by created_at desc, run_id desc limit 1",
         (live,),
     )
     row = cur.fetchone()
     if row is None:
         return None
-    keys = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes")
+    keys = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
     return dict(zip(keys, row))
+
+
+def run(cur, live: str, run_id: str) -> dict | None:
+    cur.execute(
+        "select run_id, created_at, snapshot_time, snapshot, source_row_counts, stage_notes, capture"
+        " from migration_audit.runs where live_schema = %s and run_id = %s",
+        (live, run_id),
+    )
+    row = cur.fetchone()
+    keys = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
+    return dict(zip(keys, row)) if row else None
 
 
 def steps_of(cur, live: str, run_id: str | None = None) -> list[dict]:

@@ -169,7 +169,11 @@ def build(
     progress: Progress | None = None,
     mode: str = "build",
     extra_vars: dict | None = None,
+    capture: bool | None = None,
 ) -> BuildResult:
+    """capture: install change capture on the live tables when staging (default:
+    yes, except for a dry run, which must leave the live schema untouched)."""
+    capture = (mode != "dry-run") if capture is None else capture
     progress = progress or Progress()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
@@ -182,7 +186,7 @@ def build(
     stage_result = None
     if stage_first:
         progress.step("validate", "running", note="staging a consistent snapshot")
-        stage_result = stage_mod.stage(target, schemas)
+        stage_result = stage_mod.stage(target, schemas, capture=capture)
         run_id = stage_result.run_id
         progress.step(
             "validate", "running", rows=sum(stage_result.row_counts.values()), seconds=stage_result.seconds,
@@ -206,7 +210,6 @@ def build(
         db.drop_schema(cur, schemas.next)
 
     progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
-    progress.tracker.manifest_path = paths.home_dir() / "target" / "manifest.json"
     run = dbt_runner.invoke(
         "build",
         target,

@@ -57,8 +57,11 @@ class Check:
         return d
 
 
-def manifest_path() -> Path:
-    return paths.home_dir() / "target" / "manifest.json"
+def manifest_path() -> Path | None:
+    """The manifest of the latest dbt run (every connection and set of vars has its own)."""
+    from .dbt_runner import latest_manifest
+
+    return latest_manifest()
 
 
 def _phase(node: dict, nodes: dict) -> str:
@@ -84,12 +87,13 @@ def _schema_qualified(relation_name: str | None) -> str | None:
 def ensure_manifest() -> Path:
     """dbt's manifest; parsed (no database needed) when no run has written one yet."""
     path = manifest_path()
-    if not path.exists():
+    if path is None:
         from . import dbt_runner
         from .schemas import Schemas
 
         run = dbt_runner.invoke("parse", db.Target("host=localhost dbname=parse_only"), Schemas("public"))
         dbt_runner.raise_on_error(run)
+        path = run.manifest
     return path
 
 
@@ -145,7 +149,8 @@ def _examples(cur, relation: str) -> tuple[int, list[str], str | None]:
 
 def collect(target: db.Target, runs: list[DbtRun], *, phases: tuple[str, ...] = ("pre", "post")) -> list[Check]:
     """Results of the checks that ran in these dbt runs (and the ones that did not)."""
-    checks = {uid: c for uid, c in catalogue().items() if c.phase in phases}
+    manifest = next((r.manifest for r in reversed(runs) if r.manifest and r.manifest.exists()), None)
+    checks = {uid: c for uid, c in catalogue(manifest).items() if c.phase in phases}
     with db.connect(target) as conn, conn.cursor() as cur:
         for run in runs:
             for outcome in run.outcomes:

@@ -331,23 +331,270 @@ def validate_command(
     validate.require_ok(result)
 
 
+LOCK_TIMEOUT_HELP = "lock_timeout of the swap transaction, in milliseconds (retried with backoff)."
+
+
+def print_plan(plan) -> None:
+    from .console import number
+
+    out.print(table(
+        f"plan: cut over run {plan.run_id}: {plan.live_schema} (legacy) -> archive, {plan.target_schema} -> {plan.live_schema}",
+        ["legacy table", "rows before", "migrated", "quarantined"],
+        [(r["legacy_table"], r["rows_in"], r["migrated"], r["quarantined"]) for r in plan.row_counts],
+        right=["rows before", "migrated", "quarantined"],
+    ))
+    new = {k: v for k, v in plan.target_row_counts.items() if k in ("warehouses", "transactions")}
+    out.print(f"new tables: {', '.join(f'{k} {number(v)}' for k, v in new.items())}", markup=False)
+    out.print(f"quarantined rows: {plan.quarantined_rows:,}" + (" (--force)" if plan.force else ""), markup=False)
+    for q in plan.quarantine:
+        out.print(f"  {q['severity']}: {q['source_table']} {q['reason_code']}: {q['rows']}", markup=False)
+    if plan.warnings:
+        out.print(f"warnings ({len(plan.warnings)}): " + ", ".join(f"{c.name} ({c.failing_rows})" for c in plan.warnings),
+                  markup=False)
+    out.print(f"expected lock window: ~{plan.expected_lock_window_ms:.0f} ms (writers wait, readers do not)", markup=False)
+    out.print(f"backup before the swap: dbt snapshots into migration_backup + {plan.backup_path}", markup=False)
+
+
 @app.command("migrate")
 @guarded
 def migrate_command(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Stage, build and test into <live>_next; live untouched."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    force: bool = typer.Option(False, "--force", help="Proceed despite validation errors (bad rows quarantined)."),
+    force: bool = typer.Option(False, "--force", help="Proceed despite validation errors (bad rows quarantined); "
+                               "never skips the drift guard or the backup."),
+    catch_up: bool = typer.Option(False, "--catch-up", help="If live changed since the stage: restage, rebuild, retry."),
+    catch_up_rounds: int = typer.Option(3, "--catch-up-rounds", min=1, max=20),
+    lock_timeout: int = typer.Option(500, "--lock-timeout", min=10, max=600000, help=LOCK_TIMEOUT_HELP),
+    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Retries when the locks are busy."),
 ) -> None:
-    """Pre-validate, dry run, confirm, cut over, post-validate."""
+    """Pre-validate, dry run, show the plan, confirm, cut over, post-validate."""
+    from . import migrate
+
     o = opts(ctx)
-    result = run_build(o, stage_first=True, force=force, strict=False, mode="dry-run")
+    with make_progress(o.progress_mode(), title=f"migrate: {o.schema}") as progress:
+
+        def confirm(plan) -> bool:
+            progress.pause()
+            try:
+                if not o.json:
+                    print_plan(plan)
+                if yes:
+                    return True
+                if not sys.stdin.isatty() and not o.json:
+                    raise UsageError("migrate needs a terminal to confirm; pass --yes to proceed without asking")
+                return typer.confirm("Proceed with the cutover?", default=False)
+            finally:
+                progress.resume()
+
+        result = migrate.migrate(
+            o.target(), o.schemas, dry_run=dry_run, force=force, catch_up=catch_up, catch_up_rounds=catch_up_rounds,
+            lock_timeout_ms=lock_timeout, retries=retries, confirm=confirm, progress=progress,
+        )
+    if o.json:
+        print_json(migrate_document(result))
+        return
     if dry_run:
-        if not (o.quiet or o.json):
+        if not o.quiet:
+            print_build_summary(result.built)
             out.print(f"dry run complete: the target schema is in {o.schemas.next}; the live schema "
                       f"{o.schema} was not touched", markup=False)
         return
-    raise HarnessError("the cutover is not available yet: use --dry-run")
+    cut = result.cut
+    out.print(f"cut over run {result.run_id}: {o.schema} is the target schema; the legacy schema is kept as "
+              f"{cut.archive_schema}; locks held {cut.lock_window_ms:.1f} ms (waited {cut.lock_wait_ms:.1f} ms, "
+              f"{cut.attempts} attempt(s)); backup {cut.backup.dump_path}; post-validation: "
+              f"{result.post.summary['verdict']}; report: {cut.report_path}", markup=False)
+
+
+def migrate_document(result) -> dict:
+    cut = result.cut
+    return {
+        "run_id": result.run_id,
+        "stopped_after": result.stopped_after,
+        "catch_up_rounds": result.catch_up_rounds,
+        "build_report": result.built.report_path if result.built else None,
+        "cutover": None if cut is None else {
+            "archive_schema": cut.archive_schema, "lock_window_ms": round(cut.lock_window_ms, 3),
+            "lock_wait_ms": round(cut.lock_wait_ms, 3), "attempts": cut.attempts,
+            "backup": cut.backup.dump_path, "report": cut.report_path,
+        },
+        "post_validation": result.post.summary if result.post else None,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+@app.command("cutover")
+@guarded
+def cutover_command(
+    ctx: typer.Context,
+    lock_timeout: int = typer.Option(500, "--lock-timeout", min=10, max=600000, help=LOCK_TIMEOUT_HELP),
+    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Retries when the locks are busy."),
+) -> None:
+    """Swap an already built <live>_next into place (backups first, drift guard, one transaction)."""
+    from . import cutover
+
+    o = opts(ctx)
+    with make_progress(o.progress_mode(), title=f"cutover: {o.schema}") as progress:
+        cut = cutover.cutover(o.target(), o.schemas, lock_timeout_ms=lock_timeout, retries=retries, progress=progress)
+    if o.json:
+        print_json({"run_id": cut.run_id, "archive_schema": cut.archive_schema, "lock_window_ms": round(cut.lock_window_ms, 3),
+                    "lock_wait_ms": round(cut.lock_wait_ms, 3), "attempts": cut.attempts,
+                    "backup": cut.backup.dump_path, "report": cut.report_path})
+        return
+    out.print(f"cut over run {cut.run_id}: locks held {cut.lock_window_ms:.1f} ms (waited {cut.lock_wait_ms:.1f} ms, "
+              f"{cut.attempts} attempt(s)); legacy kept as {cut.archive_schema}; backup {cut.backup.dump_path} "
+              f"({cut.backup.dump_bytes:,} bytes); extensions moved: {', '.join(cut.extensions_moved) or 'none'}",
+              markup=False)
+    out.print("next: `harness validate --phase post`; to undo: `harness rollback`", markup=False)
+
+
+@app.command("rollback")
+@guarded
+def rollback_command(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="Roll back even if the target was written to since the cutover: "
+                               "export every write and carry back what has a legacy equivalent."),
+    lock_timeout: int = typer.Option(500, "--lock-timeout", min=10, max=600000, help=LOCK_TIMEOUT_HELP),
+    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Retries when the locks are busy."),
+) -> None:
+    """Put the legacy schema back (one transaction); the target is kept as <live>_rolledback_<run>."""
+    from . import rollback
+
+    o = opts(ctx)
+    result = rollback.rollback(o.target(), o.schemas, force=force, lock_timeout_ms=lock_timeout, retries=retries)
+    carried = result.carried
+    if o.json:
+        print_json({"run_id": result.run_id, "rolledback_schema": result.rolledback_schema,
+                    "lock_window_ms": round(result.lock_window_ms, 3), "writes_after_cutover": result.writes_after_cutover,
+                    "export": carried.export_path if carried else None,
+                    "carried": carried.carried if carried else {}, "not_carried": carried.not_carried if carried else []})
+        return
+    out.print(f"rolled back run {result.run_id}: the legacy schema is live again as {o.schema}; the target is kept as "
+              f"{result.rolledback_schema}; locks held {result.lock_window_ms:.1f} ms", markup=False)
+    if carried:
+        out.print(f"{carried.changes} post-cutover writes exported to {carried.export_path}", markup=False)
+        out.print(table("carried back to the legacy schema", ["what", "rows"], carried.carried.items(), right=["rows"]))
+        if carried.not_carried:
+            out.print(table(f"not carried ({len(carried.not_carried)}; all in the export and in {result.rolledback_schema})",
+                            ["table", "row", "op", "reason"],
+                            [(n["table"], n["row_id"] or "", n["op"], n["reason"]) for n in carried.not_carried[:30]]))
+
+
+@app.command("status")
+@guarded
+def status_command(
+    ctx: typer.Context,
+    json_output: bool = typer.Option(False, "--json", help="Print the state as JSON on stdout."),
+) -> None:
+    """Where this database is: staged / built / cut over / rolled back, with run ids and times."""
+    from . import capture, db as dbm, state
+
+    o = opts(ctx)
+    target = o.target()
+    with dbm.connect(target) as conn, conn.cursor() as cur:
+        current = state.describe(cur, o.schemas)
+        capturing = capture.installed_run(cur, o.schema)
+        cur.execute("select nspname, obj_description(oid, 'pg_namespace') from pg_namespace where nspname like %s "
+                    "or nspname like %s order by 1",
+                    (f"{o.schema}\\_archive\\_%", f"{o.schema}\\_rolledback\\_%"))
+        kept = cur.fetchall()
+    document = {
+        "database": target.redacted(),
+        "live_schema": o.schema,
+        "live_holds": current.live_kind,
+        "phase": current.phase,
+        "stage": {"run_id": current.stage_run, "exists": current.stage_exists},
+        "build": {"run_id": current.build_run, "outcome": current.build_outcome,
+                  "finished_at": current.build_finished_at, "schema_exists": current.next_exists},
+        "cutover": None if not current.cutover else {
+            "run_id": current.cutover["run_id"], "at": current.cutover["finished_at"],
+            "details": current.cutover.get("details")},
+        "last_rollback": None if not current.last_rollback else {
+            "run_id": current.last_rollback["run_id"], "at": current.last_rollback["finished_at"]},
+        "change_capture_on_live": capturing,
+        "kept_schemas": [{"schema": name, "comment": comment} for name, comment in kept],
+        "history": [{"run_id": s["run_id"], "step": s["step"], "outcome": s["outcome"], "at": s["finished_at"]}
+                    for s in current.steps[-12:]],
+    }
+    if json_output or o.json:
+        print_json(document)
+        return
+    out.print(f"{target.redacted()}, live schema {o.schema}: {current.phase} (the live schema holds the "
+              f"{current.live_kind} schema)", markup=False)
+    out.print(f"  stage:   {current.stage_run or '-'}" + ("" if current.stage_exists else " (stage schema dropped)"),
+              markup=False)
+    out.print(f"  build:   {current.build_run or '-'} {current.build_outcome or ''} "
+              f"{current.build_finished_at or ''}".rstrip(), markup=False)
+    if current.cutover:
+        d = current.cutover.get("details") or {}
+        out.print(f"  cutover: run {current.cutover['run_id']} at {current.cutover['finished_at']}; archive "
+                  f"{d.get('archive_schema')}; locks held {d.get('lock_window_ms', 0):.1f} ms; backup "
+                  f"{(d.get('backup') or {}).get('dump_path')}", markup=False)
+    if current.last_rollback:
+        out.print(f"  rolled back: run {current.last_rollback['run_id']} at {current.last_rollback['finished_at']}",
+                  markup=False)
+    out.print(f"  change capture on {o.schema}: {('run ' + capturing) if capturing else 'off'}", markup=False)
+    for name, comment in kept:
+        out.print(f"  kept: {name} ({comment or ''})", markup=False)
+    if current.steps:
+        out.print(table("history (latest 12 steps)", ["run", "step", "outcome", "finished"],
+                        [(s["run_id"], s["step"], s["outcome"], s["finished_at"]) for s in current.steps[-12:]]))
+
+
+@app.command("prune")
+@guarded
+def prune_command(
+    ctx: typer.Context,
+    keep: int = typer.Option(1, "--keep", min=0, max=100, help="Archives and rolled-back schemas to keep (newest)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Drop old archives, rolled-back targets and a stale stage (after confirmation)."""
+    from . import db as dbm, prune
+
+    o = opts(ctx)
+    target = o.target()
+    with dbm.connect(target) as conn, conn.cursor() as cur:
+        what = prune.plan(cur, o.schemas, keep)
+    if what.empty:
+        out.print("nothing to prune", markup=False)
+        return
+    for name in what.drop_schemas:
+        out.print(f"drop schema {name}", markup=False)
+    for name in what.remove_capture_from:
+        out.print(f"remove change capture from the tables of {name}", markup=False)
+    for name in what.kept:
+        out.print(f"keep {name}", markup=False)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("prune needs a terminal to confirm; pass --yes to proceed without asking")
+        if not typer.confirm("Proceed?", default=False):
+            from .errors import Aborted
+            raise Aborted("aborted by the operator: nothing was dropped")
+    prune.apply(target, o.schemas, what)
+    out.print(f"pruned {len(what.drop_schemas)} schema(s)", markup=False)
+
+
+@app.command("restore")
+@guarded
+def restore_command(
+    ctx: typer.Context,
+    source: str = typer.Option(..., "--from", help="A backup file written before a cutover (backups/<live>_<run>.dump)."),
+    into_schema: Optional[str] = typer.Option(None, "--schema-name", help="Restore into this new schema (default "
+                                              "<schema>_restored) of the same database."),
+    into_database: Optional[str] = typer.Option(None, "--database", help="Restore into this new database instead."),
+) -> None:
+    """Restore a pg_dump backup into a new schema or a new database (never over existing data)."""
+    from pathlib import Path
+
+    from . import backup
+
+    o = opts(ctx)
+    if into_schema and into_database:
+        raise UsageError("--schema-name and --database exclude each other")
+    result = backup.restore(o.target(), Path(source), into_schema=into_schema, into_database=into_database)
+    out.print(f"restored {result.tables} tables from {result.dump_path} into database {result.database}, "
+              f"schema {result.schema} in {result.seconds:.1f}s", markup=False)
 
 
 @app.command("demo")

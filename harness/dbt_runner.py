@@ -8,8 +8,10 @@ manifests must not be reused across runs with foreign-key contracts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,11 @@ class DbtRun:
     outcomes: list[NodeOutcome] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    target_path: Path | None = None
+
+    @property
+    def manifest(self) -> Path | None:
+        return self.target_path / "manifest.json" if self.target_path else None
 
     @property
     def failed(self) -> list[NodeOutcome]:
@@ -109,6 +116,31 @@ def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
     return env
 
 
+def target_path(env: dict[str, str], variables: dict) -> Path:
+    """dbt's target dir for one connection and set of vars.
+
+    dbt throws its partial parse away whenever the connection or the vars
+    differ from the previous run's (a full parse costs seconds); one target
+    dir per combination keeps each combination's parse for the next time.
+    """
+    key = json.dumps([{k: v for k, v in env.items() if k != "HARNESS_PGPASSWORD"}, variables], sort_keys=True)
+    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+    return paths.home_dir() / "target" / f"{env.get('HARNESS_PGDATABASE', 'db')}-{digest}"
+
+
+def latest_manifest() -> Path | None:
+    root = paths.home_dir() / "target"
+    manifests = sorted(root.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime) if root.exists() else []
+    return manifests[-1] if manifests else None
+
+
+def _prune_target_dirs(keep: int = 16) -> None:
+    root = paths.home_dir() / "target"
+    dirs = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime) if root.exists() else []
+    for old in dirs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _node_name(unique_id: str) -> str:
     parts = unique_id.split(".")
     return parts[2] if len(parts) > 2 else unique_id
@@ -131,7 +163,8 @@ def invoke(
     saved = {k: os.environ.get(k) for k in list(_ENV_FROM_PARAMS.values()) + ["HARNESS_LIVE_SCHEMA"]}
     for k in saved:
         os.environ.pop(k, None)
-    os.environ.update(_connection_env(target, schemas))
+    connection_env = _connection_env(target, schemas)
+    os.environ.update(connection_env)
 
     outcomes: list[NodeOutcome] = []
 
@@ -167,18 +200,22 @@ def invoke(
             if on_node:
                 on_node("finish", outcome.__dict__)
 
-    variables = schemas.dbt_vars() | (dbt_vars or {})
+    # only non-default vars: identical vars keep dbt's partial parse valid
+    variables = schemas.dbt_vars() | {k: v for k, v in (dbt_vars or {}).items() if v not in (False, 0, None)}
+    run_target = target_path(connection_env, variables)
     cli = [
         command,
         "--project-dir", str(paths.project_dir()),
         "--profiles-dir", str(profiles_dir()),
-        "--target-path", str(paths.home_dir() / "target"),
+        "--target-path", str(run_target),
         "--log-path", str(paths.logs_dir() / "dbt"),
         "--vars", json.dumps(variables),
         "--quiet",
         "--no-use-colors",
     ] + (args or [])
     started = time.perf_counter()
+    if on_node:
+        on_node("begin", {"manifest": str(run_target / "manifest.json")})
     try:
         result = dbtRunner(callbacks=[callback]).invoke(cli)
     finally:
@@ -188,7 +225,8 @@ def invoke(
             else:
                 os.environ[k] = v
     run = DbtRun(command=command, success=bool(result.success), outcomes=outcomes,
-                 seconds=time.perf_counter() - started)
+                 seconds=time.perf_counter() - started, target_path=run_target)
+    _prune_target_dirs()
     if result.exception is not None:
         run.success = False
         run.error = _one_line(result.exception)

@@ -214,7 +214,10 @@ class Progress:
         pass
 
     def on_node(self, kind: str, info: dict) -> None:
-        if kind == "start":
+        if kind == "begin":
+            if not self.tracker._loaded:
+                self.tracker.manifest_path = Path(info["manifest"])
+        elif kind == "start":
             self.tracker.node_started(info["unique_id"], info["resource_type"])
         else:
             self.tracker.node_finished(info)
@@ -223,6 +226,12 @@ class Progress:
         self.tracker.step(name, status, rows=rows, note=note, seconds=seconds)
 
     def message(self, text: str) -> None:
+        pass
+
+    def pause(self) -> None:
+        """Stop redrawing (before asking the operator something)."""
+
+    def resume(self) -> None:
         pass
 
 
@@ -301,6 +310,12 @@ class RichProgress(Progress):
 
     def message(self, text: str) -> None:
         self.live.console.print(text)
+
+    def pause(self) -> None:
+        self.live.stop()
+
+    def resume(self) -> None:
+        self.live.start()
 
     def close(self) -> None:
         self.live.stop()

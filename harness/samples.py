@@ -98,7 +98,14 @@ def _prepare_schema(cur, schemas: Schemas, replace: bool) -> None:
     )
     for (name,) in cur.fetchall():
         db.drop_schema(cur, name)
-    for table in ("runs", "steps", "change_log", "quarantine", "cutovers", "rollbacks"):
+    cur.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relname like %s",
+        (schemas.backup, f"{live}\\_\\_%"),
+    )
+    for (table,) in cur.fetchall():
+        cur.execute(sql.SQL("drop table {}.{}").format(sql.Identifier(schemas.backup), sql.Identifier(table)))
+    for table in ("runs", "steps", "change_log", "quarantine"):
         cur.execute("select to_regclass(%s)", (f"{schemas.audit}.{table}",))
         if cur.fetchone()[0]:
             cur.execute(

@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 import psycopg2.extensions
 from psycopg2 import sql
 
-from . import audit, db
+from . import audit, db, locks
+from . import capture as capture_mod
 from .errors import CheckFailed, UsageError
 from .samples import LEGACY_TABLES
 from .schemas import Schemas
@@ -47,6 +48,7 @@ class StageResult:
     row_counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    capture: bool = False
 
 
 def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
@@ -75,21 +77,36 @@ def _columns(cur, schema: str, table: str) -> set[str]:
     return {r[0] for r in cur.fetchall()}
 
 
-def stage(target: db.Target, schemas: Schemas, *, run_id: str | None = None) -> StageResult:
+def stage(
+    target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
+    lock_timeout_ms: int = 2000, retries: int = 5,
+) -> StageResult:
+    """Copy the live legacy tables; with `capture`, first install change capture on them.
+
+    The triggers are installed (waiting for in-flight writers) before the
+    snapshot is taken, so every write the snapshot does not contain is logged.
+    """
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
     run_id = run_id or audit.new_run_id()
     with db.connect(target) as conn:
         with conn.cursor() as cur:
             audit.ensure(cur)
+            check_live_is_legacy(cur, schemas)
         conn.commit()
+        if capture:
+            def install(cur):
+                capture_mod.install(cur, schemas.live, schemas.live, "legacy", run_id)
+
+            locks.with_lock_retries(conn, install, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                    what=f"installing change capture on {schemas.live}")
         conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ)
         with conn.cursor() as cur:
             # the first query of the transaction fixes the snapshot every copy reads
             cur.execute("select now(), pg_current_snapshot()::text")
             snapshot_time, snapshot = cur.fetchone()
             tables = check_live_is_legacy(cur, schemas)
-            result = StageResult(run_id=run_id, snapshot_time=snapshot_time)
+            result = StageResult(run_id=run_id, snapshot_time=snapshot_time, capture=capture)
             db.drop_schema(cur, schemas.stage)
             cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schemas.stage)))
             stage_id = sql.Identifier(schemas.stage)
@@ -119,13 +136,14 @@ def stage(target: db.Target, schemas: Schemas, *, run_id: str | None = None) -> 
                 (f"abparts-migrate stage of {schemas.live}, run {run_id}, snapshot {snapshot_time.isoformat()}",),
             )
             cur.execute(
-                "insert into migration_audit.runs (live_schema, run_id, snapshot_time, snapshot, source_row_counts, stage_notes)"
-                " values (%s, %s, %s, %s, %s, %s)",
-                (schemas.live, run_id, snapshot_time, snapshot, json.dumps(result.row_counts), json.dumps(result.notes)),
+                "insert into migration_audit.runs (live_schema, run_id, snapshot_time, snapshot, source_row_counts,"
+                " stage_notes, capture) values (%s, %s, %s, %s, %s, %s, %s)",
+                (schemas.live, run_id, snapshot_time, snapshot, json.dumps(result.row_counts), json.dumps(result.notes),
+                 capture),
             )
             audit.record_step(
                 cur, schemas.live, run_id, "stage", started_at, "ok",
-                row_counts=result.row_counts, details={"notes": result.notes},
+                row_counts=result.row_counts, details={"notes": result.notes, "capture": capture},
             )
         conn.commit()
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:

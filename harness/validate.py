@@ -63,24 +63,26 @@ def _run(command: str, target, schemas, selection, dbt_vars, progress, extra=Non
     return run
 
 
-def validate(target: db.Target, schemas: Schemas, *, phase: str = "pre", progress: Progress | None = None) -> ValidationResult:
+def validate(
+    target: db.Target, schemas: Schemas, *, phase: str = "pre", progress: Progress | None = None, capture: bool = False,
+) -> ValidationResult:
+    """capture: stage with change capture (the migrate flow builds and cuts over from this stage)."""
     if phase not in ("pre", "post"):
         raise HarnessError(f"unknown phase {phase!r}: use pre or post")
     progress = progress or Progress()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
-    progress.tracker.manifest_path = checks.manifest_path()
     if phase == "pre":
         with db.connect(target) as conn, conn.cursor() as cur:
             audit.ensure(cur)
             state.require_legacy_live(cur, schemas, "validate")
             conn.commit()
         progress.step("validate", "running", note="staging a consistent snapshot")
-        staged = stage_mod.stage(target, schemas)
+        staged = stage_mod.stage(target, schemas, capture=capture)
         progress.step("validate", "running", rows=sum(staged.row_counts.values()), seconds=staged.seconds,
                       note=f"staged run {staged.run_id}")
         run_id, target_schema = staged.run_id, None
-        dbt_vars = {"prepare_shadow": False}
+        dbt_vars: dict = {}
         runs = [
             _run("build", target, schemas, SEEDS, dbt_vars, progress),
             _run("run", target, schemas, PRE_MODELS, dbt_vars, progress),
@@ -90,7 +92,7 @@ def validate(target: db.Target, schemas: Schemas, *, phase: str = "pre", progres
         with db.connect(target) as conn, conn.cursor() as cur:
             where = state.post_validation_target(cur, schemas)
         run_id, target_schema = where.run_id, where.target_schema
-        dbt_vars = {"prepare_shadow": False, "shadow_schema": where.target_schema, "source_schema": where.source_schema}
+        dbt_vars = {"shadow_schema": where.target_schema, "source_schema": where.source_schema}
         runs = [
             _run("build", target, schemas, SEEDS, dbt_vars, progress),
             _run("run", target, schemas, WORK_MODELS, dbt_vars, progress),

@@ -19,8 +19,23 @@
     {{ var('shadow_schema') }}.{{ name }}
 {%- endmacro %}
 
+{#
+    on-run-start: create the shadow schema and its enum types, but only when
+    the invocation builds a mart (validation, snapshots and tests never create
+    it). Deciding from the selection rather than a var keeps the vars of every
+    invocation the same, so dbt's partial parsing is not thrown away.
+#}
 {% macro prepare_shadow_schema() -%}
-    {%- if var('prepare_shadow') -%}
+    {%- set builds_marts = namespace(value=false) -%}
+    {%- if execute and flags.WHICH in ('build', 'run') -%}
+        {%- for unique_id in selected_resources -%}
+            {%- set node = graph.nodes.get(unique_id) -%}
+            {%- if node and node.resource_type == 'model' and node.config.get('schema') == 'next' -%}
+                {%- set builds_marts.value = true -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if builds_marts.value -%}
         create schema if not exists {{ adapter.quote(var('shadow_schema')) }};
         {%- for type_name, values in enum_types().items() %}
         do $$ begin

@@ -7,7 +7,6 @@ a temporary HARNESS_HOME, so the suite never touches the developer's files.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from pathlib import Path
@@ -16,7 +15,6 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-_counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,14 +45,21 @@ def server(harness_home):
 
 @pytest.fixture
 def new_database(server):
-    """Factory: a fresh, empty database on the session server."""
+    """Factory: a fresh, empty database on the session server.
+
+    Names come from a small pool (t1, t2, ... per test, dropped afterwards):
+    dbt keeps its partial parse per connection, so reusing a name across
+    tests saves a full re-parse of the project each time. The label is for
+    the reader of the test only.
+    """
     from harness import db, embedded
 
     created = []
 
-    def make(prefix: str = "t") -> db.Target:
-        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+    def make(label: str = "") -> db.Target:
+        name = f"t{len(created) + 1}"
         target = db.Target(embedded.dsn(name), embedded=True)
+        drop_database(target)
         db.ensure_database(target)
         created.append(target)
         return target
@@ -78,8 +83,8 @@ def module_database(server):
     """A database shared by the tests of one module (built once, read many times)."""
     from harness import db, embedded
 
-    name = f"m_{os.getpid()}_{next(_counter)}"
-    target = db.Target(embedded.dsn(name), embedded=True)
+    target = db.Target(embedded.dsn("m1"), embedded=True)
+    drop_database(target)
     db.ensure_database(target)
     yield target
     drop_database(target)

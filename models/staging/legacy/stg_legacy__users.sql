@@ -12,9 +12,12 @@ renamed as (
         name,
         role as legacy_role,
         {{ normalise('role') }} as legacy_role_normalised,
-        -- present only where the application's create_all made the table;
-        -- the stage adds it (true) where the init script did not
+        -- present only where the application's create_all made the table
+        {%- if source_has_column('legacy', 'users', 'is_active') %}
         is_active,
+        {%- else %}
+        true as is_active,
+        {%- endif %}
         created_at,
         updated_at
     from source

@@ -1,0 +1,168 @@
+"""The full migrate flow of the original tool, made safe:
+
+pre-validate -> dry run (stage + build + tests into <live>_next) -> the plan
+and summary -> "proceed?" -> cutover (backups first, drift guard, atomic swap)
+-> post-validate (a blocking finding triggers an automatic rollback attempt)
+-> cleanup. --force lets error findings through with the rows quarantined; it
+never skips the drift guard or the backup. --catch-up restages, rebuilds and
+retries when the live schema changed since the stage.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import audit, build, capture, cutover, db, parity, paths, rollback, state, validate
+from .checks import Check
+from .errors import Aborted, CheckFailed, HarnessError
+from .progress import Progress
+from .schemas import Schemas
+
+
+@dataclass
+class Plan:
+    run_id: str
+    live_schema: str
+    target_schema: str
+    row_counts: list[dict]
+    target_row_counts: dict[str, int]
+    quarantined_rows: int
+    quarantine: list[dict]
+    warnings: list[Check]
+    expected_lock_window_ms: float
+    backup_path: str
+    force: bool
+
+
+@dataclass
+class MigrateResult:
+    run_id: str | None = None
+    stopped_after: str = ""
+    pre: validate.ValidationResult | None = None
+    built: build.BuildResult | None = None
+    plan: Plan | None = None
+    cut: cutover.CutoverResult | None = None
+    post: validate.ValidationResult | None = None
+    rolled_back: rollback.RollbackResult | None = None
+    catch_up_rounds: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> float:
+    """What the cutover does while holding its locks, timed without taking them."""
+    with db.connect(target) as conn, conn.cursor() as cur:
+        snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
+        started = time.perf_counter()
+        capture.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+        before = parity.read(cur, schemas.live)
+        parity.statements(before, schemas.next, db.tables_in(cur, schemas.next), parity.owned_objects(cur, schemas.next))
+        elapsed = time.perf_counter() - started
+        conn.rollback()
+    # + renames, grants and capture triggers: a few ms on a quiet server
+    return elapsed * 1000 * 2 + 15
+
+
+def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, force: bool) -> Plan:
+    return Plan(
+        run_id=built.run_id,
+        live_schema=schemas.live,
+        target_schema=schemas.next,
+        row_counts=built.reconciliation.get("row_counts") or [],
+        target_row_counts=built.target_row_counts,
+        quarantined_rows=built.quarantined_rows,
+        quarantine=built.quarantine,
+        warnings=[c for c in built.checks if c.found and c.severity == "warning"],
+        expected_lock_window_ms=estimate_lock_window(target, schemas, built.run_id),
+        backup_path=str(paths.backups_dir() / f"{schemas.live}_{built.run_id}.dump"),
+        force=force,
+    )
+
+
+def migrate(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    catch_up: bool = False,
+    catch_up_rounds: int = 3,
+    lock_timeout_ms: int = cutover.DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = cutover.DEFAULT_RETRIES,
+    confirm: Callable[[Plan], bool] | None = None,
+    progress: Progress | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> MigrateResult:
+    progress = progress or Progress()
+    started = time.perf_counter()
+    result = MigrateResult()
+    with db.connect(target) as conn, conn.cursor() as cur:
+        audit.ensure(cur)
+        state.require_legacy_live(cur, schemas, "migrate")
+        conn.commit()
+    if dry_run:
+        result.built = build.build(target, schemas, force=force, progress=progress, mode="dry-run")
+        result.run_id, result.stopped_after = result.built.run_id, "dry run"
+        build.require_success(result.built)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    # 1. pre-validation on a fresh, captured stage (the build reuses it)
+    result.pre = validate.validate(target, schemas, phase="pre", progress=progress, capture=True)
+    result.run_id = result.pre.run_id
+    if not result.pre.ok and not force:
+        result.stopped_after = "pre-validation"
+        validate.require_ok(result.pre)
+    # 2. dry run into <live>_next
+    result.built = build.build(target, schemas, stage_first=False, force=force, progress=progress, mode="build")
+    build.require_success(result.built)
+    # 3. the plan, and the operator's word
+    result.plan = make_plan(target, schemas, result.built, force)
+    if on_plan:
+        on_plan(result.plan)
+    if confirm is not None and not confirm(result.plan):
+        result.stopped_after = "confirmation"
+        raise Aborted(f"aborted by the operator: nothing was cut over; the target stays built in {schemas.next}")
+    # 4. cutover, catching up with the live schema if it moved
+    while True:
+        try:
+            result.cut = cutover.cutover(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                         progress=progress)
+            break
+        except cutover.DriftDetected as drift:
+            if not catch_up or result.catch_up_rounds >= catch_up_rounds:
+                result.stopped_after = "drift guard"
+                raise
+            result.catch_up_rounds += 1
+            progress.message(f"catch-up round {result.catch_up_rounds}/{catch_up_rounds}: "
+                             f"{sum(drift.writes.values())} writes since the stage; restaging and rebuilding")
+            result.built = build.build(target, schemas, stage_first=True, force=force, progress=progress, mode="build")
+            build.require_success(result.built)
+            result.run_id = result.built.run_id
+    result.run_id = result.cut.run_id
+    # 5. post-validation on the new live schema; a blocking finding rolls back
+    result.post = validate.validate(target, schemas, phase="post", progress=progress)
+    if not result.post.ok:
+        result.stopped_after = "post-validation"
+        problems = ", ".join(result.post.summary["blocking_checks"]) or "; ".join(result.post.dbt_errors)[:300]
+        try:
+            result.rolled_back = rollback.rollback(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries)
+        except HarnessError as exc:
+            raise CheckFailed(
+                f"post-validation failed after the cutover of run {result.run_id} ({problems}) and the automatic "
+                f"rollback was refused: {exc.message}"
+            ) from None
+        raise CheckFailed(
+            f"post-validation failed after the cutover of run {result.run_id} ({problems}); rolled back "
+            f"automatically; report: {result.post.report_path}"
+        )
+    # 6. cleanup: the stage is no longer needed (its quarantine is in migration_audit)
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        db.drop_schema(cur, schemas.stage)
+    progress.step("cleanup", "ok", note=f"stage {schemas.stage} dropped; archive {result.cut.archive_schema} kept "
+                  "until `harness prune`")
+    result.stopped_after = "done"
+    result.seconds = time.perf_counter() - started
+    return result

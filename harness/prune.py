@@ -1,0 +1,53 @@
+"""prune: drop old archives, rolled-back targets and stale stages of a live
+schema, keeping the newest N of each kind and, always, the archive of a
+cutover in place (a rollback needs it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import capture, db, state
+from .schemas import Schemas
+
+
+@dataclass
+class PrunePlan:
+    drop_schemas: list[str] = field(default_factory=list)
+    remove_capture_from: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.drop_schemas or self.remove_capture_from)
+
+
+def plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
+    current = state.describe(cur, schemas)
+    result = PrunePlan()
+    protected = {schemas.archive(current.cutover["run_id"])} if current.cutover else set()
+    for prefix in (f"{schemas.live}_archive_", f"{schemas.live}_rolledback_"):
+        cur.execute(
+            "select nspname from pg_namespace where nspname like %s order by nspname desc",
+            (prefix.replace("_", "\\_") + "%",),
+        )
+        names = [r[0] for r in cur.fetchall()]
+        for index, name in enumerate(names):
+            if name in protected or index < keep:
+                result.kept.append(name)
+            else:
+                result.drop_schemas.append(name)
+    building = current.phase in ("built", "staged") and not current.cutover
+    if current.stage_exists and not building:
+        result.drop_schemas.append(schemas.stage)
+    if current.live_kind == "legacy" and not building and capture.installed_run(cur, schemas.live):
+        result.remove_capture_from.append(schemas.live)
+    return result
+
+
+def apply(target: db.Target, schemas: Schemas, prune_plan: PrunePlan) -> None:
+    with db.connect(target) as conn, conn.cursor() as cur:
+        for name in prune_plan.drop_schemas:
+            db.drop_schema(cur, name)
+        for name in prune_plan.remove_capture_from:
+            capture.remove(cur, name)
+        conn.commit()
