@@ -14,9 +14,9 @@ renamed as (
         {{ normalise('role') }} as legacy_role_normalised,
         -- present only where the application's create_all made the table
         {%- if source_has_column('legacy', 'users', 'is_active') %}
-        is_active,
+            is_active,
         {%- else %}
-        true as is_active,
+            true as is_active,
         {%- endif %}
         created_at,
         updated_at
