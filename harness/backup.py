@@ -135,6 +135,23 @@ def _dump_schema_name(path: Path, env: dict[str, str]) -> str:
     raise UsageError(f"{path} holds no table: is it a backup written by the harness?")
 
 
+def _restore_into(target: db.Target, dump: Path, what: str) -> None:
+    """pg_restore into a database we created, leaving out the harness's change-capture
+    triggers (they point at migration_audit, which is not part of the backup)."""
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("drop schema if exists public")  # the new database's empty default; the dump brings its own
+    dsn, env = _client_env(target)
+    listing = _run_tool([_tool("pg_restore"), "--list", str(dump)], env, "pg_restore --list")
+    kept = [line for line in listing.splitlines() if not (" TRIGGER " in line and "abparts_migrate_capture" in line)]
+    list_file = dump.parent / f".restore_{os.getpid()}.list"
+    list_file.write_text("\n".join(kept) + "\n")
+    try:
+        _run_tool([_tool("pg_restore"), "--no-owner", "--exit-on-error", "--use-list", str(list_file),
+                   "--dbname", dsn, str(dump)], env, what)
+    finally:
+        list_file.unlink(missing_ok=True)
+
+
 def restore(
     target: db.Target, dump: Path, *, into_schema: str | None = None, into_database: str | None = None
 ) -> RestoreResult:
@@ -154,8 +171,7 @@ def restore(
         validate_identifier(into_database, "database name")
         new_db = target.with_database(into_database)
         _create_database(target, into_database)
-        dsn, env = _client_env(new_db)
-        _run_tool([_tool("pg_restore"), "--no-owner", "--dbname", dsn, str(dump)], env, "pg_restore")
+        _restore_into(new_db, dump, "pg_restore")
         return RestoreResult(str(dump), into_database, original, _count_tables(new_db, original), time.perf_counter() - started)
     schema = into_schema or f"{original}_restored"
     validate_identifier(schema, "schema name")
@@ -166,8 +182,8 @@ def restore(
     scratch_target = target.with_database(scratch)
     _create_database(target, scratch)
     try:
+        _restore_into(scratch_target, dump, "pg_restore (scratch)")
         dsn, env = _client_env(scratch_target)
-        _run_tool([_tool("pg_restore"), "--no-owner", "--dbname", dsn, str(dump)], env, "pg_restore (scratch)")
         with db.connect(scratch_target, autocommit=True) as conn, conn.cursor() as cur:
             cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(original), sql.Identifier(schema)))
         renamed = paths.backups_dir() / f".restore_{os.getpid()}.dump"
@@ -176,7 +192,8 @@ def restore(
                   env, "pg_dump (renamed schema)")
         dsn_target, env_target = _client_env(target)
         try:
-            _run_tool([_tool("pg_restore"), "--no-owner", "--dbname", dsn_target, str(renamed)], env_target, "pg_restore")
+            _run_tool([_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", dsn_target, str(renamed)],
+                      env_target, "pg_restore")
         finally:
             renamed.unlink(missing_ok=True)
     finally:

@@ -1,0 +1,334 @@
+"""Cutover and rollback on the real embedded server: an untouched round trip
+restores the legacy schema exactly, the drift guard refuses writes made after
+the stage, post-cutover writes are never dropped, readers never see an error,
+out-of-order commands are refused, backups can be restored."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+from typer.testing import CliRunner
+
+from conftest import query, scalar
+from harness import backup, build, cutover, db, fingerprint, migrate, parity, rollback, samples, state
+from harness.cli import app
+from harness.errors import CheckFailed
+from harness.schemas import Schemas
+
+PUBLIC = Schemas("public")
+APP_ROLE = "abparts_app_test"
+
+
+def execute(target, *statements, params=None):
+    with db.connect(target) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement, params)
+        conn.commit()
+
+
+def like_production(target):
+    """What a real database has around its tables: an application role with
+    grants and default privileges, and an extension living in the live schema."""
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,))
+        if not cur.fetchone():
+            cur.execute(f"create role {APP_ROLE} nologin")
+        cur.execute(f"grant usage on schema public to {APP_ROLE}")
+        cur.execute(f"grant select, insert, update, delete on all tables in schema public to {APP_ROLE}")
+        cur.execute(f"alter default privileges in schema public grant select on tables to {APP_ROLE}")
+        cur.execute("create extension if not exists citext schema public")
+
+
+def snapshot_of(target, schema="public"):
+    with db.connect(target) as conn, conn.cursor() as cur:
+        return fingerprint.fingerprint(cur, schema), parity.summary(parity.read(cur, schema))
+
+
+def test_migrate_then_rollback_restores_an_identical_legacy_schema_at_production_scale(new_database):
+    target = new_database("roundtrip")
+    samples.generate(target, PUBLIC, "production_scale")
+    like_production(target)
+    before, before_privileges = snapshot_of(target)
+
+    result = migrate.migrate(target, PUBLIC, confirm=lambda plan: True)
+    assert result.stopped_after == "done" and result.post.ok
+    cut = result.cut
+    assert cut.extensions_moved == ["citext"] and cut.lock_window_ms > 0
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert state.describe(cur, PUBLIC).phase == "cut over"
+        assert {"warehouses", "transactions"} <= set(db.tables_in(cur, "public"))
+        after_cutover = parity.summary(parity.read(cur, "public"))
+        cur.execute("select extnamespace::regnamespace::text from pg_extension where extname = 'citext'")
+        assert cur.fetchone()[0] == "public"
+    # the application role can do on the new tables what it could on the old ones
+    assert after_cutover["schema_owner"] == before_privileges["schema_owner"]
+    assert after_cutover["schema_acl"] == before_privileges["schema_acl"]
+    assert after_cutover["table_acl"] == before_privileges["table_acl"]
+    assert after_cutover["default_acl"] == before_privileges["default_acl"]
+    assert after_cutover["table_owner"] == before_privileges["table_owner"]
+
+    undone = rollback.rollback(target, PUBLIC)
+    assert undone.writes_after_cutover == {} and undone.extensions_moved_back == ["citext"]
+    after, after_privileges = snapshot_of(target)
+    assert fingerprint.differences(before, after) == []
+    assert after_privileges == before_privileges
+    assert before["tables"]["inventory"][0] == 7500
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert db.schema_exists(cur, undone.rolledback_schema)  # the target is kept, nothing lost
+        assert state.describe(cur, PUBLIC).phase == "rolled back"
+
+
+def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_database):
+    target = new_database("drift")
+    samples.generate(target, PUBLIC, "small_sample")
+    assert build.build(target, PUBLIC).success
+    execute(target, "update public.organizations set address = 'Moved after the stage' where name = 'Autoboss Inc'")
+    with pytest.raises(cutover.DriftDetected, match=r"organizations 1 writes.*--catch-up") as refused:
+        cutover.cutover(target, PUBLIC)
+    assert refused.value.writes == {"organizations": 1}
+    with db.connect(target) as conn, conn.cursor() as cur:
+        current = state.describe(cur, PUBLIC)
+        assert current.live_kind == "legacy" and current.next_exists and not current.cutover
+    done = migrate.migrate(target, PUBLIC, confirm=lambda plan: True, catch_up=True)
+    assert done.stopped_after == "done"
+    assert scalar(target, "select address from public.organizations where name = 'Autoboss Inc'") == "Moved after the stage"
+
+
+NEW = {
+    "org": "ee000000-0000-0000-0000-000000000001",
+    "part": "ee000000-0000-0000-0000-000000000002",
+    "machine": "ee000000-0000-0000-0000-000000000003",
+    "consumption": "ee000000-0000-0000-0000-000000000004",
+    "adjustment": "ee000000-0000-0000-0000-000000000005",
+    "warehouse": "ee000000-0000-0000-0000-000000000006",
+}
+
+
+def write_after_cutover(target) -> dict:
+    """One post-cutover write of every kind the rollback carries back, plus one
+    it cannot (a warehouse). Returns the stock position the ledger rows touch."""
+    held = query(target, "select i.warehouse_id::text as warehouse_id, i.part_id::text as part_id,"
+                         " w.organization_id::text as organization_id, i.current_stock"
+                         " from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
+                         " join public.organizations o on o.id = w.organization_id"
+                         " where o.organization_type = 'customer' and i.current_stock >= 5 order by i.id limit 1")[0]
+    admin = scalar(target, "select id::text from public.users where role = 'super_admin' order by id limit 1")
+    params = {**NEW, **held, "admin": admin}
+    execute(
+        target,
+        "insert into public.organizations (id, name, organization_type) values (%(org)s, 'Post Cutover Customer', 'customer')",
+        "update public.users set name = 'Renamed After Cutover' where id = %(admin)s",
+        "insert into public.parts (id, part_number, name) values (%(part)s, 'PN-POST-1', 'Post Cutover Filter')",
+        "insert into public.machines (id, customer_organization_id, model_type, name, serial_number)"
+        " values (%(machine)s, %(org)s, 'V4.0', 'Post Cutover Machine', 'POST-SN-1')",
+        # the application's trigger moves the stock: -2 then -1
+        "insert into public.transactions (id, transaction_type, part_id, from_warehouse_id, quantity, unit_of_measure,"
+        " performed_by_user_id, transaction_date) values (%(consumption)s, 'consumption', %(part_id)s, %(warehouse_id)s,"
+        " 2, 'pieces', %(admin)s, now())",
+        "insert into public.transactions (id, transaction_type, part_id, to_warehouse_id, quantity, unit_of_measure,"
+        " performed_by_user_id, transaction_date, notes) values (%(adjustment)s, 'adjustment', %(part_id)s,"
+        " %(warehouse_id)s, -1, 'pieces', %(admin)s, now(), 'stocktake')",
+        "insert into public.warehouses (id, organization_id, name) values (%(warehouse)s, %(org)s, 'Post Cutover Depot')",
+        params=params,
+    )
+    return params
+
+
+def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(new_database):
+    target = new_database("postwrites")
+    samples.generate(target, PUBLIC, "small_sample")
+    assert build.build(target, PUBLIC).success
+    cutover.cutover(target, PUBLIC)
+    written = write_after_cutover(target)
+    organisation_stock = scalar(
+        target, "select sum(i.current_stock) from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
+                " where w.organization_id = %(organization_id)s and i.part_id = %(part_id)s", written)
+
+    with pytest.raises(rollback.WritesAfterCutover, match="writes were made") as refused:
+        rollback.rollback(target, PUBLIC)
+    assert refused.value.writes["transactions"] == 2 and refused.value.writes["organizations"] == 1
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert state.describe(cur, PUBLIC).phase == "cut over"  # refused: nothing changed
+
+    done = rollback.rollback(target, PUBLIC, force=True)
+    export = Path(done.carried.export_path)
+    assert stat.S_IMODE(export.stat().st_mode) == 0o600
+    exported = [json.loads(line) for line in export.read_text().splitlines()]
+    changes = [e for e in exported if "table_name" in e]
+    assert len(changes) == done.carried.changes and {e["table_name"] for e in changes} >= {
+        "organizations", "users", "parts", "machines", "transactions", "inventory", "warehouses"}
+    # every kind is back in the legacy schema, which is live again
+    assert query(target, "select name, type from public.organizations where id = %(org)s", written) == \
+        [{"name": "Post Cutover Customer", "type": "Customer"}]
+    assert query(target, "select name, role from public.users where id = %(admin)s", written) == \
+        [{"name": "Renamed After Cutover", "role": "Oraseas Admin"}]  # legacy role string kept
+    assert scalar(target, "select name from public.parts where id = %(part)s", written) == "Post Cutover Filter"
+    assert scalar(target, "select serial_number from public.machines where id = %(machine)s", written) == "POST-SN-1"
+    legacy_stock = scalar(target, "select current_stock from public.inventory where organization_id = %(organization_id)s"
+                                  " and part_id = %(part_id)s", written)
+    assert organisation_stock == written["current_stock"] - 3  # the trigger applied both ledger rows
+    assert legacy_stock == organisation_stock  # stock level per organisation and part, carried back
+    assert query(target, "select quantity_used, part_id::text, customer_organization_id::text as org"
+                         " from public.part_usage where id = %(consumption)s", written) == \
+        [{"quantity_used": 2, "part_id": written["part_id"], "org": written["organization_id"]}]
+    assert query(target, "select quantity_adjusted, reason_code, notes from public.stock_adjustments"
+                         " where id = %(adjustment)s", written) == \
+        [{"quantity_adjusted": -1, "reason_code": "Other", "notes": "stocktake"}]
+    not_carried = {n["table"] for n in done.carried.not_carried}
+    assert "warehouses" in not_carried  # listed, not silently dropped
+    assert scalar(target, f"select count(*) from {done.rolledback_schema}.warehouses where id = %(warehouse)s",
+                  written) == 1  # and still in the rolled-back target
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert "warehouses" not in db.tables_in(cur, "public")  # the live schema is the legacy one again
+
+
+def test_readers_see_the_old_or_the_new_schema_never_an_error(new_database):
+    target = new_database("readers")
+    samples.generate(target, PUBLIC, "small_sample")
+    assert build.build(target, PUBLIC).success
+    stop, errors, seen = threading.Event(), [], {"legacy": 0, "target": 0}
+
+    def reader():
+        conn = psycopg2.connect(target.dsn)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            while not stop.is_set():
+                try:
+                    # valid in both schemas; to_regclass tells which one answered
+                    cur.execute("select count(*), to_regclass('public.warehouses') is not null from public.organizations")
+                    count, is_target = cur.fetchone()
+                    assert count > 0
+                    seen["target" if is_target else "legacy"] += 1
+                except psycopg2.Error as exc:  # a lock wait would block, not raise: anything here is a failure
+                    errors.append(str(exc).strip())
+        conn.close()
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    result = cutover.cutover(target, PUBLIC)
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert errors == []
+    assert seen["legacy"] > 0 and seen["target"] > 0
+    assert result.lock_window_ms < 5000
+
+
+def test_a_busy_live_table_makes_the_cutover_retry_then_give_up_cleanly(new_database):
+    target = new_database("busy")
+    samples.generate(target, PUBLIC, "minimal_sample")
+    assert build.build(target, PUBLIC).success
+    blocker = psycopg2.connect(target.dsn)
+    try:
+        with blocker.cursor() as cur:  # an open write transaction holds a lock the swap needs
+            cur.execute("update public.parts set name = name where id = (select id from public.parts order by id limit 1)")
+        with pytest.raises(CheckFailed, match="could not get the locks .* within 100 ms after 3 attempts"):
+            cutover.cutover(target, PUBLIC, lock_timeout_ms=100, retries=2)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    with db.connect(target) as conn, conn.cursor() as cur:
+        current = state.describe(cur, PUBLIC)
+        assert current.live_kind == "legacy" and current.next_exists and not current.cutover
+    assert cutover.cutover(target, PUBLIC).attempts == 1  # once the writer is gone it goes through
+
+
+def test_out_of_order_commands_are_refused_with_exit_code_1(new_database):
+    runner = CliRunner()
+    target = new_database("order")
+    dsn = ["--dsn", target.dsn]
+
+    def run(*args):
+        return runner.invoke(app, dsn + list(args))
+
+    assert run("sample", "generate", "--size", "minimal_sample").exit_code == 0
+    for args, message in [
+        (["cutover"], "nothing is built"),
+        (["rollback"], "nothing to roll back: no cutover is in place"),
+    ]:
+        result = run(*args)
+        assert result.exit_code == 1 and message in result.output, (args, result.output)
+    assert run("migrate", "--dry-run").exit_code == 0
+    dry_cut = run("cutover")
+    assert dry_cut.exit_code == 1 and "staged without change capture" in dry_cut.output
+    assert run("build").exit_code == 0
+    assert run("cutover").exit_code == 0
+    for args, message in [
+        (["cutover"], "a cutover is already in place"),
+        (["build"], "a cutover is in place"),
+        (["validate"], "a cutover is in place"),
+        (["migrate", "--yes"], "a cutover is in place"),
+    ]:
+        result = run(*args)
+        assert result.exit_code == 1 and message in result.output, (args, result.output)
+    status = json.loads(run("status", "--json").stdout)
+    assert status["phase"] == "cut over" and status["cutover"]["details"]["lock_window_ms"] > 0
+    assert run("rollback").exit_code == 0
+    again = run("rollback")
+    assert again.exit_code == 1 and "already rolled back" in again.output
+    assert run("cutover").exit_code == 1
+    assert json.loads(run("status", "--json").stdout)["phase"] == "rolled back"
+
+
+def test_backups_are_private_and_restore_into_a_new_schema_or_database(new_database):
+    target = new_database("restore")
+    samples.generate(target, PUBLIC, "small_sample")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        legacy = fingerprint.table_hashes(cur, "public")
+    assert build.build(target, PUBLIC).success
+    cut = cutover.cutover(target, PUBLIC)
+    dump = Path(cut.backup.dump_path)
+    assert stat.S_IMODE(dump.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    assert dump.name == f"public_{cut.run_id}.dump" and cut.backup.dump_bytes > 0
+    assert cut.backup.snapshot_rows["inventory"] == 100
+    assert scalar(target, "select count(*) from migration_backup.public__inventory") == 100
+
+    runner = CliRunner()
+    restored = runner.invoke(app, ["--dsn", target.dsn, "restore", "--from", str(dump), "--schema-name", "legacy_copy"])
+    assert restored.exit_code == 0, restored.output
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert fingerprint.table_hashes(cur, "legacy_copy") == legacy
+    twice = runner.invoke(app, ["--dsn", target.dsn, "restore", "--from", str(dump), "--schema-name", "legacy_copy"])
+    assert twice.exit_code == 2 and "already exists" in twice.output
+    other = backup.restore(target, dump, into_database="restored_db")
+    try:
+        assert other.tables == 11
+        with db.connect(target.with_database("restored_db")) as conn, conn.cursor() as cur:
+            assert fingerprint.table_hashes(cur, "public") == legacy
+    finally:
+        from conftest import drop_database
+        drop_database(target.with_database("restored_db"))
+    missing = runner.invoke(app, ["--dsn", target.dsn, "restore", "--from", "backups/nope.dump"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_prune_keeps_the_archive_a_rollback_needs(new_database):
+    target = new_database("prune")
+    samples.generate(target, PUBLIC, "minimal_sample")
+    for _ in range(2):  # two full round trips leave two rolled-back targets
+        assert build.build(target, PUBLIC).success
+        cutover.cutover(target, PUBLIC)
+        rollback.rollback(target, PUBLIC)
+    assert build.build(target, PUBLIC).success
+    cut = cutover.cutover(target, PUBLIC)
+    runner = CliRunner()
+    result = runner.invoke(app, ["--dsn", target.dsn, "prune", "--keep", "0", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"keep {cut.archive_schema}" in result.output
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("select nspname from pg_namespace where nspname like 'public\\_%' order by 1")
+        remaining = [r[0] for r in cur.fetchall()]
+    assert remaining == [cut.archive_schema]
+    assert rollback.rollback(target, PUBLIC).writes_after_cutover == {}  # still possible
+    assert runner.invoke(app, ["--dsn", target.dsn, "prune", "--yes"]).exit_code == 0
