@@ -29,5 +29,8 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+bench: $(STAMP)
+	$(BIN)/python bench/benchmark.py
+
 clean:
 	rm -rf target logs reports .pytest_cache

@@ -65,6 +65,22 @@ def new_run_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%d_%H%M%S_") + secrets.token_hex(2)
 
 
+def _log_step(live: str, run_id: str, step: str, outcome: str, row_counts, details, message) -> None:
+    from . import log
+
+    parts = [f"live={live}", f"outcome={outcome}"]
+    if details and "seconds" in details:
+        parts.append(f"seconds={details['seconds']}")
+    if details and details.get("lock_window_ms") is not None:
+        parts.append(f"lock_window_ms={details['lock_window_ms']}")
+    if row_counts:
+        parts.append(f"rows={sum(v for v in row_counts.values() if isinstance(v, int))}")
+    if message:
+        parts.append(f"message={message}")
+    log.event(" ".join(parts), run_id=run_id, step=step,
+              level=30 if outcome not in ("ok",) else 20)
+
+
 def record_step(
     cur,
     live: str,
@@ -93,6 +109,7 @@ def record_step(
             message,
         ),
     )
+    _log_step(live, run_id, step, outcome, row_counts, details, message)
 
 
 def latest_run(cur, live: str) -> dict | None:

@@ -87,7 +87,7 @@ def snapshot_tables(target: db.Target, schemas: Schemas, progress: Progress | No
     progress = progress or Progress()
     run = dbt_runner.invoke(
         "snapshot", target, schemas,
-        args=["--log-level", "none", "--log-level-file", "debug"],
+        args=["--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
         on_node=progress.on_node,
     )
     dbt_runner.raise_on_error(run)

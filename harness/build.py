@@ -214,7 +214,7 @@ def build(
         "build",
         target,
         schemas,
-        args=["--exclude", "resource_type:snapshot", "--log-level", "none", "--log-level-file", "debug"],
+        args=["--exclude", "resource_type:snapshot", "--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
         dbt_vars={"force": force, "strict": strict} | (extra_vars or {}),
         on_node=progress.on_node,
     )

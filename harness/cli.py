@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -60,16 +61,29 @@ def guarded(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from . import log
+
+        command = " ".join(sys.argv[1:]) if sys.argv and "harness" in sys.argv[0] else func.__name__
+        started = time.perf_counter()
+        log.event(f"command start: harness {command}")
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
         except HarnessError as exc:
+            log.event(f"command failed (exit {exc.exit_code}) after {time.perf_counter() - started:.2f}s: {exc.message}",
+                      level=40)
             err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
             if exc.hint:
                 err.print(f"hint: {exc.hint}", markup=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
+            log.event("command interrupted", level=40)
             err.print("interrupted", markup=False)
             raise typer.Exit(130) from None
+        except typer.Exit as exit_:
+            log.event(f"command ended (exit {exit_.exit_code}) after {time.perf_counter() - started:.2f}s")
+            raise
+        log.event(f"command ok after {time.perf_counter() - started:.2f}s")
+        return result
 
     return wrapper
 
@@ -595,6 +609,164 @@ def restore_command(
     result = backup.restore(o.target(), Path(source), into_schema=into_schema, into_database=into_database)
     out.print(f"restored {result.tables} tables from {result.dump_path} into database {result.database}, "
               f"schema {result.schema} in {result.seconds:.1f}s", markup=False)
+
+
+@app.command("test")
+@guarded
+def test_command(
+    ctx: typer.Context,
+    test_type: str = typer.Option("sample", "--type", help="sample | rollback | comprehensive"),
+    sample_size: Optional[str] = typer.Option(None, "--sample-size", help="minimal_sample | small_sample | "
+                                              "medium_sample | large_sample | production_scale (sample, rollback)"),
+    keep: bool = typer.Option(False, "--keep", help="Keep the temporary databases for inspection."),
+) -> None:
+    """Rehearse on throwaway databases: migrate, validate, roll back; a verdict with reasons."""
+    from . import testing
+
+    o = opts(ctx)
+    if test_type == "comprehensive" and sample_size:
+        raise UsageError("--sample-size goes with --type sample or rollback; comprehensive runs every size")
+    plain = not sys.stdout.isatty() or o.quiet
+
+    def on_scenario(scenario) -> None:
+        if o.json or o.quiet:
+            return
+        mark = "PASS" if scenario.verdict == "pass" else "FAIL"
+        line = (f"{mark} {scenario.name}: {scenario.seconds:.1f}s, "
+                f"{scenario.numbers.get('quarantined_rows', '?')} quarantined, cutover locks "
+                f"{scenario.numbers.get('cutover_lock_ms', '?')} ms, round trip identical: "
+                f"{scenario.numbers.get('round_trip_identical', '?')}")
+        out.print(line + ("" if scenario.verdict == "pass" else " - " + "; ".join(scenario.reasons)), markup=False)
+
+    if not (o.json or o.quiet):
+        out.print(f"harness test --type {test_type}: each scenario in its own temporary database", markup=False)
+    result = testing.run(o.target(), test_type, sample_size=sample_size, keep=keep, on_scenario=on_scenario)
+    if o.json:
+        print_json(test_document(result))
+    elif not o.quiet or not plain:
+        print_test_summary(test_document(result))
+    if not result.passed:
+        from .errors import CheckFailed
+
+        failed = [s.name for s in result.scenarios if s.verdict != "pass"]
+        raise CheckFailed(f"test {result.test_id} failed: {', '.join(failed)}; report: {result.report_path}")
+
+
+def test_document(result) -> dict:
+    from dataclasses import asdict
+
+    return {"test_id": result.test_id, "type": result.type, "verdict": "pass" if result.passed else "fail",
+            "seconds": result.seconds, "report": result.report_path,
+            "scenarios": [asdict(s) for s in result.scenarios]}
+
+
+def print_test_summary(document: dict) -> None:
+    rows = []
+    for s in document["scenarios"]:
+        n = s["numbers"]
+        steps = {step["step"]: step["seconds"] for step in s["steps"]}
+        rows.append((s["name"], s["verdict"], n.get("legacy_rows"), n.get("quarantined_rows"), n.get("unaccounted_rows"),
+                     f"{steps.get('migrate', 0):.1f}", f"{n.get('cutover_lock_ms', 0):.1f}",
+                     f"{n.get('rollback_lock_ms', 0):.1f}", "yes" if n.get("round_trip_identical") else "no"))
+    out.print(table(
+        f"test {document['test_id']} ({document['type']}): {document['verdict']} in {document['seconds']:.0f}s",
+        ["scenario", "verdict", "legacy rows", "quarantined", "unaccounted", "migrate s", "cutover lock ms",
+         "rollback lock ms", "identical after rollback"],
+        rows, right=["legacy rows", "quarantined", "unaccounted", "migrate s", "cutover lock ms", "rollback lock ms"],
+    ))
+    for s in document["scenarios"]:
+        for reason in s["reasons"]:
+            out.print(f"{s['name']}: {reason}", markup=False)
+    out.print(f"report: {document['report']}", markup=False)
+
+
+@app.command("report")
+@guarded
+def report_command(
+    ctx: typer.Context,
+    run_id: Optional[str] = typer.Argument(None, help="Run or test id (default: the latest report)."),
+) -> None:
+    """Pretty-print a saved report (the latest by default)."""
+    from . import reports
+
+    o = opts(ctx)
+    if run_id:
+        found = reports.find(run_id)
+        if not found:
+            raise UsageError(f"no report for {run_id!r} in {reports.paths.reports_dir()}")
+    else:
+        latest = [p for p in (reports.latest(k) for k in ("migration", "validation", "test")) if p]
+        if not latest:
+            raise UsageError(f"no report yet in {reports.paths.reports_dir()}: run `harness build` or `harness validate`")
+        found = [max(latest, key=lambda p: p.stat().st_mtime)]
+    for path in found:
+        document = reports.load(path)
+        if o.json:
+            print_json(document)
+            continue
+        out.print(f"{path}", markup=False)
+        print_report(document)
+
+
+def print_report(document: dict) -> None:
+    kind = document.get("kind")
+    if kind == "test":
+        print_test_summary({**document, "report": "(this file)"})
+        return
+    if kind == "validation":
+        from .checks import Check
+
+        checks = [Check(**{k: v for k, v in c.items() if k != "fix_hint"}) for c in document["checks"]]
+        print_checks(f"{document['phase']}-migration checks, run {document['run_id']}", checks)
+        return
+    out.print(f"migration report of run {document['run_id']} ({document.get('outcome')}), live schema "
+              f"{document.get('live_schema')}, database {document.get('database')}", markup=False)
+    steps = document.get("steps") or []
+    if steps:
+        out.print(table("steps", ["step", "status", "nodes", "rows", "seconds"],
+                        [(f"{s['step']:>2} {s['phase']}", s["status"],
+                          f"{s['nodes_done']}/{s['nodes_total']}" if s["nodes_total"] else "", s["rows"] or "",
+                          f"{s['seconds']:.2f}" if s["seconds"] else "") for s in steps],
+                        right=["nodes", "rows", "seconds"]))
+    counts = (document.get("reconciliation") or {}).get("row_counts") or []
+    if counts:
+        out.print(table("rows per table: legacy -> target",
+                        ["legacy table", "legacy rows", "migrated", "quarantined", "unaccounted"],
+                        [(c["legacy_table"], c["rows_in"], c["migrated"], c["quarantined"], c["unaccounted"])
+                         for c in counts],
+                        right=["legacy rows", "migrated", "quarantined", "unaccounted"]))
+    summary = (document.get("validation") or {}).get("summary")
+    if summary:
+        found = ", ".join(f"{v['found']} {k}" for k, v in summary["by_severity"].items())
+        out.print(f"validation: {summary['verdict']} ({found})", markup=False)
+    quarantine = document.get("quarantine") or {}
+    out.print(f"quarantined rows: {quarantine.get('total_rows', 0):,}", markup=False)
+    cut = document.get("cutover")
+    if cut:
+        out.print(f"cutover: archive {cut['archive_schema']}, locks held {cut['lock_window_ms']:.1f} ms "
+                  f"(waited {cut['lock_wait_ms']:.1f} ms, {cut['attempts']} attempt(s)), backup "
+                  f"{(cut.get('backup') or {}).get('dump_path')}", markup=False)
+
+
+@app.command("docs")
+@guarded
+def docs_command(
+    ctx: typer.Context,
+    serve: bool = typer.Option(False, "--serve", help="Serve the page on 127.0.0.1 until Ctrl-C."),
+    port: int = typer.Option(8080, "--port", min=1024, max=65535),
+    open_browser: bool = typer.Option(False, "--open", help="Open the page in a browser (where there is one)."),
+) -> None:
+    """Lineage docs: dbt docs as one static, offline HTML file; prints where it is."""
+    from . import docs
+
+    o = opts(ctx)
+    page = docs.generate(o.target(), o.schemas)
+    out.print(f"lineage docs: {page}", markup=False)
+    out.print(f"open it with a browser: file://{page}", markup=False)
+    if open_browser:
+        docs.open_in_browser(page)
+    if serve:
+        docs.serve(page, port, announce=lambda url: out.print(f"serving {url} (Ctrl-C to stop)", markup=False))
 
 
 @app.command("demo")

@@ -141,6 +141,12 @@ def _prune_target_dirs(keep: int = 16) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def file_log_level() -> str:
+    """dbt's own log (logs/dbt/dbt.log): info by default; HARNESS_DBT_LOG_LEVEL=debug adds every SQL statement."""
+    level = os.environ.get("HARNESS_DBT_LOG_LEVEL", "info").lower()
+    return level if level in ("debug", "info", "warn", "error") else "info"
+
+
 def _node_name(unique_id: str) -> str:
     parts = unique_id.split(".")
     return parts[2] if len(parts) > 2 else unique_id
@@ -203,8 +209,7 @@ def invoke(
     # only non-default vars: identical vars keep dbt's partial parse valid
     variables = schemas.dbt_vars() | {k: v for k, v in (dbt_vars or {}).items() if v not in (False, 0, None)}
     run_target = target_path(connection_env, variables)
-    cli = [
-        command,
+    cli = command.split() + [
         "--project-dir", str(paths.project_dir()),
         "--profiles-dir", str(profiles_dir()),
         "--target-path", str(run_target),

@@ -109,14 +109,17 @@ def migrate(
         result.seconds = time.perf_counter() - started
         return result
 
-    # 1. pre-validation on a fresh, captured stage (the build reuses it)
-    result.pre = validate.validate(target, schemas, phase="pre", progress=progress, capture=True)
-    result.run_id = result.pre.run_id
-    if not result.pre.ok and not force:
+    # 1+2. stage with change capture, then the dry run into <live>_next: the
+    # pre-migration checks run first inside it and block it on error
+    result.built = build.build(target, schemas, force=force, progress=progress, mode="build")
+    result.run_id = result.built.run_id
+    result.pre = validate.from_build(target, schemas, result.built)
+    if not result.built.success and result.pre.summary["blocking_checks"]:
+        # a failing check stops what is downstream of it: check the same stage again,
+        # every check run, so the operator sees every problem at once
         result.stopped_after = "pre-validation"
+        result.pre = validate.validate(target, schemas, phase="pre", progress=progress, restage=False)
         validate.require_ok(result.pre)
-    # 2. dry run into <live>_next
-    result.built = build.build(target, schemas, stage_first=False, force=force, progress=progress, mode="build")
     build.require_success(result.built)
     # 3. the plan, and the operator's word
     result.plan = make_plan(target, schemas, result.built, force)
@@ -143,7 +146,7 @@ def migrate(
             result.run_id = result.built.run_id
     result.run_id = result.cut.run_id
     # 5. post-validation on the new live schema; a blocking finding rolls back
-    result.post = validate.validate(target, schemas, phase="post", progress=progress)
+    result.post = validate.validate(target, schemas, phase="post", progress=progress, rebuild_work=False)
     if not result.post.ok:
         result.stopped_after = "post-validation"
         problems = ", ".join(result.post.summary["blocking_checks"]) or "; ".join(result.post.dbt_errors)[:300]

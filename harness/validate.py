@@ -55,7 +55,7 @@ def _run(command: str, target, schemas, selection, dbt_vars, progress, extra=Non
     run = dbt_runner.invoke(
         command, target, schemas,
         args=["--select", *selection, "--indirect-selection", "cautious", "--log-level", "none",
-              "--log-level-file", "debug"] + (extra or []),
+              "--log-level-file", dbt_runner.file_log_level()] + (extra or []),
         dbt_vars=dbt_vars,
         on_node=progress.on_node,
     )
@@ -63,10 +63,23 @@ def _run(command: str, target, schemas, selection, dbt_vars, progress, extra=Non
     return run
 
 
+RECONCILIATION_MODELS = ["models/audit/reconciliation_row_counts.sql", "models/audit/reconciliation_stock.sql",
+                         "models/audit/reconciliation_ledger.sql", "models/audit/reconciliation_totals.sql"]
+
+
 def validate(
-    target: db.Target, schemas: Schemas, *, phase: str = "pre", progress: Progress | None = None, capture: bool = False,
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    phase: str = "pre",
+    progress: Progress | None = None,
+    capture: bool = False,
+    restage: bool = True,
+    rebuild_work: bool = True,
 ) -> ValidationResult:
-    """capture: stage with change capture (the migrate flow builds and cuts over from this stage)."""
+    """capture: stage with change capture. restage=False (pre): check the current
+    stage again. rebuild_work=False (post, right after a cutover, while the stage
+    still holds the snapshot): recompute only the reconciliation models."""
     if phase not in ("pre", "post"):
         raise HarnessError(f"unknown phase {phase!r}: use pre or post")
     progress = progress or Progress()
@@ -77,11 +90,19 @@ def validate(
             audit.ensure(cur)
             state.require_legacy_live(cur, schemas, "validate")
             conn.commit()
-        progress.step("validate", "running", note="staging a consistent snapshot")
-        staged = stage_mod.stage(target, schemas, capture=capture)
-        progress.step("validate", "running", rows=sum(staged.row_counts.values()), seconds=staged.seconds,
-                      note=f"staged run {staged.run_id}")
-        run_id, target_schema = staged.run_id, None
+        if restage:
+            progress.step("validate", "running", note="staging a consistent snapshot")
+            staged = stage_mod.stage(target, schemas, capture=capture)
+            progress.step("validate", "running", rows=sum(staged.row_counts.values()), seconds=staged.seconds,
+                          note=f"staged run {staged.run_id}")
+            run_id = staged.run_id
+        else:
+            with db.connect(target) as conn, conn.cursor() as cur:
+                latest = audit.latest_run(cur, schemas.live)
+                if latest is None or not db.schema_exists(cur, schemas.stage):
+                    raise OutOfOrder("nothing is staged to validate again: run `harness validate`")
+            run_id = latest["run_id"]
+        target_schema = None
         dbt_vars: dict = {}
         runs = [
             _run("build", target, schemas, SEEDS, dbt_vars, progress),
@@ -93,11 +114,18 @@ def validate(
             where = state.post_validation_target(cur, schemas)
         run_id, target_schema = where.run_id, where.target_schema
         dbt_vars = {"shadow_schema": where.target_schema, "source_schema": where.source_schema}
-        runs = [
-            _run("build", target, schemas, SEEDS, dbt_vars, progress),
-            _run("run", target, schemas, WORK_MODELS, dbt_vars, progress),
-            _run("test", target, schemas, POST_TESTS, dbt_vars, progress),
-        ]
+        if rebuild_work:
+            runs = [
+                _run("build", target, schemas, SEEDS, dbt_vars, progress),
+                _run("run", target, schemas, WORK_MODELS, dbt_vars, progress),
+            ]
+        else:
+            with db.connect(target) as conn, conn.cursor() as cur:
+                if not db.schema_exists(cur, schemas.stage):
+                    raise OutOfOrder("the stage is gone: validate with rebuild_work")
+                dbt_vars["source_schema"] = schemas.stage  # the snapshot the archive equals (drift guard)
+            runs = [_run("run", target, schemas, RECONCILIATION_MODELS, dbt_vars, progress)]
+        runs.append(_run("test", target, schemas, POST_TESTS, dbt_vars, progress))
     progress.tracker.close_open_phases(True)
     result = ValidationResult(
         run_id=run_id, phase=phase, live_schema=schemas.live, target_schema=target_schema,
@@ -112,6 +140,16 @@ def validate(
             details={"summary": result.summary, "seconds": round(result.seconds, 3)},
         )
         conn.commit()
+    result.report_path = str(write_report(target, result))
+    return result
+
+
+def from_build(target: db.Target, schemas: Schemas, built) -> ValidationResult:
+    """The pre-migration result a build already produced (its checks ran first)."""
+    result = ValidationResult(
+        run_id=built.run_id, phase="pre", live_schema=schemas.live, target_schema=None,
+        started_at=built.started_at, checks=[c for c in built.checks if c.phase == "pre"],
+    )
     result.report_path = str(write_report(target, result))
     return result
 

@@ -136,10 +136,10 @@ def test_missing_oraseas_ee_is_critical(new_database):
     assert "seeds/organization_overrides.csv" in check.fix_hint()
 
 
-@pytest.mark.parametrize("size", samples.ORIGINAL_SIZES)
-def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(new_database, size):
+def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(new_database):
+    # one size here; `harness test --type comprehensive` forces the dirty sample of every size
     target, schemas = new_database("force"), Schemas("public")
-    generated = samples.generate(target, schemas, size, dirty=True)
+    generated = samples.generate(target, schemas, "large_sample", dirty=True)
     plain = build.build(target, schemas)
     assert not plain.success  # errors block by default
     forced = build.build(target, schemas, force=True)
@@ -164,7 +164,7 @@ def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(new_
     assert "password_hash" not in json.dumps(document)  # quarantined users are summarised, never copied
 
 
-def test_post_validation_checks_the_built_target_and_strict_refuses_any_quarantine(new_database):
+def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses_any_quarantine(new_database):
     target, schemas = new_database("post"), Schemas("public")
     samples.generate(target, schemas, "minimal_sample", dirty=True)
     assert build.build(target, schemas, force=True).success
@@ -174,31 +174,26 @@ def test_post_validation_checks_the_built_target_and_strict_refuses_any_quaranti
     assert {"every_legacy_row_accounted_for", "ledger_reconciles_with_inventory", "totals_preserved",
             "target_constraints_present", "target_enum_types_exact", "single_oraseas_ee"} <= names
     assert reports.schema_errors(json.loads(open(post.report_path).read())) == []
+
+    # somebody edits the target by hand: post-validation sees it
+    from harness import db
+
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("alter table public_next.inventory disable trigger trigger_check_inventory_balance")
+        cur.execute("update public_next.inventory set current_stock = -1"
+                    " where id = (select id from public_next.inventory order by id limit 1)")
+        cur.execute("alter table public_next.warehouses drop constraint _org_warehouse_name_uc")
+        conn.commit()
+    tampered = validate.validate(target, schemas, phase="post")
+    found = {c.name for c in tampered.checks if c.found}
+    assert {"no_negative_stock", "target_constraints_present", "ledger_reconciles_with_inventory"} <= found
+    assert not tampered.ok
+
     # --strict with --force: everything is built and reported, and the run still fails
     strict = build.build(target, schemas, force=True, strict=True, stage_first=False)
     assert not strict.success
     assert {o.name for o in strict.dbt.failed} == {"quarantine_is_empty_when_strict"}
     assert strict.quarantined_rows == 18 and strict.target_row_counts["inventory"] > 0
-    clean = new_database("strictclean")
-    samples.generate(clean, schemas, "minimal_sample")
-    assert build.build(clean, schemas, strict=True).success
-
-
-def test_post_validation_catches_a_target_edited_by_hand(new_database):
-    target, schemas = new_database("tamper"), Schemas("public")
-    samples.generate(target, schemas, "minimal_sample")
-    assert build.build(target, schemas).success
-    from harness import db
-
-    with db.connect(target) as conn, conn.cursor() as cur:
-        cur.execute("alter table public_next.inventory disable trigger trigger_check_inventory_balance")
-        cur.execute("update public_next.inventory set current_stock = -1 where id = (select id from public_next.inventory order by id limit 1)")
-        cur.execute("alter table public_next.warehouses drop constraint _org_warehouse_name_uc")
-        conn.commit()
-    post = validate.validate(target, schemas, phase="post")
-    found = {c.name for c in post.checks if c.found}
-    assert {"no_negative_stock", "target_constraints_present", "ledger_reconciles_with_inventory"} <= found
-    assert not post.ok
 
 
 def test_validate_cli_exit_codes_and_json(new_database):

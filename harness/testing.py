@@ -1,0 +1,202 @@
+"""harness test: rehearse a migration on throwaway databases.
+
+  --type sample          one sample size: generate, migrate (pre-validate, build, backup,
+                         cutover, post-validate), roll back, check the round trip
+  --type rollback        the round-trip proof: migrate + rollback on a sample with an
+                         application role, grants, default privileges and an extension
+                         in the live schema; the legacy schema must come back identical
+  --type comprehensive   every size, clean and dirty (dirty with --force), each rolled back
+
+Each scenario runs in its own temporary database on the server of --dsn (the
+embedded one by default), dropped afterwards unless --keep. The verdict says
+why; reports/test_report_<id>.json has every number.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from psycopg2 import sql
+
+from . import audit, db, fingerprint, migrate, parity, reports, rollback, samples
+from .errors import HarnessError, UsageError
+from .progress import Progress
+from .schemas import Schemas
+
+TYPES = ("sample", "rollback", "comprehensive")
+SCRATCH_DATABASE = "abparts_harness_test"
+APP_ROLE = "abparts_app_rehearsal"
+
+
+@dataclass
+class Scenario:
+    name: str
+    size: str
+    dirty: bool
+    database: str
+    verdict: str = "fail"
+    reasons: list[str] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)
+    numbers: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def step(self, name: str, started: float, outcome: str = "ok", note: str = "") -> None:
+        self.steps.append({"step": name, "seconds": round(time.perf_counter() - started, 3), "outcome": outcome,
+                           "note": note})
+
+
+@dataclass
+class TestRun:
+    test_id: str
+    type: str
+    scenarios: list[Scenario] = field(default_factory=list)
+    seconds: float = 0.0
+    report_path: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.scenarios) and all(s.verdict == "pass" for s in self.scenarios)
+
+
+def _scratch(server: db.Target, name: str) -> db.Target:
+    scratch = server.with_database(name)
+    with db.connect(server.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return scratch
+
+
+def _drop(server: db.Target, name: str) -> None:
+    with db.connect(server.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def _like_production(target: db.Target) -> None:
+    """An application role with grants and default privileges, and an extension in the live schema."""
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,))
+        if not cur.fetchone():
+            cur.execute(sql.SQL("create role {} nologin").format(sql.Identifier(APP_ROLE)))
+        role = sql.Identifier(APP_ROLE)
+        cur.execute(sql.SQL("grant usage on schema public to {}").format(role))
+        cur.execute(sql.SQL("grant select, insert, update, delete on all tables in schema public to {}").format(role))
+        cur.execute(sql.SQL("alter default privileges in schema public grant select on tables to {}").format(role))
+        cur.execute("select 1 from pg_available_extensions where name = 'citext'")
+        if cur.fetchone():
+            cur.execute("create extension if not exists citext schema public")
+
+
+def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, production_like: bool = False,
+                 seed: int = 42) -> Scenario:
+    scenario = Scenario(name=f"{size}/{'dirty' if dirty else 'clean'}", size=size, dirty=dirty, database=database)
+    schemas = Schemas("public")
+    began = time.perf_counter()
+    try:
+        started = time.perf_counter()
+        target = _scratch(server, database)
+        generated = samples.generate(target, schemas, size, seed=seed, dirty=dirty)
+        if production_like:
+            _like_production(target)
+        scenario.numbers["legacy_rows"] = sum(generated.row_counts.values())
+        scenario.step("generate", started, note=f"{scenario.numbers['legacy_rows']:,} legacy rows")
+        with db.connect(target) as conn, conn.cursor() as cur:
+            before = fingerprint.fingerprint(cur, "public")
+            before_privileges = parity.summary(parity.read(cur, "public"))
+
+        started = time.perf_counter()
+        result = migrate.migrate(target, schemas, force=dirty, confirm=lambda plan: True)
+        built, cut, post = result.built, result.cut, result.post
+        scenario.numbers.update({
+            "build_seconds": round(built.seconds, 3),
+            "target_rows": sum(built.target_row_counts.values()),
+            "quarantined_rows": built.quarantined_rows,
+            "unaccounted_rows": sum(r["unaccounted"] for r in built.reconciliation.get("row_counts", [])),
+            "warnings": sum(1 for c in built.checks if c.found and c.severity == "warning"),
+            "cutover_lock_ms": round(cut.lock_window_ms, 3),
+            "backup_bytes": cut.backup.dump_bytes,
+            "post_validation": post.summary["verdict"],
+        })
+        scenario.step("migrate", started, note=f"run {result.run_id}; locks held {cut.lock_window_ms:.1f} ms")
+        if production_like and before["structure"]["extensions"] and not cut.extensions_moved:
+            scenario.reasons.append("the extension in the live schema did not move with it")
+        with db.connect(target) as conn, conn.cursor() as cur:
+            after_cutover_privileges = parity.summary(parity.read(cur, "public"))
+
+        started = time.perf_counter()
+        undone = rollback.rollback(target, schemas)
+        scenario.numbers["rollback_lock_ms"] = round(undone.lock_window_ms, 3)
+        scenario.step("rollback", started, note=f"locks held {undone.lock_window_ms:.1f} ms")
+        with db.connect(target) as conn, conn.cursor() as cur:
+            after = fingerprint.fingerprint(cur, "public")
+            after_privileges = parity.summary(parity.read(cur, "public"))
+        differences = fingerprint.differences(before, after)
+        scenario.numbers["round_trip_identical"] = not differences and after_privileges == before_privileges
+
+        if scenario.numbers["unaccounted_rows"]:
+            scenario.reasons.append(f"{scenario.numbers['unaccounted_rows']} legacy rows unaccounted for")
+        if post.summary["verdict"] != "pass":
+            scenario.reasons.append(f"post-validation: {', '.join(post.summary['blocking_checks'])}")
+        if dirty and not built.quarantined_rows:
+            scenario.reasons.append("the dirty sample quarantined no row")
+        if not dirty and built.quarantined_rows:
+            scenario.reasons.append(f"the clean sample quarantined {built.quarantined_rows} rows")
+        if differences:
+            scenario.reasons.append(f"rollback did not restore the legacy schema: {differences[0]}")
+        if after_privileges != before_privileges:
+            scenario.reasons.append("rollback did not restore the privileges")
+        for key in ("schema_owner", "schema_acl", "table_owner", "table_acl", "default_acl"):
+            if after_cutover_privileges[key] != before_privileges[key]:
+                scenario.reasons.append(f"the cutover did not reproduce {key.replace('_', ' ')}")
+    except HarnessError as exc:
+        scenario.reasons.append(exc.message)
+    scenario.verdict = "pass" if not scenario.reasons else "fail"
+    scenario.seconds = round(time.perf_counter() - began, 3)
+    return scenario
+
+
+def run(
+    server: db.Target,
+    test_type: str,
+    *,
+    sample_size: str | None = None,
+    keep: bool = False,
+    on_scenario: Callable[[Scenario], None] | None = None,
+    progress: Progress | None = None,
+) -> TestRun:
+    if test_type not in TYPES:
+        raise UsageError(f"unknown test type {test_type!r}; choose one of: {', '.join(TYPES)}")
+    if sample_size is not None:
+        samples.size_named(sample_size)
+    test_id = audit.new_run_id()
+    began = time.perf_counter()
+    if test_type == "comprehensive":
+        plan = [(size, dirty, True) for size in samples.ORIGINAL_SIZES for dirty in (False, True)]
+    elif test_type == "rollback":
+        plan = [(sample_size or "small_sample", False, True)]
+    else:
+        plan = [(sample_size or "small_sample", False, True)]
+    outcome = TestRun(test_id=test_id, type=test_type)
+    for index, (size, dirty, production_like) in enumerate(plan, start=1):
+        # one reused name keeps dbt's parse between scenarios; --keep needs one name each
+        database = f"abparts_test_{test_id}_{index}" if keep else SCRATCH_DATABASE
+        scenario = run_scenario(server, size, dirty=dirty, database=database, production_like=production_like)
+        if not keep:
+            _drop(server, database)
+        outcome.scenarios.append(scenario)
+        if on_scenario:
+            on_scenario(scenario)
+    outcome.seconds = round(time.perf_counter() - began, 3)
+    outcome.report_path = str(reports.write("test", test_id, {
+        "test_id": test_id,
+        "type": test_type,
+        "server": server.redacted(),
+        "finished_at": datetime.now(timezone.utc).isoformat(),
+        "verdict": "pass" if outcome.passed else "fail",
+        "seconds": outcome.seconds,
+        "kept_databases": [s.database for s in outcome.scenarios] if keep else [],
+        "scenarios": [asdict(s) for s in outcome.scenarios],
+    }))
+    return outcome

@@ -1,0 +1,117 @@
+"""Operator experience: `harness test` (sample, rollback, comprehensive),
+`harness report`, `harness docs`, the migration log and its secrecy."""
+
+from __future__ import annotations
+
+import json
+import logging.handlers
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import scalar
+from harness import log, paths, reports, samples
+from harness.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def comprehensive(server):
+    result = runner.invoke(app, ["--json", "test", "--type", "comprehensive"])
+    return result
+
+
+def test_comprehensive_runs_every_size_clean_and_dirty_and_rolls_each_back(comprehensive):
+    assert comprehensive.exit_code == 0, comprehensive.output[-2000:]
+    document = json.loads(comprehensive.stdout)
+    names = [s["name"] for s in document["scenarios"]]
+    assert names == [f"{size}/{variant}" for size in samples.ORIGINAL_SIZES for variant in ("clean", "dirty")]
+    for scenario in document["scenarios"]:
+        numbers = scenario["numbers"]
+        assert scenario["verdict"] == "pass", (scenario["name"], scenario["reasons"])
+        assert numbers["unaccounted_rows"] == 0
+        assert numbers["round_trip_identical"] is True
+        assert numbers["post_validation"] == "pass"
+        assert numbers["cutover_lock_ms"] > 0 and numbers["rollback_lock_ms"] > 0
+        assert numbers["quarantined_rows"] == (18 if scenario["dirty"] else 0)
+        assert [s["step"] for s in scenario["steps"]] == ["generate", "migrate", "rollback"]
+    saved = reports.load(reports.find(document["test_id"])[0])
+    assert saved["kind"] == "test" and saved["verdict"] == "pass" and saved["kept_databases"] == []
+    production = [s for s in document["scenarios"] if s["name"] == "production_scale/clean"][0]
+    assert production["numbers"]["legacy_rows"] == 10190
+
+
+def test_report_pretty_prints_a_saved_report(comprehensive):
+    test_id = json.loads(comprehensive.stdout)["test_id"]
+    shown = runner.invoke(app, ["report", test_id])
+    assert shown.exit_code == 0
+    assert "production_scale/dirty" in shown.output and "pass" in shown.output
+    latest = runner.invoke(app, ["report"])
+    assert latest.exit_code == 0 and "report" in latest.output
+    as_json = runner.invoke(app, ["--json", "report", test_id])
+    assert json.loads(as_json.stdout)["test_id"] == test_id
+    missing = runner.invoke(app, ["report", "19990101_000000_beef"])
+    assert missing.exit_code == 2 and "no report" in missing.output
+
+
+def test_rollback_rehearsal_keeps_its_database_when_asked(server):
+    result = runner.invoke(app, ["--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", "--keep"])
+    assert result.exit_code == 0, result.output[-2000:]
+    document = json.loads(result.stdout)
+    (scenario,) = document["scenarios"]
+    assert scenario["numbers"]["round_trip_identical"] is True
+    from harness import db, embedded
+
+    kept = db.Target(embedded.dsn(scenario["database"]), embedded=True)
+    assert scalar(kept, "select count(*) from public.organizations") == 3  # the legacy schema, back and kept
+    from conftest import drop_database
+    drop_database(kept)
+
+
+def test_test_command_refuses_bad_options(server):
+    assert runner.invoke(app, ["test", "--type", "everything"]).exit_code == 2
+    assert runner.invoke(app, ["test", "--type", "sample", "--sample-size", "huge"]).exit_code == 2
+    mixed = runner.invoke(app, ["test", "--type", "comprehensive", "--sample-size", "small_sample"])
+    assert mixed.exit_code == 2 and "--sample-size goes with" in mixed.output
+
+
+def test_docs_generate_an_offline_page_with_the_lineage(server):
+    result = runner.invoke(app, ["docs"])
+    assert result.exit_code == 0, result.output
+    page = re.search(r"lineage docs: (\S+)", result.output).group(1)
+    html = open(page).read()
+    for name in ("int_warehouses__derived", "organization_type_map", "stg_legacy__inventory", "reconciliation_ledger",
+                 "ledger_reconciles_with_inventory", "one row per warehouse: per (organisation, normalised location)"):
+        assert name.lower() in html.lower(), name
+    assert "cdn." not in html.split("<body")[0]  # static: no remote assets needed in the head
+
+
+def test_the_migration_log_records_runs_and_never_a_secret(new_database):
+    target = new_database("logged")
+    samples.generate(target, __import__("harness.schemas").schemas.Schemas("public"), "minimal_sample")
+    unreachable = "postgresql://admin:TopSecret-Pw1@/abparts?host=/nonexistent-dir"
+    assert runner.invoke(app, ["--dsn", unreachable, "status"]).exit_code == 2
+    from harness import db
+
+    with_password = db.make_dsn({**target.params, "password": "AnotherSecret9"})  # trust auth ignores it
+    assert runner.invoke(app, ["--dsn", with_password, "build"]).exit_code == 0
+    text = (paths.logs_dir() / "migration.log").read_text()
+    assert re.search(r"run=\d{8}_\d{6}_[0-9a-f]{4} step=stage .*outcome=ok", text)
+    assert re.search(r"step=build .*outcome=ok seconds=", text)
+    assert "command failed (exit 2)" in text
+    for secret in ("TopSecret-Pw1", "AnotherSecret9", "$2b$12$"):
+        assert secret not in text, secret
+    handlers = logging.getLogger(log.LOGGER_NAME).handlers
+    assert any(isinstance(h, logging.handlers.RotatingFileHandler) and h.backupCount == 5 for h in handlers)
+    dbt_log = (paths.logs_dir() / "dbt" / "dbt.log").read_text()  # dbt's own log, separate
+    assert "AnotherSecret9" not in dbt_log and "TopSecret-Pw1" not in dbt_log
+
+
+def test_redaction_masks_every_kind_of_secret():
+    line = ("connect postgresql://u:hunter2@db/x password=abc PGPASSWORD=xyz "
+            "hash $2b$12$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ0123 token: tok-123 'password': 'q'")
+    redacted = log.redact(line)
+    for secret in ("hunter2", "abc ", "xyz", "$2b$12$abcdefghij", "tok-123"):
+        assert secret not in redacted, (secret, redacted)
