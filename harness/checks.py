@@ -109,7 +109,8 @@ def catalogue(manifest: Path | None = None) -> dict[str, Check]:
         parents = node.get("depends_on", {}).get("nodes", [])
         seed_parents = [p.split(".")[-1] for p in parents if p.startswith("seed.")]
         if "check_severity" in meta:
-            severity, meaning, fix = meta["check_severity"], meta.get("meaning", ""), meta.get("fix", "")
+            # what a check means is its test's description (the lineage docs show it too)
+            severity, meaning, fix = meta["check_severity"], node.get("description") or node["name"], meta.get("fix", "")
         elif seed_parents:  # the seeds' own tests: a DBA's edit broke a mapping table
             severity = "critical"
             meaning = f"mapping seed {seed_parents[0]} is malformed ({node['name']})"

@@ -211,18 +211,24 @@ def run_build(o: Options, *, stage_first: bool, force: bool, strict: bool, mode:
     return result
 
 
-def print_checks(found_only_title: str, check_list, *, show_all: bool = False) -> None:
+def print_checks(found_only_title: str, check_list, *, show_all: bool = False, info_as_line: bool = False) -> None:
     """The findings table: grouped by severity, with example ids and a fix."""
     from rich.table import Table
 
     from .checks import SEVERITIES, summary
 
     shown = [c for c in check_list if show_all or c.found]
+    if info_as_line:
+        infos = [c for c in shown if c.severity == "info"]
+        shown = [c for c in shown if c.severity != "info"]
     styles = {"critical": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}
     if shown:
         t = Table(title=found_only_title, title_justify="left", show_lines=False)
         for column in ("severity", "check", "rows", "example ids (up to 5)", "fix"):
-            t.add_column(column, overflow="fold", justify="right" if column == "rows" else "left")
+            if column.startswith("example"):
+                t.add_column(column, no_wrap=True, min_width=36)
+            else:
+                t.add_column(column, overflow="fold", justify="right" if column == "rows" else "left")
         for severity in SEVERITIES:
             group = [c for c in shown if c.severity == severity]
             for i, c in enumerate(group):
@@ -235,6 +241,8 @@ def print_checks(found_only_title: str, check_list, *, show_all: bool = False) -
             if group:
                 t.add_section()
         out.print(t)
+    if info_as_line and infos:
+        out.print("info: " + ", ".join(f"{c.name} ({c.failing_rows:,})" for c in infos), markup=False)
     s = summary(check_list)
     counts = ", ".join(f"{v['found']} {k}" for k, v in s["by_severity"].items())
     out.print(f"checks run: {s['checks_run']}; with findings: {counts}; verdict: {s['verdict']}", markup=False)
@@ -294,7 +302,7 @@ def print_build_summary(result) -> None:
             right=["rows"],
         ))
     if result.checks:
-        print_checks("validation findings (pre- and post-migration checks)", result.checks)
+        print_checks("validation findings (pre- and post-migration checks)", result.checks, info_as_line=True)
     if result.dbt and result.dbt.failed:
         out.print(table("failed dbt nodes", ["node", "message"],
                         [(o.unique_id, (o.message or "")[:200]) for o in result.dbt.failed]))
@@ -769,6 +777,9 @@ def docs_command(
         docs.serve(page, port, announce=lambda url: out.print(f"serving {url} (Ctrl-C to stop)", markup=False))
 
 
+DEMO_DATABASE = "abparts_demo"
+
+
 @app.command("demo")
 @guarded
 def demo_command(
@@ -780,16 +791,25 @@ def demo_command(
 
     o = opts(ctx)
     if o.dsn:
-        raise HarnessError("the demo runs on the embedded server only; drop --dsn")
+        raise UsageError("the demo runs on the embedded server only; drop --dsn")
     status = embedded.start()
     out.print(status.describe(), markup=False)
-    result = samples.generate(o.target(), o.schemas, size, replace=True)
-    out.print(f"created legacy ABParts database '{embedded.DEFAULT_DATABASE}', schema {o.schema}: "
+    # the demo's own database, made anew on every run (it never touches `abparts`)
+    server = db.Target(embedded.dsn(DEMO_DATABASE), embedded=True)
+    with db.connect(server.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        from psycopg2 import sql
+
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(DEMO_DATABASE)))
+        cur.execute(sql.SQL("create database {}").format(sql.Identifier(DEMO_DATABASE)))
+    o._target = server
+    result = samples.generate(server, o.schemas, size)
+    out.print(f"created legacy ABParts database '{DEMO_DATABASE}', schema {o.schema}: "
               f"{size}, {sum(result.row_counts.values()):,} rows in {result.seconds:.2f}s", markup=False)
     build_result = run_build(o, stage_first=True, force=False, strict=False, mode="dry-run")
     out.print(f"\nthe target schema is in {o.schemas.next}; the legacy schema {o.schema} is untouched.\n"
               f"report: {build_result.report_path}\n"
-              f"look at it with: psql \"{embedded.dsn()}\"", markup=False)
+              f"look at it with: psql \"{server.dsn}\"\n"
+              f"carry on with it: export HARNESS_DSN=\"{server.dsn}\"; harness validate; harness migrate", markup=False)
 
 
 def main() -> None:

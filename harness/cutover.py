@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from psycopg2 import sql
 
-from . import audit, backup, capture, db, locks, parity, reports, state
+from . import audit, backup, capture, db, locks, log, parity, reports, state
 from .errors import CheckFailed, OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
@@ -187,6 +187,9 @@ def cutover(
         conn.commit()
     analyze(target, schemas.live)
     result.seconds = time.perf_counter() - started
+    log.event(f"cut over: locks held {result.lock_window_ms:.1f} ms (waited {result.lock_wait_ms:.1f} ms, "
+              f"{result.attempts} attempt(s)); archive {result.archive_schema}; backup {result.backup.dump_path}",
+              run_id=run_id, step="cutover")
     progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "
                   f"legacy kept as {result.archive_schema}")
     result.report_path = str(_record_in_report(result))

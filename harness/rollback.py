@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from psycopg2 import sql
 
-from . import audit, capture, carry_back, db, locks, state
+from . import audit, capture, carry_back, db, locks, log, state
 from .cutover import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, analyze
 from .errors import CheckFailed, OutOfOrder
 from .progress import Progress
@@ -145,4 +145,9 @@ def rollback(
         conn.commit()
     analyze(target, live)
     result.seconds = time.perf_counter() - started
+    carried = result.carried
+    log.event(f"rolled back: locks held {result.lock_window_ms:.1f} ms; target kept as {rolledback}; "
+              f"writes after cutover {sum(result.writes_after_cutover.values())}"
+              + (f"; exported to {carried.export_path}, not carried {len(carried.not_carried)}" if carried else ""),
+              run_id=run_id, step="rollback")
     return result

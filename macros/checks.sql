@@ -7,12 +7,13 @@
       warning  -> dbt warn
       info     -> stored only (never warns; the harness reads the count)
     Every check stores its failing rows (id, value) so the harness can show
-    examples. Use in singular tests: {{ config(**check_config(...)) }}.
+    examples. Use in singular tests: {{ config(**check_config(severity, fix)) }};
+    what the check means is the test's description (tests/_tests.yml).
 #}
-{% macro check_config(severity, meaning, fix, phase='pre') -%}
+{% macro check_config(severity, fix, phase='pre') -%}
     {%- set config = {
         'store_failures': true,
-        'meta': {'check_severity': severity, 'check_phase': phase, 'meaning': meaning, 'fix': fix},
+        'meta': {'check_severity': severity, 'check_phase': phase, 'fix': fix},
     } -%}
     {%- if severity == 'critical' -%}
         {%- do config.update({'severity': 'error'}) -%}

@@ -2,7 +2,6 @@
 -- does not exist (the database no longer enforces the foreign key).
 -- Organisations of users, inventory and machines have checks of their own.
 {{ config(**check_config('error',
-    'order, item, usage or adjustment row whose required parent does not exist',
     'restore the missing row ({value}) or delete the orphan; --force quarantines it')) }}
 
 select

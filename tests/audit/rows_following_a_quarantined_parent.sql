@@ -1,7 +1,6 @@
 -- Rows that are fine themselves but reference a quarantined row: they follow
 -- it into the quarantine (mapping-rules.md). Returns them.
 {{ config(**check_config('error',
-    'rows quarantined because a row they need (organisation, part, order, ...) is quarantined',
     'fix the parent named in the detail ({value}); its dependants then migrate with it')) }}
 
 select

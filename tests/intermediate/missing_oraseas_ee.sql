@@ -2,7 +2,6 @@
 -- ledger's fallback performer and every super admin depend on it.
 -- Returns one row when none does.
 {{ config(**check_config('critical',
-    'no organisation maps to oraseas_ee (the head company)',
     "name the head company in seeds/organization_overrides.csv (organization_name,organization_type = oraseas ee,oraseas_ee)")) }}
 
 select

@@ -1,7 +1,6 @@
 -- At most one bossaqua organisation (a partial unique index in the target;
 -- no row can be quarantined for it, so it blocks even with --force).
 {{ config(**check_config('critical',
-    'more than one organisation maps to bossaqua',
     "keep one: give '{value}' and the other extra ones their real type in seeds/organization_overrides.csv")) }}
 
 with candidates as (

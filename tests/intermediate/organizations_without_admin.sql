@@ -1,7 +1,6 @@
 -- Organisations with no admin or super_admin user: migrated, but nobody
 -- there can manage users, and the ledger falls back to Oraseas EE's super admin.
 {{ config(**check_config('warning',
-    'organisation with no admin or super_admin user',
     "make one user of '{value}' an admin after the migration")) }}
 
 select

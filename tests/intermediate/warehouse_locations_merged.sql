@@ -1,7 +1,6 @@
 -- Inventory locations that differ only in case or spacing become one
 -- warehouse. Returns one row per merged group with its spellings.
 {{ config(**check_config('info',
-    'location spellings that collide after normalisation are merged into one warehouse',
     'nothing to do if {value} are one place; otherwise rename the locations before migrating')) }}
 
 select

@@ -1,7 +1,6 @@
 -- At most one bossaqua organisation in the target (the partial unique index
 -- unique_bossaqua enforces it; checked so post-cutover validation sees it).
 {{ config(**check_config('critical',
-    'at most one bossaqua organisation in the target',
     'see multiple_bossaqua ({value})',
     phase='post')) }}
 

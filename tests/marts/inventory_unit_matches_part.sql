@@ -1,6 +1,5 @@
 -- An inventory row's unit of measure is its part's unit.
 {{ config(**check_config('warning',
-    "inventory unit of measure differs from its part's unit",
     'align the unit of inventory row {value} with its part',
     phase='post')) }}
 

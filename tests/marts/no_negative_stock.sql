@@ -1,7 +1,6 @@
 -- The application's negative-stock trigger fires on UPDATE only, so the
 -- migration checks the loaded inventory itself. Returns negative positions.
 {{ config(**check_config('error',
-    'no inventory row has negative stock',
     'inventory {value} is negative: correct it with an adjustment',
     phase='post')) }}
 

@@ -1,6 +1,5 @@
 -- Non-supplier organisations without any warehouse cannot hold stock.
 {{ config(**check_config('warning',
-    'non-supplier organisation with no warehouse',
     "create a warehouse for '{value}'",
     phase='post')) }}
 

@@ -1,7 +1,6 @@
 -- Exactly one oraseas_ee organisation in the target (the partial unique index
 -- only says "at most one"). Returns a row when the count is not 1.
 {{ config(**check_config('critical',
-    'the target has exactly one oraseas_ee organisation',
     'the target has {value} oraseas_ee organisations: see missing_oraseas_ee / multiple_oraseas_ee',
     phase='post')) }}
 

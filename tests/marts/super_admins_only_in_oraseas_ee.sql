@@ -1,7 +1,6 @@
 -- super_admin_oraseas_only (a CHECK PostgreSQL cannot express): every
 -- super_admin belongs to the oraseas_ee organisation. Returns offenders.
 {{ config(**check_config('error',
-    'every super_admin belongs to the oraseas_ee organisation',
     'user {value} is a super_admin outside Oraseas EE: change its role',
     phase='post')) }}
 

@@ -1,7 +1,6 @@
 -- Every supplier has a parent organisation (also a CHECK constraint; checked
 -- here so that post-cutover validation sees it too).
 {{ config(**check_config('error',
-    'every supplier has a parent organisation',
     "supplier '{value}' has no parent: set parent_organization_id to the oraseas_ee organisation",
     phase='post')) }}
 

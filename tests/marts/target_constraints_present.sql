@@ -17,7 +17,6 @@
 -- depends_on: {{ ref('alembic_version') }}
 
 {{ config(**check_config('critical',
-    'primary keys, unique constraints, foreign keys and checks of the target exist under their names',
     'constraint {value} is missing: rebuild; never edit the target schema by hand',
     phase='post')) }}
 

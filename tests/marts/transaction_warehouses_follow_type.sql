@@ -2,7 +2,6 @@
 -- to_warehouse_id, transfer sets both, consumption sets only
 -- from_warehouse_id. Returns the ledger rows that break this.
 {{ config(**check_config('critical',
-    "ledger warehouse columns follow the application's trigger (creation/adjustment: to; transfer: both; consumption: from)",
     'a ledger row of type {value} has the wrong warehouse columns: fix the model',
     phase='post')) }}
 
