@@ -112,6 +112,18 @@ def record_step(
     _log_step(live, run_id, step, outcome, row_counts, details, message)
 
 
+def add_step_details(cur, live: str, run_id: str, step: str, details: dict[str, Any]) -> None:
+    """Merge details into the latest row of a step (numbers known only after its commit)."""
+    cur.execute(
+        "update migration_audit.steps set details = coalesce(details, '{}'::jsonb) || %s::jsonb where id = ("
+        "select max(id) from migration_audit.steps where live_schema = %s and run_id = %s and step = %s)",
+        (json.dumps(details), live, run_id, step),
+    )
+    from . import log
+
+    log.event(" ".join(f"{k}={v}" for k, v in details.items()), run_id=run_id, step=step)
+
+
 def latest_run(cur, live: str) -> dict | None:
     cur.execute("select to_regclass('migration_audit.runs')")
     if cur.fetchone()[0] is None:

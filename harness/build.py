@@ -109,52 +109,35 @@ def collect_results(cur, schemas: Schemas, run_id: str) -> tuple[dict, list[dict
     reconciliation = {
         "row_counts": _read_relation(cur, schemas.stage, "reconciliation_row_counts"),
         "totals": _read_relation(cur, schemas.stage, "reconciliation_totals", order_by="1, 2"),
-        "stock": _stock_summary(cur, schemas),
-        "ledger": _ledger_summary(cur, schemas),
+        "stock": _reconciliation_summary(cur, schemas, "reconciliation_stock"),
+        "ledger": _reconciliation_summary(cur, schemas, "reconciliation_ledger"),
     }
     return counts, quarantine, reconciliation
 
 
-def _stock_summary(cur, schemas: Schemas) -> dict:
-    cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."reconciliation_stock"',))
-    if cur.fetchone()[0] is None:
-        return {}
-    rows = db.fetch_all(
-        cur,
-        sql.SQL(
-            "select count(*) as pairs, coalesce(sum(legacy_stock), 0) as legacy_total,"
-            " coalesce(sum(migrated_stock), 0) as migrated_total, coalesce(sum(quarantined_stock), 0) as quarantined_total,"
-            " count(*) filter (where difference <> 0) as mismatched_pairs from {}.reconciliation_stock"
-        ).format(sql.Identifier(schemas.stage)),
-    )
-    summary = rows[0]
-    summary["mismatches"] = db.fetch_all(
-        cur,
-        sql.SQL("select * from {}.reconciliation_stock where difference <> 0 order by abs(difference) desc limit 20").format(
-            sql.Identifier(schemas.stage)
-        ),
-    )
-    return summary
+RECONCILIATION_TOTALS = {
+    "reconciliation_stock": (
+        "count(*) as pairs, coalesce(sum(legacy_stock), 0) as legacy_total,"
+        " coalesce(sum(migrated_stock), 0) as migrated_total, coalesce(sum(quarantined_stock), 0) as quarantined_total,"
+        " count(*) filter (where difference <> 0) as mismatched_pairs"
+    ),
+    "reconciliation_ledger": (
+        "count(*) as positions, coalesce(sum(ledger_sum), 0) as ledger_total,"
+        " coalesce(sum(current_stock), 0) as inventory_total, coalesce(sum(ledger_entries), 0) as ledger_entries,"
+        " count(*) filter (where difference <> 0) as mismatched_positions"
+    ),
+}
 
 
-def _ledger_summary(cur, schemas: Schemas) -> dict:
-    cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."reconciliation_ledger"',))
+def _reconciliation_summary(cur, schemas: Schemas, relation: str) -> dict:
+    """Totals of a reconciliation model, side by side, and its 20 largest differences."""
+    cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."{relation}"',))
     if cur.fetchone()[0] is None:
         return {}
-    rows = db.fetch_all(
-        cur,
-        sql.SQL(
-            "select count(*) as positions, coalesce(sum(ledger_sum), 0) as ledger_total,"
-            " coalesce(sum(current_stock), 0) as inventory_total, coalesce(sum(ledger_entries), 0) as ledger_entries,"
-            " count(*) filter (where difference <> 0) as mismatched_positions from {}.reconciliation_ledger"
-        ).format(sql.Identifier(schemas.stage)),
-    )
-    summary = rows[0]
+    table = sql.SQL("{}.{}").format(sql.Identifier(schemas.stage), sql.Identifier(relation))
+    summary = db.fetch_all(cur, sql.SQL("select " + RECONCILIATION_TOTALS[relation] + " from {}").format(table))[0]
     summary["mismatches"] = db.fetch_all(
-        cur,
-        sql.SQL("select * from {}.reconciliation_ledger where difference <> 0 order by abs(difference) desc limit 20").format(
-            sql.Identifier(schemas.stage)
-        ),
+        cur, sql.SQL("select * from {} where difference <> 0 order by abs(difference) desc limit 20").format(table)
     )
     return summary
 

@@ -11,7 +11,7 @@ import functools
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
@@ -353,7 +353,10 @@ def validate_command(
     validate.require_ok(result)
 
 
-LOCK_TIMEOUT_HELP = "lock_timeout of the swap transaction, in milliseconds (retried with backoff)."
+LockTimeout = Annotated[int, typer.Option(
+    "--lock-timeout", min=10, max=600000,
+    help="lock_timeout of the swap transaction, in milliseconds (retried with backoff).")]
+Retries = Annotated[int, typer.Option("--retries", min=0, max=100, help="Retries when the locks are busy.")]
 
 
 def print_plan(plan) -> None:
@@ -387,8 +390,8 @@ def migrate_command(
                                "never skips the drift guard or the backup."),
     catch_up: bool = typer.Option(False, "--catch-up", help="If live changed since the stage: restage, rebuild, retry."),
     catch_up_rounds: int = typer.Option(3, "--catch-up-rounds", min=1, max=20),
-    lock_timeout: int = typer.Option(500, "--lock-timeout", min=10, max=600000, help=LOCK_TIMEOUT_HELP),
-    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Retries when the locks are busy."),
+    lock_timeout: LockTimeout = 500,
+    retries: Retries = 5,
 ) -> None:
     """Pre-validate, dry run, show the plan, confirm, cut over, post-validate."""
     from . import migrate
@@ -450,8 +453,8 @@ def migrate_document(result) -> dict:
 @guarded
 def cutover_command(
     ctx: typer.Context,
-    lock_timeout: int = typer.Option(500, "--lock-timeout", min=10, max=600000, help=LOCK_TIMEOUT_HELP),
-    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Retries when the locks are busy."),
+    lock_timeout: LockTimeout = 500,
+    retries: Retries = 5,
 ) -> None:
     """Swap an already built <live>_next into place (backups first, drift guard, one transaction)."""
     from . import cutover
@@ -477,8 +480,8 @@ def rollback_command(
     ctx: typer.Context,
     force: bool = typer.Option(False, "--force", help="Roll back even if the target was written to since the cutover: "
                                "export every write and carry back what has a legacy equivalent."),
-    lock_timeout: int = typer.Option(500, "--lock-timeout", min=10, max=600000, help=LOCK_TIMEOUT_HELP),
-    retries: int = typer.Option(5, "--retries", min=0, max=100, help="Retries when the locks are busy."),
+    lock_timeout: LockTimeout = 500,
+    retries: Retries = 5,
 ) -> None:
     """Put the legacy schema back (one transaction); the target is kept as <live>_rolledback_<run>."""
     from . import rollback

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from psycopg2 import sql
 
-from . import audit, backup, capture, db, locks, log, parity, reports, state
+from . import audit, backup, capture, db, locks, parity, reports, state
 from .errors import CheckFailed, OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
@@ -92,13 +92,8 @@ def preflight(cur, schemas: Schemas) -> state.State:
 
 def _swap(cur, schemas: Schemas, run_id: str, snapshot: str, timings: dict, result: CutoverResult) -> None:
     live, archive, nxt = schemas.live, schemas.archive(run_id), schemas.next
-    live_tables = db.tables_in(cur, live)
     timings["lock_requested"] = time.perf_counter()
-    cur.execute(
-        sql.SQL("lock table {} in exclusive mode").format(
-            sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(live), sql.Identifier(t)) for t in live_tables)
-        )
-    )
+    locks.lock_tables(cur, live, db.tables_in(cur, live))
     timings["locked"] = time.perf_counter()
     writes = capture.writes_since(cur, live, "legacy", run_id, snapshot)
     if writes:
@@ -178,18 +173,11 @@ def cutover(
         result.lock_window_ms = (committed - timings["locked"]) * 1000
         result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
         with conn.cursor() as cur:
-            cur.execute(
-                "update migration_audit.steps set details = details || %s::jsonb where id = ("
-                "select max(id) from migration_audit.steps where live_schema = %s and run_id = %s and step = 'cutover')",
-                (f'{{"lock_window_ms": {result.lock_window_ms:.3f}, "lock_wait_ms": {result.lock_wait_ms:.3f}}}',
-                 schemas.live, run_id),
-            )
+            audit.add_step_details(cur, schemas.live, run_id, "cutover", {
+                "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
         conn.commit()
     analyze(target, schemas.live)
     result.seconds = time.perf_counter() - started
-    log.event(f"cut over: locks held {result.lock_window_ms:.1f} ms (waited {result.lock_wait_ms:.1f} ms, "
-              f"{result.attempts} attempt(s)); archive {result.archive_schema}; backup {result.backup.dump_path}",
-              run_id=run_id, step="cutover")
     progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "
                   f"legacy kept as {result.archive_schema}")
     result.report_path = str(_record_in_report(result))

@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 
 import psycopg2
 import psycopg2.errorcodes
+from psycopg2 import sql
 
 from .errors import CheckFailed
 
@@ -52,3 +53,12 @@ def with_lock_retries(
         if on_retry:
             on_retry(attempt, wait)
         time.sleep(wait)
+
+
+def lock_tables(cur, schema: str, tables: list[str], mode: str = "exclusive") -> None:
+    """One LOCK TABLE for all of them (EXCLUSIVE: writers wait, readers go on)."""
+    cur.execute(
+        sql.SQL("lock table {} in " + mode + " mode").format(
+            sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(t)) for t in tables)
+        )
+    )

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from psycopg2 import sql
 
-from . import audit, capture, carry_back, db, locks, log, state
+from . import audit, capture, carry_back, db, locks, state
 from .cutover import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, analyze
 from .errors import CheckFailed, OutOfOrder
 from .progress import Progress
@@ -88,12 +88,7 @@ def rollback(
 
     def work(cur) -> None:
         result.attempts += 1
-        tables = db.tables_in(cur, live)
-        cur.execute(
-            sql.SQL("lock table {} in exclusive mode").format(
-                sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(live), sql.Identifier(t)) for t in tables)
-            )
-        )
+        locks.lock_tables(cur, live, db.tables_in(cur, live))
         timings["locked"] = time.perf_counter()
         writes = capture.writes_since(cur, live, "target", run_id)
         result.writes_after_cutover = writes
@@ -137,17 +132,8 @@ def rollback(
             raise
         result.lock_window_ms = (time.perf_counter() - timings["locked"]) * 1000
         with conn.cursor() as cur:
-            cur.execute(
-                "update migration_audit.steps set details = details || %s::jsonb where id = ("
-                "select max(id) from migration_audit.steps where live_schema = %s and run_id = %s and step = 'rollback')",
-                (f'{{"lock_window_ms": {result.lock_window_ms:.3f}}}', live, run_id),
-            )
+            audit.add_step_details(cur, live, run_id, "rollback", {"lock_window_ms": round(result.lock_window_ms, 3)})
         conn.commit()
     analyze(target, live)
     result.seconds = time.perf_counter() - started
-    carried = result.carried
-    log.event(f"rolled back: locks held {result.lock_window_ms:.1f} ms; target kept as {rolledback}; "
-              f"writes after cutover {sum(result.writes_after_cutover.values())}"
-              + (f"; exported to {carried.export_path}, not carried {len(carried.not_carried)}" if carried else ""),
-              run_id=run_id, step="rollback")
     return result

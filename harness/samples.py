@@ -156,6 +156,11 @@ def create_legacy_schema(cur, schemas: Schemas, *, replace: bool = False) -> str
     how, search_path = _install_uuid_functions(cur, schemas.live)
     cur.execute(sql.SQL("set local search_path to {}").format(sql.SQL(", ").join(map(sql.Identifier, search_path))))
     cur.execute(sqlfiles.read("legacy_ddl.sql"))
+    cur.execute(sqlfiles.read("stock_adjustments.sql"))
+    cur.execute(
+        "alter table stock_adjustments add foreign key (inventory_id) references inventory (id),"
+        " add foreign key (user_id) references users (id)"
+    )
     return how
 
 

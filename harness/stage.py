@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 import psycopg2.extensions
 from psycopg2 import sql
 
-from . import audit, db, locks
+from . import audit, db, locks, sqlfiles
 from . import capture as capture_mod
 from .errors import CheckFailed, UsageError
 from .samples import LEGACY_TABLES
@@ -26,19 +26,6 @@ from .schemas import Schemas
 
 REQUIRED_TABLES = tuple(t for t in LEGACY_TABLES if t != "stock_adjustments")
 
-STOCK_ADJUSTMENTS_DDL = """
-create table {schema}.stock_adjustments (
-    id uuid not null primary key,
-    inventory_id uuid not null,
-    user_id uuid not null,
-    adjustment_date timestamp with time zone default now() not null,
-    quantity_adjusted integer not null,
-    reason_code varchar(100) not null,
-    notes text,
-    created_at timestamp with time zone default now() not null,
-    updated_at timestamp with time zone default now() not null
-)
-"""
 
 
 @dataclass
@@ -120,7 +107,8 @@ def stage(
                     )
                     cur.execute(sql.SQL("alter table {}.{} add primary key (id)").format(stage_id, table_id))
                 else:
-                    cur.execute(sql.SQL(STOCK_ADJUSTMENTS_DDL).format(schema=stage_id))
+                    cur.execute(sql.SQL("set local search_path to {}").format(stage_id))
+                    cur.execute(sqlfiles.read("stock_adjustments.sql"))
                     result.notes.append(
                         "stock_adjustments is missing from the live schema (created by the application's "
                         "create_all only): staged as an empty table"

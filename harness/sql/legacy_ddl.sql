@@ -1,6 +1,6 @@
 -- The legacy ABParts schema (pfthomaz/abparts @ 3328743): the init script's
--- DDL, plus stock_adjustments as the application's startup create_all makes
--- it (no server default on its id). Runs with search_path set to the live
+-- DDL. stock_adjustments, which only the application's startup create_all
+-- makes, is in stock_adjustments.sql. Runs with search_path set to the live
 -- schema, where uuid-ossp (or, on servers without it, a stand-in
 -- uuid_generate_v4()) already lives. Constraint names are PostgreSQL's
 -- generated ones, as in a database built from the script.
@@ -123,19 +123,6 @@ create table part_usage (
     quantity_used integer default 1 not null,
     machine_id uuid references machines (id),
     recorded_by_user_id uuid references users (id),
-    notes text,
-    created_at timestamp with time zone default now() not null,
-    updated_at timestamp with time zone default now() not null
-);
-
--- created by the application's create_all, not by the init script
-create table stock_adjustments (
-    id uuid not null primary key,
-    inventory_id uuid not null references inventory (id),
-    user_id uuid not null references users (id),
-    adjustment_date timestamp with time zone default now() not null,
-    quantity_adjusted integer not null,
-    reason_code varchar(100) not null,
     notes text,
     created_at timestamp with time zone default now() not null,
     updated_at timestamp with time zone default now() not null

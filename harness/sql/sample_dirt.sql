@@ -20,29 +20,79 @@ alter table supplier_order_items drop constraint supplier_order_items_part_id_fk
 
 create temp table dirt_refs on commit drop as
 select
-    (select id from gen_orgs where idx = 1) as oraseas,
-    (select id from gen_orgs where kind = 'supplier' order by idx limit 1) as supplier,
-    (select id from gen_orgs where kind = 'customer' order by idx limit 1) as customer,
-    (select id from gen_parts order by idx limit 1) as first_part,
-    (select part_number from parts order by part_number limit 1) as first_part_number,
-    (select serial_number from machines order by serial_number limit 1) as first_serial,
-    (select id from supplier_orders order by id limit 1) as first_supplier_order,
+    (
+        select id from gen_orgs
+        where idx = 1
+    ) as oraseas,
+    (
+        select id from gen_orgs
+        where kind = 'supplier'
+        order by idx limit 1
+    ) as supplier,
+    (
+        select id from gen_orgs
+        where kind = 'customer'
+        order by idx limit 1
+    ) as customer,
+    (
+        select id from gen_parts
+        order by idx limit 1
+    ) as first_part,
+    (
+        select part_number from parts
+        order by part_number limit 1
+    ) as first_part_number,
+    (
+        select serial_number from machines
+        order by serial_number limit 1
+    ) as first_serial,
+    (
+        select id from supplier_orders
+        order by id limit 1
+    ) as first_supplier_order,
     timestamptz '2025-06-01 12:00:00+00' as later;
 
 -- organisations: blank name (error), exact duplicate name (error), same name in other case (warning)
 insert into organizations (id, name, type, created_at, updated_at)
-select 'dd000000-0000-0000-0000-000000000001'::uuid, '   ', 'Customer', later, later from dirt_refs
+select
+    'dd000000-0000-0000-0000-000000000001'::uuid,
+    '   ',
+    'Customer',
+    later,
+    later
+from dirt_refs
 union all
-select 'dd000000-0000-0000-0000-000000000002', 'Autoboss Inc', 'Customer', later, later from dirt_refs
+select
+    'dd000000-0000-0000-0000-000000000002',
+    'Autoboss Inc',
+    'Customer',
+    later,
+    later
+from dirt_refs
 union all
-select 'dd000000-0000-0000-0000-000000000003', 'AUTOBOSS INC ', 'customer', later, later from dirt_refs;
+select
+    'dd000000-0000-0000-0000-000000000003',
+    'AUTOBOSS INC ',
+    'customer',
+    later,
+    later
+from dirt_refs;
 
 -- users
 insert into users (id, organization_id, username, password_hash, email, name, role, created_at, updated_at)
-select v.id::uuid, coalesce(v.org, r.customer), v.username, '$2b$12$dirtydirtydirtydirtydirtydirtydirtydirtydirtydirtydir', v.email,
-    'Dirty Data', v.role, r.later, r.later
+select
+    v.id::uuid,
+    coalesce(v.org, r.customer),
+    v.username,
+    '$2b$12$dirtydirtydirtydirtydirtydirtydirtydirtydirtydirtydir',
+    v.email,
+    'Dirty Data',
+    v.role,
+    r.later,
+    r.later
 from dirt_refs as r
-cross join lateral (values
+cross join lateral (
+    values
     ('dd000000-0000-0000-0000-000000000011', null::uuid, '', 'blank.username@dirty.example', 'Customer User'),
     ('dd000000-0000-0000-0000-000000000012', null::uuid, 'blank_email', ' ', 'Customer User'),
     ('dd000000-0000-0000-0000-000000000013', null::uuid, 'blank_role', 'blank.role@dirty.example', ''),
@@ -51,14 +101,27 @@ cross join lateral (values
     ('dd000000-0000-0000-0000-000000000016', null::uuid, 'SuperAdmin', 'superadmin.lookalike@dirty.example', 'Customer User'),
     ('dd000000-0000-0000-0000-000000000017', null::uuid, 'admin_lookalike', 'ADMIN@oraseas.com', 'Customer User'),
     ('dd000000-0000-0000-0000-000000000018', null::uuid, 'customer_super', 'customer.super@dirty.example', 'super_admin'),
-    ('dd000000-0000-0000-0000-000000000019', r.supplier, 'supplier_oraseas_admin', 'supplier.admin@dirty.example', 'Oraseas Admin')
+    (
+        'dd000000-0000-0000-0000-000000000019',
+        r.supplier,
+        'supplier_oraseas_admin',
+        'supplier.admin@dirty.example',
+        'Oraseas Admin'
+    )
 ) as v (id, org, username, email, role);
 
 -- parts: blank number, blank name, exact duplicate number (errors); conflicting keyword units (warning)
 insert into parts (id, part_number, name, description, created_at, updated_at)
-select v.id::uuid, v.part_number, v.name, v.description, r.later, r.later
+select
+    v.id::uuid,
+    v.part_number,
+    v.name,
+    v.description,
+    r.later,
+    r.later
 from dirt_refs as r
-cross join lateral (values
+cross join lateral (
+    values
     ('dd000000-0000-0000-0000-000000000021', '', 'Nameless Number Gasket', null),
     ('dd000000-0000-0000-0000-000000000022', 'PN-DIRTY-22', '  ', null),
     ('dd000000-0000-0000-0000-000000000023', r.first_part_number, 'Duplicate Numbered Filter', null),
@@ -67,9 +130,17 @@ cross join lateral (values
 
 -- inventory: orphan organisation, orphan part, negative stock (errors); stock of a quarantined part
 insert into inventory (id, organization_id, part_id, location, current_stock, created_at, updated_at)
-select v.id::uuid, v.org, v.part, v.location, v.stock, r.later, r.later
+select
+    v.id::uuid,
+    v.org,
+    v.part,
+    v.location,
+    v.stock,
+    r.later,
+    r.later
 from dirt_refs as r
-cross join lateral (values
+cross join lateral (
+    values
     ('dd000000-0000-0000-0000-000000000031', 'dd000000-0000-0000-0000-000000000099'::uuid, r.first_part, 'Ghost Shelf', 7),
     ('dd000000-0000-0000-0000-000000000032', r.oraseas, 'dd000000-0000-0000-0000-000000000098'::uuid, 'Main Warehouse', 3),
     ('dd000000-0000-0000-0000-000000000033', r.customer, 'dd000000-0000-0000-0000-000000000024'::uuid, 'Main Store', -5),
@@ -79,9 +150,17 @@ cross join lateral (values
 
 -- machines: orphan owner, serial clashing with another organisation's (errors); owned by a supplier (warning)
 insert into machines (id, organization_id, model_type, name, serial_number, created_at, updated_at)
-select v.id::uuid, v.org, 'V4.0', v.name, v.serial, r.later, r.later
+select
+    v.id::uuid,
+    v.org,
+    'V4.0',
+    v.name,
+    v.serial,
+    r.later,
+    r.later
 from dirt_refs as r
-cross join lateral (values
+cross join lateral (
+    values
     ('dd000000-0000-0000-0000-000000000041', 'dd000000-0000-0000-0000-000000000097'::uuid, 'Ghost Machine', 'GHOST-SN-1'),
     ('dd000000-0000-0000-0000-000000000042', r.supplier, 'Second Serial Holder', r.first_serial),
     ('dd000000-0000-0000-0000-000000000043', r.supplier, 'Supplier Test Rig', 'SUP-SN-1')
@@ -89,26 +168,73 @@ cross join lateral (values
 
 -- orders: unknown statuses (warnings); an ordering user who is quarantined (set NULL, warning)
 insert into supplier_orders (id, ordering_organization_id, supplier_name, order_date, status, created_at, updated_at)
-select 'dd000000-0000-0000-0000-000000000051'::uuid, oraseas, 'AutoParts Ltd', later, 'On Hold', later, later from dirt_refs;
+select
+    'dd000000-0000-0000-0000-000000000051'::uuid,
+    oraseas,
+    'AutoParts Ltd',
+    later,
+    'On Hold',
+    later,
+    later
+from dirt_refs;
 
 insert into customer_orders (
     id, customer_organization_id, oraseas_organization_id, order_date, status, ordered_by_user_id, created_at, updated_at
 )
-select 'dd000000-0000-0000-0000-000000000052'::uuid, customer, oraseas, later, 'Back-ordered', null::uuid, later, later from dirt_refs
+select
+    'dd000000-0000-0000-0000-000000000052'::uuid,
+    customer,
+    oraseas,
+    later,
+    'Back-ordered',
+    null::uuid,
+    later,
+    later
+from dirt_refs
 union all
-select 'dd000000-0000-0000-0000-000000000053', customer, oraseas, later, 'Pending',
-    'dd000000-0000-0000-0000-000000000018', later, later
+select
+    'dd000000-0000-0000-0000-000000000053',
+    customer,
+    oraseas,
+    later,
+    'Pending',
+    'dd000000-0000-0000-0000-000000000018',
+    later,
+    later
 from dirt_refs;
 
 -- an order item for a part that does not exist (error: orphaned reference)
 insert into supplier_order_items (id, supplier_order_id, part_id, quantity, unit_price, created_at, updated_at)
-select 'dd000000-0000-0000-0000-000000000071'::uuid, first_supplier_order, 'dd000000-0000-0000-0000-000000000096'::uuid, 2, 5.00, later, later
+select
+    'dd000000-0000-0000-0000-000000000071'::uuid,
+    first_supplier_order,
+    'dd000000-0000-0000-0000-000000000096'::uuid,
+    2,
+    5.00,
+    later,
+    later
 from dirt_refs;
 
 -- part usage on a quarantined machine (set NULL) and on another organisation's machine (warnings)
 insert into part_usage (id, customer_organization_id, part_id, usage_date, quantity_used, machine_id, created_at, updated_at)
-select 'dd000000-0000-0000-0000-000000000061'::uuid, supplier, first_part, later, 1, 'dd000000-0000-0000-0000-000000000042'::uuid, later, later
+select
+    'dd000000-0000-0000-0000-000000000061'::uuid,
+    supplier,
+    first_part,
+    later,
+    1,
+    'dd000000-0000-0000-0000-000000000042'::uuid,
+    later,
+    later
 from dirt_refs
 union all
-select 'dd000000-0000-0000-0000-000000000062', customer, first_part, later, 1, 'dd000000-0000-0000-0000-000000000043', later, later
+select
+    'dd000000-0000-0000-0000-000000000062',
+    customer,
+    first_part,
+    later,
+    1,
+    'dd000000-0000-0000-0000-000000000043',
+    later,
+    later
 from dirt_refs;
