@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from psycopg2 import sql
 
-from . import audit, checks, db, dbt_runner, paths, reports, state
+from . import audit, checks, db, dbt_runner, reports, state
 from . import stage as stage_mod
 from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from psycopg2 import sql
 
-from . import db, paths
+from . import db
 from .dbt_runner import DbtRun
 
 SEVERITIES = ("critical", "error", "warning", "info")

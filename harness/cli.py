@@ -561,7 +561,7 @@ def status_command(
                   markup=False)
     out.print(f"  change capture on {o.schema}: {('run ' + capturing) if capturing else 'off'}", markup=False)
     for name, comment in kept:
-        out.print(f"  kept: {name} ({comment or ''})", markup=False)
+        out.print(f"  kept: {name}" + (f" ({comment})" if comment else ""), markup=False)
     if current.steps:
         out.print(table("history (latest 12 steps)", ["run", "step", "outcome", "finished"],
                         [(s["run_id"], s["step"], s["outcome"], s["finished_at"]) for s in current.steps[-12:]]))

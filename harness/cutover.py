@@ -115,10 +115,7 @@ def _swap(cur, schemas: Schemas, run_id: str, snapshot: str, timings: dict, resu
         cur.execute(statement)
     result.privilege_statements = len(statements)
     capture.install(cur, live, live, "target", run_id)
-    cur.execute(
-        sql.SQL("comment on schema {} is %s").format(sql.Identifier(archive)),
-        (f"abparts-migrate archive of legacy schema {live}, cut over by run {run_id}",),
-    )
+    # the archive is left exactly as it was (its comment too): a rollback puts it back as is
 
 
 def cutover(

@@ -37,7 +37,7 @@ abparts_migrate:
       schema: "{{ env_var('HARNESS_LIVE_SCHEMA') }}"
       sslmode: "{{ env_var('HARNESS_PGSSLMODE', 'prefer') }}"
       connect_timeout: 10
-      threads: 4
+      threads: "{{ env_var('HARNESS_DBT_THREADS', '2') | as_number }}"
 """
 
 _ENV_FROM_PARAMS = {
@@ -70,6 +70,7 @@ class DbtRun:
     seconds: float = 0.0
     error: str | None = None
     target_path: Path | None = None
+    listed: list[str] = field(default_factory=list)  # what `dbt ls` printed
 
     @property
     def manifest(self) -> Path | None:
@@ -108,6 +109,7 @@ def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
     for key, var in _ENV_FROM_PARAMS.items():
         if key in params:
             env[var] = params[key]
+    env["HARNESS_DBT_THREADS"] = os.environ.get("HARNESS_DBT_THREADS") or str(max(2, min(8, os.cpu_count() or 2)))
     env.setdefault("HARNESS_PGHOST", "localhost")
     env.setdefault("HARNESS_PGUSER", os.environ.get("PGUSER") or os.environ.get("USER") or "postgres")
     env.setdefault("HARNESS_PGDATABASE", target.database)
@@ -166,7 +168,7 @@ def invoke(
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    saved = {k: os.environ.get(k) for k in list(_ENV_FROM_PARAMS.values()) + ["HARNESS_LIVE_SCHEMA"]}
+    saved = {k: os.environ.get(k) for k in list(_ENV_FROM_PARAMS.values()) + ["HARNESS_LIVE_SCHEMA", "HARNESS_DBT_THREADS"]}
     for k in saved:
         os.environ.pop(k, None)
     connection_env = _connection_env(target, schemas)
@@ -232,6 +234,8 @@ def invoke(
     run = DbtRun(command=command, success=bool(result.success), outcomes=outcomes,
                  seconds=time.perf_counter() - started, target_path=run_target)
     _prune_target_dirs()
+    if isinstance(result.result, list):
+        run.listed = [str(item) for item in result.result]
     if result.exception is not None:
         run.success = False
         run.error = _one_line(result.exception)

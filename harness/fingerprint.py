@@ -34,7 +34,8 @@ STRUCTURE_QUERIES = {
         select c.relname, c.relowner::regrole::text, coalesce(c.relacl::text, '') from pg_class c
         where c.relnamespace = %(schema)s::regnamespace and c.relkind in ('r', 'v', 'S') order by 1""",
     "schema_acl": """
-        select nspowner::regrole::text, coalesce(nspacl::text, '') from pg_namespace where nspname = %(schema)s""",
+        select nspowner::regrole::text, coalesce(nspacl::text, ''), coalesce(obj_description(oid, 'pg_namespace'), '')
+        from pg_namespace where nspname = %(schema)s""",
     "extensions": """
         select extname, extversion from pg_extension where extnamespace = %(schema)s::regnamespace order by 1""",
 }

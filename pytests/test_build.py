@@ -9,7 +9,7 @@ import json
 import pytest
 
 from conftest import query, scalar
-from harness import build, db, fingerprint, samples, stage
+from harness import build, db, samples, stage
 from harness.errors import CheckFailed, OutOfOrder, UsageError
 from harness.schemas import Schemas
 
@@ -18,7 +18,7 @@ def test_a_sample_builds_with_every_test_passing_and_a_rerun_gives_identical_ids
     # every size, clean and dirty, is built, cut over and rolled back by
     # `harness test --type comprehensive` (pytests/test_operator.py)
     target, schemas = new_database("build"), Schemas("public")
-    generated = samples.generate(target, schemas, "medium_sample")
+    generated = samples.generate(target, schemas, "small_sample")
     result = build.build(target, schemas)
     assert result.success, result.failure_summary()
     statuses = result.dbt.by_status()

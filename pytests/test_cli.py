@@ -92,7 +92,7 @@ def test_build_with_nothing_staged_is_out_of_order(new_database):
 
 
 def test_demo_prints_the_summary_and_the_report(server):
-    result = run("demo", "--size", "small_sample")
+    result = run("demo", "--size", "minimal_sample")
     assert result.exit_code == 0, result.output
     assert "created legacy ABParts database 'abparts_demo'" in result.output
     again = run("demo", "--size", "minimal_sample")  # re-runnable: the demo's database is made anew

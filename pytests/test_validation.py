@@ -99,7 +99,7 @@ def test_fix_hints_name_the_value_and_the_seed(dirty):
 
 def test_clean_data_has_no_blocking_findings(new_database):
     target, schemas = new_database("clean"), Schemas("public")
-    samples.generate(target, schemas, "medium_sample")
+    samples.generate(target, schemas, "small_sample")
     result = validate.validate(target, schemas)
     assert result.ok, result.summary
     found = {c.name for c in result.checks if c.found}
@@ -184,7 +184,7 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
                     " where id = (select id from public_next.inventory order by id limit 1)")
         cur.execute("alter table public_next.warehouses drop constraint _org_warehouse_name_uc")
         conn.commit()
-    tampered = validate.validate(target, schemas, phase="post")
+    tampered = validate.validate(target, schemas, phase="post", rebuild_work=False)
     found = {c.name for c in tampered.checks if c.found}
     assert {"no_negative_stock", "target_constraints_present", "ledger_reconciles_with_inventory"} <= found
     assert not tampered.ok
@@ -194,6 +194,23 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
     assert not strict.success
     assert {o.name for o in strict.dbt.failed} == {"quarantine_is_empty_when_strict"}
     assert strict.quarantined_rows == 18 and strict.target_row_counts["inventory"] > 0
+
+
+def test_the_lean_post_validation_never_builds_a_target_table(server):
+    # right after a cutover the marts ARE the live schema: the lean post-validation
+    # may build the reconciliation models and run tests, nothing else
+    from harness import db, dbt_runner, embedded
+
+    run = dbt_runner.invoke("ls", db.Target(embedded.dsn("abparts"), embedded=True), Schemas("public"),
+                            args=["--select", *validate.LEAN_POST_SELECTION, "--indirect-selection", "cautious",
+                                  "--output", "name", "--log-level", "none"])
+    assert run.success and run.listed
+    manifest = json.loads(run.manifest.read_text())
+    kinds = {n["name"]: (n["resource_type"], n["original_file_path"]) for n in manifest["nodes"].values()}
+    built = {name for name in run.listed if kinds[name][0] != "test"}
+    assert built == {"reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals"}
+    assert {"target_constraints_present", "no_negative_stock", "transactions_invalid_parts", "at_most_one_bossaqua",
+            "every_legacy_row_accounted_for", "ledger_reconciles_with_inventory"} <= set(run.listed)
 
 
 def test_validate_cli_exit_codes_and_json(new_database):
