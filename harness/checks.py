@@ -42,7 +42,8 @@ class Check:
 
     @property
     def blocking(self) -> bool:
-        return self.found and self.severity in BLOCKING
+        # a critical or error check that did not run (dbt skipped it) proves nothing
+        return (self.found or self.status == "skipped") and self.severity in BLOCKING
 
     def fix_hint(self) -> str:
         value = self.example_value if self.example_value is not None else "?"

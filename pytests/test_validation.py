@@ -174,6 +174,9 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
     assert {"every_legacy_row_accounted_for", "ledger_reconciles_with_inventory", "totals_preserved",
             "target_constraints_present", "target_enum_types_exact", "single_oraseas_ee"} <= names
     assert reports.schema_errors(json.loads(open(post.report_path).read())) == []
+    # the lean variant (right after a cutover) runs every post check too, even after --force
+    lean = validate.validate(target, schemas, phase="post", rebuild_work=False)
+    assert {c.name: c.status for c in lean.checks} == {c.name: c.status for c in post.checks}
 
     # somebody edits the target by hand: post-validation sees it
     from harness import db
@@ -201,16 +204,22 @@ def test_the_lean_post_validation_never_builds_a_target_table(server):
     # may build the reconciliation models and run tests, nothing else
     from harness import db, dbt_runner, embedded
 
-    run = dbt_runner.invoke("ls", db.Target(embedded.dsn("abparts"), embedded=True), Schemas("public"),
-                            args=["--select", *validate.LEAN_POST_SELECTION, "--indirect-selection", "cautious",
-                                  "--output", "name", "--log-level", "none"])
-    assert run.success and run.listed
-    manifest = json.loads(run.manifest.read_text())
-    kinds = {n["name"]: (n["resource_type"], n["original_file_path"]) for n in manifest["nodes"].values()}
-    built = {name for name in run.listed if kinds[name][0] != "test"}
-    assert built == {"reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals"}
+    target = db.Target(embedded.dsn("abparts"), embedded=True)
+
+    def listed(selection, resource_type):
+        run = dbt_runner.invoke("ls", target, Schemas("public"),
+                                args=["--select", *selection, "--resource-type", resource_type,
+                                      "--output", "name", "--log-level", "none"])
+        assert run.success
+        return set(run.listed)
+
+    assert listed(validate.LEAN_POST_MODELS, "model") == {
+        "reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals"}
+    assert listed(validate.LEAN_POST_TESTS, "model") == set()  # run by `dbt test`: tests only anyway
+    tests = listed(validate.LEAN_POST_TESTS, "test")
+    assert not {"quarantine_has_no_error_rows_unless_forced", "rows_following_a_quarantined_parent"} & tests
     assert {"target_constraints_present", "no_negative_stock", "transactions_invalid_parts", "at_most_one_bossaqua",
-            "every_legacy_row_accounted_for", "ledger_reconciles_with_inventory"} <= set(run.listed)
+            "every_legacy_row_accounted_for", "ledger_reconciles_with_inventory"} <= tests
 
 
 def test_validate_cli_exit_codes_and_json(new_database):
@@ -238,3 +247,13 @@ def test_readme_documents_every_check():
         if check.meaning.startswith("mapping seed "):
             continue
         assert f"| `{check.name}` | {check.severity} | {check.phase} |" in readme, check.name
+
+
+def test_a_skipped_check_blocks_the_verdict():
+    from harness.checks import Check, summary
+
+    skipped = Check(name="ledger_reconciles_with_inventory", severity="critical", phase="post", meaning="", fix="",
+                    status="skipped")
+    assert skipped.blocking and summary([skipped])["verdict"] == "fail"
+    info = Check(name="x", severity="info", phase="post", meaning="", fix="", status="skipped")
+    assert not info.blocking
