@@ -191,7 +191,8 @@ def require_ok(result: ValidationResult) -> None:
     if result.dbt_errors:
         raise OutOfOrder(f"validation could not run every check: {result.dbt_errors[0]}")
     if not result.ok:
-        names = ", ".join(result.summary["blocking_checks"][:6])
+        blocking = result.summary["blocking_checks"]
+        names = ", ".join(blocking[:6]) + (f" and {len(blocking) - 6} more" if len(blocking) > 6 else "")
         from .errors import CheckFailed
 
         raise CheckFailed(f"validation found blocking problems: {names}; report: {result.report_path}")
