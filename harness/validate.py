@@ -130,6 +130,7 @@ def validate(
             runs = [
                 _run("build", target, schemas, SEEDS, dbt_vars, progress),
                 _run("run", target, schemas, WORK_MODELS, dbt_vars, progress),
+                _run("test", target, schemas, POST_TESTS, dbt_vars, progress),
             ]
         else:
             with db.connect(target) as conn, conn.cursor() as cur:
@@ -140,8 +141,6 @@ def validate(
                 _run("run", target, schemas, LEAN_POST_MODELS, dbt_vars, progress),
                 _run("test", target, schemas, LEAN_POST_TESTS, dbt_vars, progress),
             ]
-        if rebuild_work:
-            runs.append(_run("test", target, schemas, POST_TESTS, dbt_vars, progress))
     progress.tracker.close_open_phases(True)
     result = ValidationResult(
         run_id=run_id, phase=phase, live_schema=schemas.live, target_schema=target_schema,

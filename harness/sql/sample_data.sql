@@ -458,17 +458,7 @@ inner join gen_parts as p on p.idx = 1 + pg_temp.h(pg_temp.k('coipart', co.rn * 
 where k <= 1 + pg_temp.h(pg_temp.k('coin', co.rn)) % 3;
 
 -- ---------------------------------------------------------------- part usage
--- Four usages per machine, mostly of parts the customer stocks (looked up in an
--- indexed copy: the legacy inventory has no index on organization_id).
-create temp table gen_inventory on commit drop as
-select
-    id,
-    organization_id,
-    part_id
-from inventory;
-create index on gen_inventory (organization_id);
-analyze gen_inventory;
-
+-- Four usages per machine, mostly of parts the customer stocks.
 insert into part_usage (
     id, customer_organization_id, part_id, usage_date, quantity_used, machine_id,
     recorded_by_user_id, notes, created_at, updated_at
@@ -478,7 +468,7 @@ select
     m.organization_id,
     coalesce(
         case when (m.idx + k) % 5 <> 0 then (
-                select i.part_id from gen_inventory as i
+                select i.part_id from inventory as i
                 where i.organization_id = m.organization_id
                 order by md5(i.id::text || k) limit 1
             )
