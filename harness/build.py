@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from psycopg2 import sql
 
@@ -159,7 +159,7 @@ def build(
     capture = (mode != "dry-run") if capture is None else capture
     progress = progress or Progress()
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
         state.require_legacy_live(cur, schemas, "build")
@@ -232,7 +232,7 @@ def build(
             message=None if run.success else result.failure_summary(),
         )
         conn.commit()
-    result.finished_at = datetime.now(timezone.utc).isoformat()
+    result.finished_at = datetime.now(UTC).isoformat()
     result.report_path = str(write_report(target, result))
     return result
 

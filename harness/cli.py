@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 import typer
 
@@ -37,11 +38,11 @@ app.add_typer(sample_app, name="sample")
 
 @dataclass
 class Options:
-    dsn: Optional[str] = None
+    dsn: str | None = None
     schema: str = "public"
     quiet: bool = False
     json: bool = False
-    _target: Optional[db.Target] = field(default=None, repr=False)
+    _target: db.Target | None = field(default=None, repr=False)
 
     @property
     def schemas(self) -> Schemas:
@@ -95,7 +96,7 @@ def opts(ctx: typer.Context) -> Options:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    dsn: Optional[str] = typer.Option(
+    dsn: str | None = typer.Option(
         None, "--dsn", envvar="HARNESS_DSN", show_envvar=True,
         help="libpq DSN or URI of the database; default: the embedded server (started on demand).",
     ),
@@ -513,7 +514,8 @@ def status_command(
     json_output: bool = typer.Option(False, "--json", help="Print the state as JSON on stdout."),
 ) -> None:
     """Where this database is: staged / built / cut over / rolled back, with run ids and times."""
-    from . import capture, db as dbm, state
+    from . import capture, state
+    from . import db as dbm
 
     o = opts(ctx)
     target = o.target()
@@ -575,7 +577,8 @@ def prune_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Drop old archives, rolled-back targets and a stale stage (after confirmation)."""
-    from . import db as dbm, prune
+    from . import db as dbm
+    from . import prune
 
     o = opts(ctx)
     target = o.target()
@@ -605,9 +608,9 @@ def prune_command(
 def restore_command(
     ctx: typer.Context,
     source: str = typer.Option(..., "--from", help="A backup file written before a cutover (backups/<live>_<run>.dump)."),
-    into_schema: Optional[str] = typer.Option(None, "--schema-name", help="Restore into this new schema (default "
+    into_schema: str | None = typer.Option(None, "--schema-name", help="Restore into this new schema (default "
                                               "<schema>_restored) of the same database."),
-    into_database: Optional[str] = typer.Option(None, "--database", help="Restore into this new database instead."),
+    into_database: str | None = typer.Option(None, "--database", help="Restore into this new database instead."),
 ) -> None:
     """Restore a pg_dump backup into a new schema or a new database (never over existing data)."""
     from pathlib import Path
@@ -627,7 +630,7 @@ def restore_command(
 def test_command(
     ctx: typer.Context,
     test_type: str = typer.Option("sample", "--type", help="sample | rollback | comprehensive"),
-    sample_size: Optional[str] = typer.Option(None, "--sample-size", help="minimal_sample | small_sample | "
+    sample_size: str | None = typer.Option(None, "--sample-size", help="minimal_sample | small_sample | "
                                               "medium_sample | large_sample | production_scale (sample, rollback)"),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary databases for inspection."),
 ) -> None:
@@ -695,7 +698,7 @@ def print_test_summary(document: dict) -> None:
 @guarded
 def report_command(
     ctx: typer.Context,
-    run_id: Optional[str] = typer.Argument(None, help="Run or test id (default: the latest report)."),
+    run_id: str | None = typer.Argument(None, help="Run or test id (default: the latest report)."),
 ) -> None:
     """Pretty-print a saved report (the latest by default)."""
     from . import reports

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
 
 def _width() -> int | None:
     """Logs and pipes get wide tables (rich would assume 80 columns)."""

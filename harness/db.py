@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import psycopg2
@@ -42,7 +43,7 @@ class Target:
     def redacted(self) -> str:
         return redact(self.dsn)
 
-    def with_database(self, database: str) -> "Target":
+    def with_database(self, database: str) -> Target:
         params = dict(self.params)
         params["dbname"] = database
         return Target(make_dsn(params), self.embedded)

@@ -8,8 +8,8 @@ import functools
 import http.server
 import shutil
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import dbt_runner, paths
 from .db import Target

@@ -4,7 +4,8 @@ retries with backoff, and the time the locks were held, measured."""
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import psycopg2
 import psycopg2.errorcodes

@@ -11,8 +11,8 @@ retries when the live schema changed since the stage.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import audit, build, capture, cutover, db, parity, paths, rollback, state, validate
 from .checks import Check

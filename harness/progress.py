@@ -204,7 +204,7 @@ class Progress:
     def __init__(self, tracker: Tracker | None = None):
         self.tracker = tracker or Tracker()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from psycopg2 import sql
 
@@ -75,7 +75,7 @@ def rollback(
 ) -> RollbackResult:
     progress = progress or Progress()
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
         cut = preflight(cur, schemas)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg2.extensions
 from psycopg2 import sql
@@ -74,7 +74,7 @@ def stage(
     snapshot is taken, so every write the snapshot does not contain is logged.
     """
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     run_id = run_id or audit.new_run_id()
     with db.connect(target) as conn:
         with conn.cursor() as cur:

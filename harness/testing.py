@@ -15,9 +15,9 @@ why; reports/test_report_<id>.json has every number.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from psycopg2 import sql
 
@@ -193,7 +193,7 @@ def run(
         "test_id": test_id,
         "type": test_type,
         "server": server.redacted(),
-        "finished_at": datetime.now(timezone.utc).isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
         "verdict": "pass" if outcome.passed else "fail",
         "seconds": outcome.seconds,
         "kept_databases": [s.database for s in outcome.scenarios] if keep else [],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import audit, checks, db, dbt_runner, reports, state
 from . import stage as stage_mod
@@ -96,7 +96,7 @@ def validate(
         raise HarnessError(f"unknown phase {phase!r}: use pre or post")
     progress = progress or Progress()
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     if phase == "pre":
         with db.connect(target) as conn, conn.cursor() as cur:
             audit.ensure(cur)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import query, scalar
+
 from harness import build, db, samples, stage
 from harness.errors import CheckFailed, OutOfOrder, UsageError
 from harness.schemas import Schemas

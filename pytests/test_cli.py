@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
+from conftest import scalar
 from typer.testing import CliRunner
 
-from conftest import scalar
 from harness.cli import app
 
 runner = CliRunner()

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from conftest import query, scalar
 from typer.testing import CliRunner
 
-from conftest import query, scalar
 from harness import backup, build, cutover, db, fingerprint, migrate, rollback, samples, state
 from harness.cli import app
 from harness.errors import CheckFailed

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import load_fixture, query, scalar
+
 from harness import build
 from harness.schemas import Schemas
 

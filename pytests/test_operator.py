@@ -8,9 +8,9 @@ import logging.handlers
 import re
 
 import pytest
+from conftest import scalar
 from typer.testing import CliRunner
 
-from conftest import scalar
 from harness import log, paths, reports, samples
 from harness.cli import app
 

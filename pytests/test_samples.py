@@ -4,8 +4,8 @@ real data's quirks, and refusal to overwrite what it did not create."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import query, scalar
+
 from harness import db, fingerprint, samples
 from harness.errors import UsageError
 from harness.schemas import Schemas

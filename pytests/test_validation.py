@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import PROJECT, load_fixture, query
 from typer.testing import CliRunner
 
-from conftest import PROJECT, load_fixture, query
 from harness import build, checks, reports, samples, validate
 from harness.cli import app
 from harness.errors import CheckFailed
