@@ -1,11 +1,16 @@
-"""The migration_audit schema: runs, steps, change log, quarantine copies.
+"""The migration_audit schema, and the only module that reads or writes it.
 
-Every row is keyed by live schema and run id, so several live schemas can
-share one database. Tables are created idempotently by `ensure()`.
+Its whole DDL is harness/sql/migration_audit.sql: runs (one per stage),
+steps (every step of a run, with outcome, counts and details), quarantine
+(the legacy rows a build set aside), change_log (what the capture triggers
+saw) and the triggers' function. Every row is keyed by live schema and run
+id, so several live schemas can share one database. Other modules call the
+functions below; none of them holds SQL that touches the schema.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from datetime import UTC, datetime
@@ -13,56 +18,87 @@ from typing import Any
 
 from psycopg2 import sql
 
+from . import db, sqlfiles
 from .schemas import AUDIT_SCHEMA
 
-AUDIT_DDL = """
-create schema if not exists migration_audit;
-create table if not exists migration_audit.runs (
-    live_schema text not null,
-    run_id text not null,
-    created_at timestamptz not null default now(),
-    snapshot_time timestamptz,
-    snapshot text,
-    source_row_counts jsonb,
-    stage_notes jsonb,
-    capture boolean not null default false,
-    primary key (live_schema, run_id)
-);
-alter table migration_audit.runs add column if not exists capture boolean not null default false;
-create table if not exists migration_audit.steps (
-    id bigserial primary key,
-    live_schema text not null,
-    run_id text not null,
-    step text not null,
-    started_at timestamptz not null,
-    finished_at timestamptz,
-    outcome text not null,
-    row_counts jsonb,
-    details jsonb,
-    message text
-);
-create index if not exists steps_live_run on migration_audit.steps (live_schema, run_id, id);
-create table if not exists migration_audit.quarantine (
-    live_schema text not null,
-    run_id text not null,
-    source_table text not null,
-    source_id uuid not null,
-    reason_code text not null,
-    severity text not null,
-    detail text,
-    legacy_row jsonb,
-    primary key (live_schema, run_id, source_table, source_id)
-);
-"""
+TABLES = ("runs", "steps", "quarantine", "change_log")
+# what the capture triggers execute (capture.py composes the trigger with it)
+CAPTURE_FUNCTION = sql.Identifier(AUDIT_SCHEMA, "capture_change")
+RUN_COLUMNS = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
+STEP_COLUMNS = ("run_id", "step", "started_at", "finished_at", "outcome", "row_counts", "details", "message")
+
+
+def _ddl() -> tuple[str, str]:
+    text = sqlfiles.read("migration_audit.sql")
+    return text, f"abparts-migrate audit schema {hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
 
 def ensure(cur) -> None:
-    cur.execute(AUDIT_DDL)
+    """Create (or complete) the schema. When it is already current (its comment
+    names this DDL's digest) nothing is executed: the DDL would lock change_log,
+    which the application's transactions write through the capture triggers."""
+    text, marker = _ddl()
+    cur.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s", (AUDIT_SCHEMA,))
+    row = cur.fetchone()
+    if row and row[0] == marker:
+        return
+    cur.execute("select current_setting('lock_timeout')")
+    saved = cur.fetchone()[0]
+    cur.execute("select set_config('lock_timeout', '10s', true)")
+    cur.execute(text)
+    cur.execute(sql.SQL("comment on schema {} is {}").format(sql.Identifier(AUDIT_SCHEMA), sql.Literal(marker)))
+    cur.execute("select set_config('lock_timeout', %s, true)", (saved,))
+
+
+def exists(cur) -> bool:
+    return db.relation_exists(cur, AUDIT_SCHEMA, "steps")
 
 
 def new_run_id(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return now.strftime("%Y%m%d_%H%M%S_") + secrets.token_hex(2)
+
+
+def _table(name: str) -> sql.Composable:
+    return sql.Identifier(AUDIT_SCHEMA, name)
+
+
+# ---------------------------------------------------------------- runs
+
+
+def record_run(cur, live: str, run_id: str, *, snapshot_time: datetime, snapshot: str, row_counts: dict[str, int],
+               notes: list[str], capture: bool) -> None:
+    cur.execute(
+        sql.SQL("insert into {} (live_schema, run_id, snapshot_time, snapshot, source_row_counts, stage_notes, capture)"
+                " values (%s, %s, %s, %s, %s, %s, %s)").format(_table("runs")),
+        (live, run_id, snapshot_time, snapshot, json.dumps(row_counts), json.dumps(notes), capture),
+    )
+
+
+def _runs(cur, live: str, run_id: str | None) -> list[dict]:
+    if not db.relation_exists(cur, AUDIT_SCHEMA, "runs"):
+        return []
+    query = sql.SQL("select {} from {} where live_schema = %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)), _table("runs"))
+    params: list[Any] = [live]
+    if run_id:
+        query += sql.SQL(" and run_id = %s")
+        params.append(run_id)
+    return db.fetch_all(cur, query + sql.SQL(" order by created_at desc, run_id desc limit 1"), params)
+
+
+def latest_run(cur, live: str) -> dict | None:
+    """The newest stage of a live schema (its run id, snapshot and counts)."""
+    rows = _runs(cur, live, None)
+    return rows[0] if rows else None
+
+
+def run(cur, live: str, run_id: str) -> dict | None:
+    rows = _runs(cur, live, run_id)
+    return rows[0] if rows else None
+
+
+# ---------------------------------------------------------------- steps
 
 
 def _log_step(live: str, run_id: str, step: str, outcome: str, row_counts, details, message) -> None:
@@ -77,8 +113,7 @@ def _log_step(live: str, run_id: str, step: str, outcome: str, row_counts, detai
         parts.append(f"rows={sum(v for v in row_counts.values() if isinstance(v, int))}")
     if message:
         parts.append(f"message={message}")
-    log.event(" ".join(parts), run_id=run_id, step=step,
-              level=30 if outcome not in ("ok",) else 20)
+    log.event(" ".join(parts), run_id=run_id, step=step, level=20 if outcome == "ok" else 30)
 
 
 def record_step(
@@ -93,17 +128,12 @@ def record_step(
     details: dict[str, Any] | None = None,
     message: str | None = None,
 ) -> None:
+    """One finished step of a run (also written to logs/migration.log)."""
     cur.execute(
-        sql.SQL(
-            "insert into {}.steps (live_schema, run_id, step, started_at, finished_at, outcome, row_counts, details, message)"
-            " values (%s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s)"
-        ).format(sql.Identifier(AUDIT_SCHEMA)),
+        sql.SQL("insert into {} (live_schema, run_id, step, started_at, finished_at, outcome, row_counts, details,"
+                " message) values (%s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s)").format(_table("steps")),
         (
-            live,
-            run_id,
-            step,
-            started_at,
-            outcome,
+            live, run_id, step, started_at, outcome,
             json.dumps(row_counts) if row_counts is not None else None,
             json.dumps(details, default=str) if details is not None else None,
             message,
@@ -115,54 +145,84 @@ def record_step(
 def add_step_details(cur, live: str, run_id: str, step: str, details: dict[str, Any]) -> None:
     """Merge details into the latest row of a step (numbers known only after its commit)."""
     cur.execute(
-        "update migration_audit.steps set details = coalesce(details, '{}'::jsonb) || %s::jsonb where id = ("
-        "select max(id) from migration_audit.steps where live_schema = %s and run_id = %s and step = %s)",
-        (json.dumps(details), live, run_id, step),
+        sql.SQL("update {steps} set details = coalesce(details, '{{}}'::jsonb) || %s::jsonb where id = ("
+                "select max(id) from {steps} where live_schema = %s and run_id = %s and step = %s)").format(
+            steps=_table("steps")),
+        (json.dumps(details, default=str), live, run_id, step),
     )
     from . import log
 
     log.event(" ".join(f"{k}={v}" for k, v in details.items()), run_id=run_id, step=step)
 
 
-def latest_run(cur, live: str) -> dict | None:
-    cur.execute("select to_regclass('migration_audit.runs')")
-    if cur.fetchone()[0] is None:
-        return None
-    cur.execute(
-        "select run_id, created_at, snapshot_time, snapshot, source_row_counts, stage_notes, capture"
-        " from migration_audit.runs where live_schema = %s order by created_at desc, run_id desc limit 1",
-        (live,),
-    )
-    row = cur.fetchone()
-    if row is None:
-        return None
-    keys = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
-    return dict(zip(keys, row))
-
-
-def run(cur, live: str, run_id: str) -> dict | None:
-    cur.execute(
-        "select run_id, created_at, snapshot_time, snapshot, source_row_counts, stage_notes, capture"
-        " from migration_audit.runs where live_schema = %s and run_id = %s",
-        (live, run_id),
-    )
-    row = cur.fetchone()
-    keys = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
-    return dict(zip(keys, row)) if row else None
-
-
 def steps_of(cur, live: str, run_id: str | None = None) -> list[dict]:
-    cur.execute("select to_regclass('migration_audit.steps')")
-    if cur.fetchone()[0] is None:
+    """Every step of a live schema (or of one run), oldest first."""
+    if not db.relation_exists(cur, AUDIT_SCHEMA, "steps"):
         return []
-    query = (
-        "select run_id, step, started_at, finished_at, outcome, row_counts, details, message"
-        " from migration_audit.steps where live_schema = %s"
-    )
+    query = sql.SQL("select {} from {} where live_schema = %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, STEP_COLUMNS)), _table("steps"))
     params: list[Any] = [live]
     if run_id:
-        query += " and run_id = %s"
+        query += sql.SQL(" and run_id = %s")
         params.append(run_id)
-    cur.execute(query + " order by id", params)
-    keys = ("run_id", "step", "started_at", "finished_at", "outcome", "row_counts", "details", "message")
-    return [dict(zip(keys, row)) for row in cur.fetchall()]
+    return db.fetch_all(cur, query + sql.SQL(" order by id"), params)
+
+
+# ---------------------------------------------------------------- quarantine
+
+
+def replace_quarantine(cur, live: str, run_id: str, stage_schema: str) -> None:
+    """Keep the build's quarantine (<stage>.migration_quarantine) with the run: the stage is dropped later."""
+    cur.execute(sql.SQL("delete from {} where live_schema = %s and run_id = %s").format(_table("quarantine")),
+                (live, run_id))
+    cur.execute(
+        sql.SQL("insert into {} (live_schema, run_id, source_table, source_id, reason_code, severity, detail,"
+                " legacy_row) select %s, %s, source_table, source_id, reason_code, severity, detail, legacy_row"
+                " from {}").format(_table("quarantine"), sql.Identifier(stage_schema, "migration_quarantine")),
+        (live, run_id),
+    )
+
+
+def quarantined_rows(cur, live: str, run_id: str) -> int:
+    if not db.relation_exists(cur, AUDIT_SCHEMA, "quarantine"):
+        return 0
+    cur.execute(sql.SQL("select count(*) from {} where live_schema = %s and run_id = %s").format(_table("quarantine")),
+                (live, run_id))
+    return int(cur.fetchone()[0])
+
+
+# ---------------------------------------------------------------- change log
+
+
+def writes_since(cur, live: str, side: str, run_id: str, snapshot: str | None = None) -> dict[str, int]:
+    """Logged writes per table: for side legacy, those not visible in the stage snapshot."""
+    if not db.relation_exists(cur, AUDIT_SCHEMA, "change_log"):
+        return {}
+    query = sql.SQL("select table_name, count(*) from {} where live_schema = %s and side = %s and run_id = %s").format(
+        _table("change_log"))
+    params: list[Any] = [live, side, run_id]
+    if snapshot:
+        query += sql.SQL(" and not pg_visible_in_snapshot(txid, %s::pg_snapshot)")
+        params.append(snapshot)
+    cur.execute(query + sql.SQL(" group by table_name order by table_name"), params)
+    return {table: int(n) for table, n in cur.fetchall()}
+
+
+def changes(cur, live: str, run_id: str, side: str = "target") -> list[dict]:
+    """Every logged write of a run on one side, oldest first: what a rollback must not lose."""
+    return db.fetch_all(
+        cur,
+        sql.SQL("select id, table_name, op, row_id::text as row_id, changed_at, old_row, new_row from {}"
+                " where live_schema = %s and side = %s and run_id = %s order by id").format(_table("change_log")),
+        (live, side, run_id),
+    )
+
+
+# ---------------------------------------------------------------- housekeeping
+
+
+def forget(cur, live: str) -> None:
+    """Delete every audit row of a live schema (a new sample starts from nothing)."""
+    for table in TABLES:
+        if db.relation_exists(cur, AUDIT_SCHEMA, table):
+            cur.execute(sql.SQL("delete from {} where live_schema = %s").format(_table(table)), (live,))

@@ -1,7 +1,7 @@
 """Build: stage (optional) + dbt build of the whole target schema into <live>_next.
 
 The live schema is only read (by the stage); everything is written to
-<live>_stage, <live>_next and migration_audit. A fresh <live>_next is built
+<live>_stage, <live>_next and the audit. A fresh <live>_next is built
 every time: rebuilding parents alone would drop their children's foreign keys.
 """
 
@@ -88,15 +88,7 @@ def collect_results(cur, schemas: Schemas, run_id: str) -> tuple[dict, list[dict
     quarantine: list[dict] = []
     cur.execute("select to_regclass(%s)", (f'"{schemas.stage}"."migration_quarantine"',))
     if cur.fetchone()[0] is not None:
-        cur.execute("delete from migration_audit.quarantine where live_schema = %s and run_id = %s", (schemas.live, run_id))
-        cur.execute(
-            sql.SQL(
-                "insert into migration_audit.quarantine (live_schema, run_id, source_table, source_id, reason_code,"
-                " severity, detail, legacy_row) select %s, %s, source_table, source_id, reason_code, severity, detail,"
-                " legacy_row from {}.migration_quarantine"
-            ).format(sql.Identifier(schemas.stage)),
-            (schemas.live, run_id),
-        )
+        audit.replace_quarantine(cur, schemas.live, run_id, schemas.stage)
         quarantine = db.fetch_all(
             cur,
             sql.SQL(
@@ -212,7 +204,7 @@ def build(
         result.success = run.success
         progress.step(
             "cleanup", "ok" if run.success else "failed", seconds=time.perf_counter() - cleanup_started,
-            note=f"{result_quarantine_rows(quarantine):,} quarantined rows copied to migration_audit" if quarantine else "",
+            note=f"{result_quarantine_rows(quarantine):,} quarantined rows kept in the audit" if quarantine else "",
         )
         result.steps = progress.tracker.summary()
         result.seconds = time.perf_counter() - started

@@ -123,6 +123,11 @@ def fetch_all(cur, query, params=None) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def relation_exists(cur, schema: str, name: str) -> bool:
+    cur.execute("select to_regclass(%s)", (sql.Identifier(schema, name).as_string(cur),))
+    return cur.fetchone()[0] is not None
+
+
 def schema_exists(cur, schema: str) -> bool:
     cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
     return cur.fetchone() is not None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from psycopg2 import sql
 
-from . import db, sqlfiles
+from . import audit, db, sqlfiles
 from .errors import UsageError
 from .schemas import Schemas
 
@@ -105,13 +105,7 @@ def _prepare_schema(cur, schemas: Schemas, replace: bool) -> None:
     )
     for (table,) in cur.fetchall():
         cur.execute(sql.SQL("drop table {}.{}").format(sql.Identifier(schemas.backup), sql.Identifier(table)))
-    for table in ("runs", "steps", "change_log", "quarantine"):
-        cur.execute("select to_regclass(%s)", (f"{schemas.audit}.{table}",))
-        if cur.fetchone()[0]:
-            cur.execute(
-                sql.SQL("delete from {}.{} where live_schema = %s").format(sql.Identifier(schemas.audit), sql.Identifier(table)),
-                (live,),
-            )
+    audit.forget(cur, live)
     cur.execute(sql.SQL("create schema {}").format(sql.Identifier(live)))
     if live == "public":  # what PostgreSQL 15+ gives a new database
         cur.execute("alter schema public owner to pg_database_owner")

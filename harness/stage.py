@@ -2,7 +2,7 @@
 
 All tables are copied inside one REPEATABLE READ transaction, so they come
 from one snapshot; the snapshot (pg_current_snapshot) and its time are
-recorded with the row counts in migration_audit.runs. Optional parts of the
+recorded with the row counts in the audit (audit.record_run). Optional parts of the
 legacy schema that the database may lack (stock_adjustments, users.is_active:
 both exist only where the application's create_all ran) are supplied empty or
 defaulted in the stage, and that is recorded too.
@@ -10,7 +10,6 @@ defaulted in the stage, and that is recorded too.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -123,12 +122,8 @@ def stage(
                 sql.SQL("comment on schema {} is %s").format(stage_id),
                 (f"abparts-migrate stage of {schemas.live}, run {run_id}, snapshot {snapshot_time.isoformat()}",),
             )
-            cur.execute(
-                "insert into migration_audit.runs (live_schema, run_id, snapshot_time, snapshot, source_row_counts,"
-                " stage_notes, capture) values (%s, %s, %s, %s, %s, %s, %s)",
-                (schemas.live, run_id, snapshot_time, snapshot, json.dumps(result.row_counts), json.dumps(result.notes),
-                 capture),
-            )
+            audit.record_run(cur, schemas.live, run_id, snapshot_time=snapshot_time, snapshot=snapshot,
+                             row_counts=result.row_counts, notes=result.notes, capture=capture)
             audit.record_step(
                 cur, schemas.live, run_id, "stage", started_at, "ok",
                 row_counts=result.row_counts, details={"notes": result.notes, "capture": capture},
