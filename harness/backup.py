@@ -18,7 +18,7 @@ from pathlib import Path
 
 from psycopg2 import sql
 
-from . import db, dbt_runner, embedded, paths
+from . import db, dbt_runner, embedded, paths, swap
 from .errors import HarnessError, UsageError
 from .progress import Progress
 from .schemas import Schemas, validate_identifier
@@ -185,7 +185,7 @@ def restore(
         _restore_into(scratch_target, dump, "pg_restore (scratch)")
         dsn, env = _client_env(scratch_target)
         with db.connect(scratch_target, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(original), sql.Identifier(schema)))
+            swap.rename_schema(cur, original, schema)
         renamed = paths.backups_dir() / f".restore_{os.getpid()}.dump"
         paths.ensure_private_dir(renamed.parent)
         _run_tool([_tool("pg_dump"), "--format=custom", "--schema", schema, "--file", str(renamed), "--dbname", dsn],

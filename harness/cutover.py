@@ -1,13 +1,12 @@
-"""Cutover: swap the built <live>_next into place in one transaction.
+"""Cutover: the preflight and post-steps around the swap (swap.py) that puts
+the built <live>_next in place.
 
 Before: preflight (state) and the backups (snapshots + pg_dump) — always.
-In the transaction (lock_timeout, bounded retries with backoff):
-  lock the live tables (EXCLUSIVE: writers wait, readers go on), the drift
-  guard (no write since the stage snapshot, per the change capture), rename
-  <live> -> <live>_archive_<run> and <live>_next -> <live>, move the
-  relocatable extensions of the live schema, reproduce owner, grants and
-  default privileges, install change capture on the new tables, audit row.
-After commit: ANALYZE. The time the locks were held is measured and reported.
+The swap: the drift guard (no write since the stage snapshot, per the change
+capture) under the locks, then <live> -> <live>_archive_<run> and
+<live>_next -> <live>, the relocatable extensions of the live schema moved
+along, owner, grants and default privileges reproduced, change capture on the
+new tables. After: the run's migration report gets the cutover.
 """
 
 from __future__ import annotations
@@ -16,25 +15,22 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from psycopg2 import sql
-
-from . import audit, backup, capture, db, locks, parity, reports, state
-from .errors import CheckFailed, OutOfOrder
+from . import audit, backup, capture, db, reports, state
+from . import swap as swap_mod
+from .errors import OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
-
-DEFAULT_LOCK_TIMEOUT_MS = 500
-DEFAULT_RETRIES = 5
+from .swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 
 
-class DriftDetected(CheckFailed):
-    def __init__(self, live: str, run_id: str, writes: dict[str, int]):
-        self.writes = writes
-        listed = ", ".join(f"{table} {count}" for table, count in writes.items())
-        super().__init__(
-            f"the live schema {live!r} changed since the stage of run {run_id} ({listed} writes); nothing was cut over. "
-            "Way forward: `harness migrate --catch-up` (restage, rebuild, retry), or stop the application's writes first"
-        )
+def drift_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused:
+    listed = ", ".join(f"{table} {count}" for table, count in writes.items())
+    return SwapRefused(
+        "drift",
+        f"the live schema {live!r} changed since the stage of run {run_id} ({listed} writes); nothing was cut over. "
+        "Way forward: `harness migrate --catch-up` (restage, rebuild, retry), or stop the application's writes first",
+        writes,
+    )
 
 
 @dataclass
@@ -90,34 +86,6 @@ def preflight(cur, schemas: Schemas) -> state.State:
     return current
 
 
-def _swap(cur, schemas: Schemas, run_id: str, snapshot: str, timings: dict, result: CutoverResult) -> None:
-    live, archive, nxt = schemas.live, schemas.archive(run_id), schemas.next
-    timings["lock_requested"] = time.perf_counter()
-    locks.lock_tables(cur, live, db.tables_in(cur, live))
-    timings["locked"] = time.perf_counter()
-    writes = capture.writes_since(cur, live, "legacy", run_id, snapshot)
-    if writes:
-        raise DriftDetected(live, run_id, writes)
-    before = parity.read(cur, live)
-    cur.execute("select extname, extrelocatable from pg_extension where extnamespace = %s::regnamespace", (live,))
-    extensions = cur.fetchall()
-    cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(live), sql.Identifier(archive)))
-    cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(nxt), sql.Identifier(live)))
-    result.extensions_moved, result.extensions_left = [], []
-    for name, relocatable in extensions:
-        if relocatable:
-            cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name), sql.Identifier(live)))
-            result.extensions_moved.append(name)
-        else:
-            result.extensions_left.append(name)
-    statements = parity.statements(before, live, db.tables_in(cur, live), parity.owned_objects(cur, live))
-    for statement in statements:
-        cur.execute(statement)
-    result.privilege_statements = len(statements)
-    capture.install(cur, live, live, "target", run_id)
-    # the archive is left exactly as it was (its comment too): a rollback puts it back as is
-
-
 def cutover(
     target: db.Target,
     schemas: Schemas,
@@ -137,54 +105,34 @@ def cutover(
         conn.commit()
     result = CutoverResult(run_id=run_id, live_schema=schemas.live, archive_schema=schemas.archive(run_id))
     result.backup = backup.backup(target, schemas, run_id, progress)
-
-    timings: dict[str, float] = {}
     progress.step("cleanup", "running", note="cutover: waiting for the locks")
 
     def on_retry(attempt: int, wait: float) -> None:
         progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
                          f"retry {attempt}/{retries} in {wait:.1f}s")
 
-    def work(cur) -> None:
-        result.attempts += 1
-        _swap(cur, schemas, run_id, snapshot, timings, result)
-        audit.record_step(
-            cur, schemas.live, run_id, "cutover", started_at, "ok",
-            details={"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
-                     "extensions_moved": result.extensions_moved, "extensions_left": result.extensions_left,
-                     "privilege_statements": result.privilege_statements, "attempts": result.attempts,
-                     "lock_timeout_ms": lock_timeout_ms},
-        )
+    def no_drift(cur) -> None:
+        writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+        if writes:
+            raise drift_refusal(schemas.live, run_id, writes)
 
+    spec = swap_mod.Swap(
+        kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
+        grant_parity=True, capture_incoming="target", guard=no_drift,
+        details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__},
+    )
     with db.connect(target) as conn:
-        try:
-            locks.with_lock_retries(conn, work, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                    what=f"the cutover of {schemas.live}", on_retry=on_retry)
-        except DriftDetected as drift:
-            with conn.cursor() as cur:
-                audit.record_step(cur, schemas.live, run_id, "cutover", started_at, "refused",
-                                  details={"drift": drift.writes}, message=drift.message)
-            conn.commit()
-            raise
-        committed = time.perf_counter()
-        result.lock_window_ms = (committed - timings["locked"]) * 1000
-        result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
-        with conn.cursor() as cur:
-            audit.add_step_details(cur, schemas.live, run_id, "cutover", {
-                "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
-        conn.commit()
-    analyze(target, schemas.live)
+        swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                on_retry=on_retry)
+    result.attempts, result.lock_window_ms, result.lock_wait_ms = (
+        swapped.attempts, swapped.lock_window_ms, swapped.lock_wait_ms)
+    result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
+    result.privilege_statements = swapped.privilege_statements
     result.seconds = time.perf_counter() - started
     progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "
                   f"legacy kept as {result.archive_schema}")
     result.report_path = str(_record_in_report(result))
     return result
-
-
-def analyze(target: db.Target, schema: str) -> None:
-    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
-        for table in db.tables_in(cur, schema):
-            cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
 
 
 def _record_in_report(result: CutoverResult):

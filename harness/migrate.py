@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import audit, build, capture, cutover, db, parity, paths, rollback, state, validate
+from . import audit, build, cutover, db, parity, paths, rollback, state, validate
 from .checks import Check
 from .errors import Aborted, CheckFailed, HarnessError
 from .progress import Progress
 from .schemas import Schemas
+from .swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 
 
 @dataclass
@@ -56,7 +57,7 @@ def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> fl
     with db.connect(target) as conn, conn.cursor() as cur:
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
         started = time.perf_counter()
-        capture.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+        audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
         before = parity.read(cur, schemas.live)
         parity.statements(before, schemas.next, db.tables_in(cur, schemas.next), parity.owned_objects(cur, schemas.next))
         elapsed = time.perf_counter() - started
@@ -89,8 +90,8 @@ def migrate(
     force: bool = False,
     catch_up: bool = False,
     catch_up_rounds: int = 3,
-    lock_timeout_ms: int = cutover.DEFAULT_LOCK_TIMEOUT_MS,
-    retries: int = cutover.DEFAULT_RETRIES,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
     confirm: Callable[[Plan], bool] | None = None,
     progress: Progress | None = None,
     on_plan: Callable[[Plan], None] | None = None,
@@ -134,8 +135,8 @@ def migrate(
             result.cut = cutover.cutover(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries,
                                          progress=progress)
             break
-        except cutover.DriftDetected as drift:
-            if not catch_up or result.catch_up_rounds >= catch_up_rounds:
+        except SwapRefused as drift:
+            if drift.reason != "drift" or not catch_up or result.catch_up_rounds >= catch_up_rounds:
                 result.stopped_after = "drift guard"
                 raise
             result.catch_up_rounds += 1

@@ -16,24 +16,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from psycopg2 import sql
-
-from . import audit, capture, carry_back, db, locks, state
-from .cutover import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, analyze
-from .errors import CheckFailed, OutOfOrder
+from . import audit, carry_back, db, state
+from . import swap as swap_mod
+from .errors import OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
+from .swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 
 
-class WritesAfterCutover(CheckFailed):
-    def __init__(self, live: str, run_id: str, writes: dict[str, int]):
-        self.writes = writes
-        listed = ", ".join(f"{table} {count}" for table, count in writes.items())
-        super().__init__(
-            f"{sum(writes.values())} writes were made to {live!r} after the cutover of run {run_id} ({listed}); "
-            "nothing was rolled back. `harness rollback --force` exports them to "
-            f"backups/post_cutover_{run_id}.jsonl and carries back what has a legacy equivalent"
-        )
+def writes_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused:
+    listed = ", ".join(f"{table} {count}" for table, count in writes.items())
+    return SwapRefused(
+        "writes_after_cutover",
+        f"{sum(writes.values())} writes were made to {live!r} after the cutover of run {run_id} ({listed}); "
+        "nothing was rolled back. `harness rollback --force` exports them to "
+        f"backups/post_cutover_{run_id}.jsonl and carries back what has a legacy equivalent",
+        writes,
+    )
 
 
 @dataclass
@@ -73,7 +72,6 @@ def rollback(
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
 ) -> RollbackResult:
-    progress = progress or Progress()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -82,58 +80,33 @@ def rollback(
         conn.commit()
     run_id = cut["run_id"]
     live, archive, rolledback = schemas.live, schemas.archive(run_id), schemas.rolledback(run_id)
-    moved = (cut.get("details") or {}).get("extensions_moved", [])
     result = RollbackResult(run_id=run_id, live_schema=live, rolledback_schema=rolledback)
-    timings: dict[str, float] = {}
 
-    def work(cur) -> None:
-        result.attempts += 1
-        locks.lock_tables(cur, live, db.tables_in(cur, live))
-        timings["locked"] = time.perf_counter()
-        writes = capture.writes_since(cur, live, "target", run_id)
-        result.writes_after_cutover = writes
-        if writes and not force:
-            raise WritesAfterCutover(live, run_id, writes)
-        capture.remove(cur, archive)
-        if writes:
+    def writes_guard(cur) -> None:
+        result.writes_after_cutover = audit.writes_since(cur, live, "target", run_id)
+        if result.writes_after_cutover and not force:
+            raise writes_refusal(live, run_id, result.writes_after_cutover)
+
+    def carry(cur) -> None:
+        result.carried = None
+        if result.writes_after_cutover:
             result.carried = carry_back.carry_back(cur, live, run_id, target_schema=live, legacy_schema=archive)
-        cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(live), sql.Identifier(rolledback)))
-        cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(archive), sql.Identifier(live)))
-        for name in moved:
-            cur.execute("select extnamespace::regnamespace::text from pg_extension where extname = %s", (name,))
-            row = cur.fetchone()
-            if row and row[0] == rolledback:
-                cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name), sql.Identifier(live)))
-                result.extensions_moved_back.append(name)
-        capture.remove(cur, rolledback)
-        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(rolledback)),
-                    (f"abparts-migrate: the target schema of run {run_id}, rolled back",))
-        carried = result.carried
-        audit.record_step(
-            cur, live, run_id, "rollback", started_at, "ok",
-            details={
-                "rolledback_schema": rolledback, "writes_after_cutover": writes, "forced": force,
-                "extensions_moved_back": result.extensions_moved_back, "attempts": result.attempts,
-                "export": carried.export_path if carried else None,
-                "carried": carried.carried if carried else {},
-                "not_carried": len(carried.not_carried) if carried else 0,
-            },
-        )
 
+    def details() -> dict:
+        carried = result.carried
+        return {"rolledback_schema": rolledback, "writes_after_cutover": result.writes_after_cutover, "forced": force,
+                "export": carried.export_path if carried else None, "carried": carried.carried if carried else {},
+                "not_carried": len(carried.not_carried) if carried else 0}
+
+    spec = swap_mod.Swap(
+        kind="rollback", live=live, run_id=run_id, incoming=archive, outgoing=rolledback,
+        extensions=(cut.get("details") or {}).get("extensions_moved", []), capture_off_outgoing=True,
+        outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
+        guard=writes_guard, before_rename=carry, details=details,
+    )
     with db.connect(target) as conn:
-        try:
-            locks.with_lock_retries(conn, work, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                    what=f"the rollback of {live}")
-        except WritesAfterCutover as refused:
-            with conn.cursor() as cur:
-                audit.record_step(cur, live, run_id, "rollback", started_at, "refused",
-                                  details={"writes_after_cutover": refused.writes}, message=refused.message)
-            conn.commit()
-            raise
-        result.lock_window_ms = (time.perf_counter() - timings["locked"]) * 1000
-        with conn.cursor() as cur:
-            audit.add_step_details(cur, live, run_id, "rollback", {"lock_window_ms": round(result.lock_window_ms, 3)})
-        conn.commit()
-    analyze(target, live)
+        swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries)
+    result.attempts, result.lock_window_ms = swapped.attempts, swapped.lock_window_ms
+    result.extensions_moved_back = swapped.extensions_moved
     result.seconds = time.perf_counter() - started
     return result

@@ -21,7 +21,7 @@ import pytest
 from conftest import query, scalar
 from typer.testing import CliRunner
 
-from harness import backup, build, cutover, db, fingerprint, migrate, rollback, samples, state
+from harness import backup, build, cutover, db, fingerprint, migrate, rollback, samples, state, swap
 from harness.cli import app
 from harness.errors import CheckFailed
 from harness.schemas import Schemas
@@ -49,7 +49,7 @@ def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_
     steps = query(target, "select step, outcome, details, message from migration_audit.steps"
                           " where step = 'cutover' order by id")
     refused, cut = steps
-    assert refused["outcome"] == "refused" and refused["details"]["drift"] == {"organizations": 1}
+    assert refused["outcome"] == "refused" and refused["details"] == {"reason": "drift", "writes": {"organizations": 1}}
     assert "changed since the stage" in refused["message"] and "--catch-up" in refused["message"]
     assert cut["outcome"] == "ok"
     assert scalar(target, "select address from public.organizations where name = 'Autoboss Inc'") == "Moved after the stage"
@@ -61,9 +61,10 @@ def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_
     def always_writes(plan):
         execute(target2, "update public.organizations set address = 'Busy' where name = 'Autoboss Inc'")
 
-    with pytest.raises(cutover.DriftDetected, match=r"organizations 1 writes"):
+    with pytest.raises(swap.SwapRefused, match=r"organizations 1 writes") as drift:
         migrate.migrate(target2, PUBLIC, confirm=lambda plan: True, on_plan=always_writes, catch_up=True,
                         catch_up_rounds=0)
+    assert drift.value.reason == "drift"
     with db.connect(target2) as conn, conn.cursor() as cur:
         current = state.describe(cur, PUBLIC)
         assert current.live_kind == "legacy" and current.next_exists and not current.cutover
@@ -119,7 +120,7 @@ def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(ne
         target, "select sum(i.current_stock) from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
                 " where w.organization_id = %(organization_id)s and i.part_id = %(part_id)s", written)
 
-    with pytest.raises(rollback.WritesAfterCutover, match="writes were made") as refused:
+    with pytest.raises(swap.SwapRefused, match="writes were made") as refused:
         rollback.rollback(target, PUBLIC)
     assert refused.value.writes["transactions"] == 2 and refused.value.writes["organizations"] == 1
     with db.connect(target) as conn, conn.cursor() as cur:

@@ -1,0 +1,178 @@
+"""The one transaction that exchanges two schemas; cutover and rollback are
+its preflights and post-steps, and every schema rename of the harness is here.
+
+In one transaction, under lock_timeout with bounded retries (locks.py):
+  1. lock every table of the live schema (EXCLUSIVE: writers wait, readers go on)
+  2. the caller's guard may refuse (writes since the stage, writes since the
+     cutover): SwapRefused, and nothing changes
+  3. change capture off the incoming schema, then the caller's work before
+     the renames (a rollback's carry-back)
+  4. rename <live> -> outgoing and incoming -> <live>
+  5. extensions: the named ones move from the outgoing schema to the new live one
+  6. optionally, grant parity: the owner, grants and default privileges the
+     old live schema had, reproduced on the new one (a rollback keeps the
+     archive's own: they are the legacy schema's, untouched)
+  7. change capture on the new live tables (cutover) or off them (rollback)
+  8. the audit row of the step
+After the commit: the lock window measured into the audit row, then ANALYZE.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from psycopg2 import sql
+
+from . import audit, capture, db, locks, parity
+from .errors import CheckFailed
+
+DEFAULT_LOCK_TIMEOUT_MS = 500
+DEFAULT_RETRIES = 5
+
+
+class SwapRefused(CheckFailed):
+    """A guard said no under the locks; nothing was changed. `reason` says which guard."""
+
+    def __init__(self, reason: str, message: str, writes: dict[str, int] | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.writes = writes or {}
+
+
+@dataclass
+class Swap:
+    """What one exchange does: `incoming` becomes <live>, <live> becomes `outgoing`."""
+
+    kind: str  # the audit step: cutover | rollback
+    live: str
+    run_id: str
+    incoming: str
+    outgoing: str
+    grant_parity: bool = False
+    extensions: list[str] | None = None  # to move from outgoing to live; None: every one of the old live schema
+    capture_incoming: str | None = None  # side to capture on the new live tables; None: remove capture there
+    capture_off_outgoing: bool = False
+    outgoing_comment: str | None = None
+    guard: Callable[..., None] | None = None  # guard(cur): raise SwapRefused to refuse
+    before_rename: Callable[..., None] | None = None  # before_rename(cur)
+    details: Callable[[], dict] | None = None  # more details for the audit row
+
+
+@dataclass
+class SwapResult:
+    attempts: int = 0
+    lock_window_ms: float = 0.0
+    lock_wait_ms: float = 0.0
+    extensions_moved: list[str] = field(default_factory=list)
+    extensions_left: list[str] = field(default_factory=list)
+    privilege_statements: int = 0
+
+
+def rename_schema(cur, old: str, new: str) -> None:
+    cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(old), sql.Identifier(new)))
+
+
+def _move_extensions(cur, swap: Swap, names: list[str] | None, result: SwapResult) -> None:
+    cur.execute("select extname, extrelocatable from pg_extension where extnamespace = %s::regnamespace"
+                " order by extname", (swap.outgoing,))
+    for name, relocatable in cur.fetchall():
+        if names is not None and name not in names:
+            continue
+        if relocatable:
+            cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name),
+                                                                           sql.Identifier(swap.live)))
+            result.extensions_moved.append(name)
+        else:
+            result.extensions_left.append(name)
+
+
+def _exchange(cur, swap: Swap, result: SwapResult, timings: dict[str, float]) -> None:
+    result.attempts += 1
+    result.extensions_moved, result.extensions_left = [], []
+    timings["lock_requested"] = time.perf_counter()
+    locks.lock_tables(cur, swap.live, db.tables_in(cur, swap.live))
+    timings["locked"] = time.perf_counter()
+    if swap.guard:
+        swap.guard(cur)
+    if swap.capture_incoming is None:
+        capture.remove(cur, swap.incoming)
+    if swap.before_rename:
+        swap.before_rename(cur)
+    if swap.extensions is None:
+        cur.execute("select extname from pg_extension where extnamespace = %s::regnamespace", (swap.live,))
+        extensions = [r[0] for r in cur.fetchall()]
+    else:
+        extensions = swap.extensions
+    before = parity.read(cur, swap.live) if swap.grant_parity else None
+    rename_schema(cur, swap.live, swap.outgoing)
+    rename_schema(cur, swap.incoming, swap.live)
+    _move_extensions(cur, swap, extensions, result)
+    if before is not None:
+        statements = parity.statements(before, swap.live, db.tables_in(cur, swap.live),
+                                       parity.owned_objects(cur, swap.live))
+        for statement in statements:
+            cur.execute(statement)
+        result.privilege_statements = len(statements)
+    if swap.capture_incoming:
+        capture.install(cur, swap.live, swap.live, swap.capture_incoming, swap.run_id)
+    if swap.capture_off_outgoing:
+        capture.remove(cur, swap.outgoing)
+    if swap.outgoing_comment:
+        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(swap.outgoing)),
+                    (swap.outgoing_comment,))
+
+
+def swap(
+    conn,
+    spec: Swap,
+    *,
+    started_at: datetime,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    on_retry: Callable[[int, float], None] | None = None,
+) -> SwapResult:
+    """Exchange the schemas in one transaction on `conn`; a refusal is recorded in the audit and re-raised."""
+    result = SwapResult()
+    timings: dict[str, float] = {}
+
+    def work(cur) -> None:
+        _exchange(cur, spec, result, timings)
+        details = {"attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms,
+                   "extensions_moved": result.extensions_moved, "extensions_left": result.extensions_left,
+                   "privilege_statements": result.privilege_statements}
+        audit.record_step(cur, spec.live, spec.run_id, spec.kind, started_at, "ok",
+                          details=details | (spec.details() if spec.details else {}))
+
+    try:
+        locks.with_lock_retries(conn, work, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                what=f"the {spec.kind} of {spec.live}", on_retry=on_retry)
+    except SwapRefused as refused:
+        with conn.cursor() as cur:
+            audit.record_step(cur, spec.live, spec.run_id, spec.kind, started_at, "refused",
+                              details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
+        conn.commit()
+        raise
+    committed = time.perf_counter()
+    result.lock_window_ms = (committed - timings["locked"]) * 1000
+    result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
+    with conn.cursor() as cur:
+        audit.add_step_details(cur, spec.live, spec.run_id, spec.kind, {
+            "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
+    conn.commit()
+    analyze(conn, spec.live)
+    return result
+
+
+def analyze(conn, schema: str) -> None:
+    """Fresh statistics for the new live tables (outside the locks)."""
+    old = conn.autocommit
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for table in db.tables_in(cur, schema):
+                cur.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, table)))
+    finally:
+        conn.autocommit = old
