@@ -24,7 +24,7 @@ test: lint pytest
 
 lint: $(STAMP)
 	$(BIN)/sqlfluff lint models tests --processes 2 --disable-progress-bar
-	$(BIN)/sqlfluff lint harness/sql --templater raw --disable-progress-bar
+	$(BIN)/sqlfluff lint harness/sql --templater placeholder --disable-progress-bar
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -1,0 +1,22 @@
+-- Supplier order items inserted or changed after the cutover; a fractional
+-- quantity has no legacy (integer) equivalent and is left out (listed).
+insert into {legacy}.supplier_order_items as dest (
+    id, supplier_order_id, part_id, quantity, unit_price, created_at, updated_at
+)
+select
+    t.id,
+    t.supplier_order_id,
+    t.part_id,
+    t.quantity::integer as quantity,
+    t.unit_price,
+    t.created_at,
+    t.updated_at
+from carry_back_changes as c
+inner join {target}.supplier_order_items as t on c.row_id = t.id
+where c.table_name = 'supplier_order_items' and c.last_op <> 'DELETE' and t.quantity = trunc(t.quantity)
+on conflict (id) do update set
+    supplier_order_id = excluded.supplier_order_id,
+    part_id = excluded.part_id,
+    quantity = excluded.quantity,
+    unit_price = excluded.unit_price,
+    updated_at = excluded.updated_at
