@@ -1,7 +1,13 @@
-"""Connections: DSN resolution, connecting with clear errors, small SQL helpers.
+"""Connections: one resolved connection truth, connecting with clear errors,
+database creation, small SQL helpers.
 
 A DSN comes from --dsn, else HARNESS_DSN, else the embedded server (started
-on demand). Passwords are never printed: use `redact()` for anything shown.
+on demand). `resolve_target()` connects once through libpq — so PG*
+environment variables, service files and libpq's defaults apply — and keeps
+the effective parameters: psycopg2 and dbt (dbt_runner.py) then use those
+very parameters, and can never land in two different databases. A Target
+keeps one idle connection that `connect()` lends out again. Passwords are
+never printed: use `redacted()` for anything shown.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -21,13 +27,63 @@ from psycopg2 import sql
 from . import embedded
 from .errors import ConnectionFailed, UsageError
 
+APPLICATION_NAME = "abparts-migrate"
+# effective libpq parameters that say nothing about where to connect
+_NOT_CARRIED = {"application_name", "fallback_application_name", "replication"}
 
-@dataclass(frozen=True)
+
+class _Idle:
+    """The connection a Target lends out again (one per Target, not shared between them)."""
+
+    def __init__(self) -> None:
+        self.conn = None
+
+    def take(self):
+        conn, self.conn = self.conn, None
+        if conn is None or conn.closed:
+            return None
+        try:
+            with conn.cursor() as cur:
+                cur.execute("select 1")  # a dropped database or a restarted server ends it
+            conn.rollback()
+            return conn
+        except psycopg2.Error:
+            conn.close()
+            return None
+
+    def give_back(self, conn) -> None:
+        if conn.closed:
+            return
+        try:
+            conn.rollback()
+            conn.set_session(isolation_level="DEFAULT", readonly="DEFAULT", deferrable="DEFAULT", autocommit=True)
+            with conn.cursor() as cur:
+                cur.execute("reset all")
+            conn.autocommit = False
+        except psycopg2.Error:
+            conn.close()
+            return
+        if self.conn is None:
+            self.conn = conn
+        else:
+            conn.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+@dataclass(frozen=True, repr=False)
 class Target:
-    """Where the harness works: a DSN and whether it is the embedded server."""
+    """Where the harness works: libpq parameters (a DSN) and whether it is the embedded server."""
 
     dsn: str
     embedded: bool = False
+    _idle: _Idle = field(default_factory=_Idle, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Target({self.redacted()})"
 
     @property
     def params(self) -> dict[str, str]:
@@ -47,6 +103,10 @@ class Target:
         params = dict(self.params)
         params["dbname"] = database
         return Target(make_dsn(params), self.embedded)
+
+    def close(self) -> None:
+        """Close the idle connection (before the database is dropped or used as a template)."""
+        self._idle.close()
 
 
 def make_dsn(params: dict[str, str]) -> str:
@@ -80,39 +140,93 @@ def redact(dsn: str) -> str:
 
 
 def resolve_target(dsn: str | None) -> Target:
-    """--dsn, else HARNESS_DSN, else the embedded server (started on demand)."""
+    """--dsn, else HARNESS_DSN, else the embedded server (started on demand), resolved through libpq."""
     dsn = dsn or os.environ.get("HARNESS_DSN")
     if dsn:
-        target = Target(dsn)
-        target.params  # validate early, one-line error
-        return target
+        given = Target(dsn)
+        given.params  # noqa: B018 - a malformed DSN is one line, before any connection attempt
+        return resolve(given)
     embedded.start()
     target = Target(embedded.dsn(embedded.DEFAULT_DATABASE), embedded=True)
     ensure_database(target)
-    return target
+    return resolve(target)
+
+
+def resolve(given: Target) -> Target:
+    """Connect once and keep what libpq actually used: host, port, user, database, password (from the
+    DSN, PGPASSWORD or a password file), TLS settings, service-file values."""
+    conn = _open(given, APPLICATION_NAME)
+    params = {k: v for k, v in conn.get_dsn_parameters().items() if v not in (None, "") and k not in _NOT_CARRIED}
+    params["host"], params["port"] = conn.info.host, str(conn.info.port)
+    params.pop("hostaddr", None)
+    if conn.info.password:
+        params["password"] = conn.info.password
+    resolved = Target(make_dsn(params), given.embedded)
+    conn.autocommit = False
+    resolved._idle.give_back(conn)
+    return resolved
 
 
 def ensure_database(target: Target) -> None:
     """Create the target's database on the embedded server if it is missing."""
-    maintenance = target.with_database("postgres")
-    with connect(maintenance, autocommit=True) as conn, conn.cursor() as cur:
+    with connect(target.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("select 1 from pg_database where datname = %s", (target.database,))
         if cur.fetchone() is None:
             cur.execute(sql.SQL("create database {}").format(sql.Identifier(target.database)))
 
 
-@contextlib.contextmanager
-def connect(target: Target, *, autocommit: bool = False, application_name: str = "abparts-migrate") -> Iterator[Any]:
+def _maintenance(target: Target, avoid: str) -> Target:
+    """A database to run CREATE/DROP DATABASE from: the target's own, unless that is the one concerned."""
+    return target if target.database != avoid else target.with_database("postgres")
+
+
+def drop_database(target: Target, name: str) -> None:
+    """Drop a database (its sessions are ended first); a no-op when it does not exist."""
+    with connect(_maintenance(target, name), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def create_database(target: Target, name: str, *, template: str | None = None, replace: bool = False) -> Target:
+    """Create a database on the target's server (anew with `replace`; as a copy of `template`)."""
+    if replace:
+        drop_database(target, name)
+    with connect(_maintenance(target, name), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (name,))
+        if cur.fetchone():
+            raise UsageError(f"database {name!r} already exists; choose another")
+        statement = sql.SQL("create database {}").format(sql.Identifier(name))
+        if template:
+            statement += sql.SQL(" template {}").format(sql.Identifier(template))
+        cur.execute(statement)
+    return target.with_database(name)
+
+
+def _open(target: Target, application_name: str):
     try:
-        conn = psycopg2.connect(target.dsn, application_name=application_name, connect_timeout=10)
+        return psycopg2.connect(target.dsn, application_name=application_name, connect_timeout=10)
     except psycopg2.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
         raise ConnectionFailed(f"cannot connect to {target.redacted()}: {first}") from None
+
+
+@contextlib.contextmanager
+def connect(target: Target, *, autocommit: bool = False, application_name: str = APPLICATION_NAME) -> Iterator[Any]:
+    """A connection to the target: its idle one when there is one, else a new one.
+
+    On leaving, the transaction is rolled back and the session reset, and the
+    connection goes back to the target for the next caller.
+    """
+    conn = target._idle.take() if application_name == APPLICATION_NAME else None
+    if conn is None:
+        conn = _open(target, application_name)
     conn.autocommit = autocommit
     try:
         yield conn
     finally:
-        conn.close()
+        if application_name == APPLICATION_NAME:
+            target._idle.give_back(conn)
+        else:
+            conn.close()
 
 
 def fetch_all(cur, query, params=None) -> list[dict]:

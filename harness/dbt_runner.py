@@ -40,13 +40,26 @@ abparts_migrate:
       threads: "{{ env_var('HARNESS_DBT_THREADS', '2') | as_number }}"
 """
 
-_ENV_FROM_PARAMS = {
+# resolved libpq parameter -> the profile's environment variable
+_PROFILE_ENV = {
     "host": "HARNESS_PGHOST",
     "port": "HARNESS_PGPORT",
     "user": "HARNESS_PGUSER",
     "password": "HARNESS_PGPASSWORD",
     "dbname": "HARNESS_PGDATABASE",
     "sslmode": "HARNESS_PGSSLMODE",
+}
+# every other resolved parameter reaches dbt's libpq through its own variable
+_LIBPQ_ENV = {
+    "options": "PGOPTIONS", "passfile": "PGPASSFILE", "channel_binding": "PGCHANNELBINDING",
+    "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslrootcert": "PGSSLROOTCERT", "sslcrl": "PGSSLCRL",
+    "sslcrldir": "PGSSLCRLDIR", "sslsni": "PGSSLSNI", "sslcompression": "PGSSLCOMPRESSION",
+    "sslcertmode": "PGSSLCERTMODE", "sslnegotiation": "PGSSLNEGOTIATION",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION", "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
+    "gssencmode": "PGGSSENCMODE", "gssdelegation": "PGGSSDELEGATION", "krbsrvname": "PGKRBSRVNAME",
+    "gsslib": "PGGSSLIB", "requirepeer": "PGREQUIREPEER", "require_auth": "PGREQUIREAUTH",
+    "target_session_attrs": "PGTARGETSESSIONATTRS", "load_balance_hosts": "PGLOADBALANCEHOSTS",
+    "client_encoding": "PGCLIENTENCODING",
 }
 
 
@@ -104,17 +117,18 @@ def profiles_dir() -> Path:
 
 
 def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
+    """The environment of one dbt run: the resolved parameters, nothing else of libpq's own."""
     params = target.params
     env = {"HARNESS_LIVE_SCHEMA": schemas.live}
-    for key, var in _ENV_FROM_PARAMS.items():
-        if key in params:
-            env[var] = params[key]
-    env["HARNESS_DBT_THREADS"] = os.environ.get("HARNESS_DBT_THREADS") or str(max(2, min(8, os.cpu_count() or 2)))
+    for key, value in params.items():
+        if key in _PROFILE_ENV:
+            env[_PROFILE_ENV[key]] = value
+        elif key in _LIBPQ_ENV:
+            env[_LIBPQ_ENV[key]] = value
     env.setdefault("HARNESS_PGHOST", "localhost")
-    env.setdefault("HARNESS_PGUSER", os.environ.get("PGUSER") or os.environ.get("USER") or "postgres")
+    env.setdefault("HARNESS_PGUSER", os.environ.get("USER") or "postgres")
     env.setdefault("HARNESS_PGDATABASE", target.database)
-    if "HARNESS_PGPASSWORD" not in env and os.environ.get("PGPASSWORD"):
-        env["HARNESS_PGPASSWORD"] = os.environ["PGPASSWORD"]
+    env["HARNESS_DBT_THREADS"] = os.environ.get("HARNESS_DBT_THREADS") or str(max(2, min(8, os.cpu_count() or 2)))
     return env
 
 
@@ -168,7 +182,10 @@ def invoke(
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    saved = {k: os.environ.get(k) for k in list(_ENV_FROM_PARAMS.values()) + ["HARNESS_LIVE_SCHEMA", "HARNESS_DBT_THREADS"]}
+    # libpq's own variables (PGDATABASE, PGSERVICE, ...) must not steer dbt elsewhere: the
+    # resolved parameters are all it gets
+    ours = list(_PROFILE_ENV.values()) + ["HARNESS_LIVE_SCHEMA", "HARNESS_DBT_THREADS"]
+    saved = {k: v for k, v in os.environ.items() if k.startswith("PG")} | {k: os.environ.get(k) for k in ours}
     for k in saved:
         os.environ.pop(k, None)
     connection_env = _connection_env(target, schemas)

@@ -104,3 +104,32 @@ def test_demo_prints_the_summary_and_the_report(server):
 @pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["sample", "generate", "--help"]])
 def test_help_works(args):
     assert run(*args).exit_code == 0
+
+
+def test_the_harness_and_dbt_meet_in_the_database_libpq_resolves(new_database, monkeypatch):
+    # the DSN names no database: libpq takes PGDATABASE; dbt must work in that very database
+    from harness import db, samples
+    from harness.schemas import Schemas
+
+    target = new_database("pgdatabase")
+    samples.generate(target, Schemas("public"), "minimal_sample")
+    monkeypatch.setenv("PGDATABASE", target.database)
+    result = run("--dsn", f"host={target.params['host']} user=postgres", "validate")
+    assert result.exit_code == 0, result.output
+    assert scalar(target, "select count(*) from public_stage.organization_type_map") > 0  # a seed dbt loaded
+    assert scalar(target, "select count(*) from public_stage.stg_legacy__organizations") == 3  # a model dbt built
+    with db.connect(target.with_database("postgres")) as conn, conn.cursor() as cur:
+        assert not db.schema_exists(cur, "public_stage")  # the user's own database stays untouched
+
+
+def test_one_migrate_reuses_its_connections(new_database, monkeypatch):
+    from harness import db, migrate, samples
+    from harness.schemas import Schemas
+
+    target = db.resolve(new_database("connections"))
+    samples.generate(target, Schemas("public"), "minimal_sample")
+    opened = []
+    real_open = db._open
+    monkeypatch.setattr(db, "_open", lambda *args: opened.append(args[1]) or real_open(*args))
+    migrate.migrate(target, Schemas("public"), confirm=lambda plan: True)
+    assert len(opened) <= 4, opened  # dbt and pg_dump have their own
