@@ -3,7 +3,8 @@
     (a foreign key that the data keeps, checked even where the database no
     longer enforces one). Fails with the dangling rows as (id, value).
 #}
-{% test references(model, column_name, to, field='id') %}
+{% test references(model, column_name, to, field='id', check_severity=none, check_phase='pre', fix='', error_when_strict=false) %}
+{{ config(**check_config(check_severity, fix, check_phase, error_when_strict)) }}
 select
     child.id::text as id,
     child.{{ column_name }}::text as value

@@ -3,7 +3,8 @@
     and lower-cased; blanks are another check's business). Fails with every
     row of every shared value as (id, value).
 #}
-{% test unique_values(model, column_name, ignore_case=false) %}
+{% test unique_values(model, column_name, ignore_case=false, check_severity=none, check_phase='pre', fix='', error_when_strict=false) %}
+{{ config(**check_config(check_severity, fix, check_phase, error_when_strict)) }}
 {%- set key = normalise(column_name) if ignore_case else column_name %}
 with keyed as (
     select
