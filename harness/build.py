@@ -13,29 +13,11 @@ from datetime import UTC, datetime
 
 from psycopg2 import sql
 
-from . import audit, checks, db, dbt_runner, reports, state
+from . import audit, checks, db, dbt_runner, project, reports, state
 from . import stage as stage_mod
 from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
-
-TARGET_TABLES = (
-    "organizations",
-    "users",
-    "machines",
-    "parts",
-    "warehouses",
-    "inventory",
-    "transactions",
-    "supplier_orders",
-    "supplier_order_items",
-    "customer_orders",
-    "customer_order_items",
-    "part_usage",
-    "stock_adjustments",
-    "alembic_version",
-)
-
 
 @dataclass
 class BuildResult:
@@ -79,9 +61,9 @@ def _read_relation(cur, schema: str, relation: str, order_by: str = "1") -> list
     )
 
 
-def collect_results(cur, schemas: Schemas, run_id: str) -> tuple[dict, list[dict], dict]:
+def collect_results(cur, schemas: Schemas, run_id: str, target_tables: list[str]) -> tuple[dict, list[dict], dict]:
     counts: dict[str, int] = {}
-    for table in TARGET_TABLES:
+    for table in target_tables:
         cur.execute("select to_regclass(%s)", (f'"{schemas.next}"."{table}"',))
         if cur.fetchone()[0] is not None:
             counts[table] = db.count_rows(cur, schemas.next, table)
@@ -194,12 +176,20 @@ def build(
         on_node=progress.on_node,
     )
     result.dbt = run
+    if run.error or not run.manifest.exists():
+        dbt_project = None
+    else:
+        dbt_project = project.load(run.manifest)
+        problems = dbt_project.problems()
+        if problems:
+            raise project.ProjectError(f"the dbt project breaks the harness's rules: {problems[0]}")
     progress.tracker.close_open_phases(run.success)
     if not run.error:
         result.checks = checks.collect(target, [run])
     cleanup_started = time.perf_counter()
     with db.connect(target) as conn, conn.cursor() as cur:
-        counts, quarantine, reconciliation = collect_results(cur, schemas, run_id)
+        counts, quarantine, reconciliation = collect_results(
+            cur, schemas, run_id, dbt_project.target_tables() if dbt_project else [])
         result.target_row_counts, result.quarantine, result.reconciliation = counts, quarantine, reconciliation
         result.success = run.success
         progress.step(

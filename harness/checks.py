@@ -6,14 +6,13 @@ example ids and a fix hint, read from the failing rows each test stores.
 
 from __future__ import annotations
 
-import json
 import string
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from psycopg2 import sql
 
-from . import db
+from . import db, project
 from .dbt_runner import DbtRun
 
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -65,18 +64,6 @@ def manifest_path() -> Path | None:
     return latest_manifest()
 
 
-def _phase(node: dict, nodes: dict) -> str:
-    """post if the test reads a target table (mart) or a reconciliation model."""
-    meta_phase = (node.get("config", {}).get("meta") or {}).get("check_phase")
-    if meta_phase:
-        return meta_phase
-    for parent_id in node.get("depends_on", {}).get("nodes", []):
-        parent = nodes.get(parent_id, {})
-        if parent.get("config", {}).get("schema") == "next" or parent.get("name", "").startswith("reconciliation_"):
-            return "post"
-    return "pre"
-
-
 def _schema_qualified(relation_name: str | None) -> str | None:
     """'"db"."schema"."table"' -> '"schema"."table"' (the database is the connection's)."""
     if not relation_name:
@@ -100,12 +87,9 @@ def ensure_manifest() -> Path:
 
 def catalogue(manifest: Path | None = None) -> dict[str, Check]:
     """Every check of the project, keyed by test unique_id."""
-    data = json.loads((manifest or ensure_manifest()).read_text())
-    nodes = data.get("nodes", {})
+    dbt_project = project.load(manifest or ensure_manifest())
     checks: dict[str, Check] = {}
-    for unique_id, node in nodes.items():
-        if node.get("resource_type") != "test":
-            continue
+    for unique_id, node in dbt_project.tests().items():
         meta = node.get("config", {}).get("meta") or {}
         parents = node.get("depends_on", {}).get("nodes", [])
         seed_parents = [p.split(".")[-1] for p in parents if p.startswith("seed.")]
@@ -122,7 +106,7 @@ def catalogue(manifest: Path | None = None) -> dict[str, Check]:
         checks[unique_id] = Check(
             name=node["name"],
             severity=severity,
-            phase="pre" if seed_parents else _phase(node, nodes),
+            phase=dbt_project.check_phase(unique_id),
             meaning=meaning,
             fix=fix,
             unique_id=unique_id,

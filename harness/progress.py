@@ -9,7 +9,6 @@ document at the end).
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -17,59 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-PHASES: list[tuple[str, str]] = [
-    ("validate", "pre-migration checks: source tests, seeds, staging"),
-    ("backup", "snapshots of every legacy table + pg_dump"),
-    ("organisations", "types, overrides, supplier parents"),
-    ("warehouses", "derived from inventory locations"),
-    ("users", "roles, status, ledger performers"),
-    ("parts", "part types and units"),
-    ("machines", "owners, global serial numbers"),
-    ("inventory", "stock per warehouse, stock adjustments"),
-    ("transactions", "ledger, opening balances, orders, part usage"),
-    ("post-validate", "model tests, reconciliation proofs"),
-    ("cleanup", "alembic stamp, audit copy, ANALYZE"),
-]
-PHASE_NAMES = [name for name, _ in PHASES]
+from . import project
 
-MODEL_PHASES = {
-    "int_organizations__typed": "organisations",
-    "organizations": "organisations",
-    "int_warehouses__derived": "warehouses",
-    "warehouses": "warehouses",
-    "int_users__mapped": "users",
-    "int_performers__fallback": "users",
-    "users": "users",
-    "int_parts__classified": "parts",
-    "parts": "parts",
-    "int_machines__deduplicated": "machines",
-    "machines": "machines",
-    "int_inventory__by_warehouse": "inventory",
-    "int_inventory__holdings": "inventory",
-    "inventory": "inventory",
-    "int_stock_adjustments__placed": "inventory",
-    "stock_adjustments": "inventory",
-    "alembic_version": "cleanup",
-}
-
-
-def node_phase(unique_id: str, resource_type: str, depends_on: list[str] | None = None) -> str:
-    """Which of the 11 steps a dbt node belongs to."""
-    name = unique_id.split(".")[2] if unique_id.count(".") >= 2 else unique_id
-    if resource_type == "snapshot":
-        return "backup"
-    if resource_type in ("seed",) or name.startswith("stg_"):
-        return "validate"
-    if resource_type == "test":
-        if depends_on is not None:
-            upstream = [d for d in depends_on if not d.startswith(("source.", "seed."))]
-            return "validate" if not upstream else "post-validate"
-        return "validate" if name.startswith("source_") else "post-validate"
-    if name in MODEL_PHASES:
-        return MODEL_PHASES[name]
-    if name.startswith(("reconciliation_", "migration_")):
-        return "post-validate"
-    return "transactions"
+PHASE_NAMES = project.STEP_NAMES
 
 
 @dataclass
@@ -105,28 +54,22 @@ class Tracker:
     lock: threading.Lock = field(default_factory=threading.Lock)
     manifest_path: Path | None = None
     resource_types: tuple[str, ...] = ("model", "seed", "test")
-    _depends: dict[str, list[str]] = field(default_factory=dict)
+    project: project.Project | None = None
     _loaded: bool = False
 
     def _load_manifest(self) -> None:
         self._loaded = True
         if not self.manifest_path or not self.manifest_path.exists():
             return
-        try:
-            manifest = json.loads(self.manifest_path.read_text())
-        except (OSError, ValueError):
-            return
-        for unique_id, node in manifest.get("nodes", {}).items():
-            if node.get("resource_type") not in self.resource_types:
-                continue
-            if not node.get("config", {}).get("enabled", True):
-                continue
-            depends = node.get("depends_on", {}).get("nodes", [])
-            self._depends[unique_id] = depends
-            self.phases[node_phase(unique_id, node["resource_type"], depends)].total += 1
+        self.project = project.load(self.manifest_path)
+        for unique_id, node in self.project.nodes.items():
+            if node.get("resource_type") in self.resource_types:
+                self.phases[self.project.step_of(unique_id)].total += 1
 
     def phase_of(self, unique_id: str, resource_type: str) -> PhaseState:
-        return self.phases[node_phase(unique_id, resource_type, self._depends.get(unique_id))]
+        if self.project is None:
+            raise project.ProjectError("progress has no manifest to place dbt nodes in steps")
+        return self.phases[self.project.step_of(unique_id, resource_type)]
 
     def node_started(self, unique_id: str, resource_type: str) -> PhaseState:
         with self.lock:

@@ -6,7 +6,10 @@ pre  — stage a fresh snapshot, then build seeds, staging, intermediate and
 post — rebuild the work relations from the legacy snapshot the target was
        built from and run every check on the target tables in place
        (<live>_next, or the live schema after a cutover), reading only.
-Every run writes reports/validation_report_<run_id>.json.
+Every run writes reports/validation_report_<run_id>.json. What each phase
+runs is a named selection of the dbt project (selectors.yml, project.py):
+seeds, models and tests in separate invocations, because in one `dbt build`
+a failing check would make dbt skip everything downstream of it.
 """
 
 from __future__ import annotations
@@ -15,36 +18,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, checks, db, dbt_runner, reports, state
+from . import audit, checks, db, dbt_runner, project, reports, state
 from . import stage as stage_mod
 from .errors import HarnessError, OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
-
-# dbt build would skip everything downstream of a failing check; validation
-# must run every check, so it runs seeds, models and tests separately.
-SEEDS = ["resource_type:seed"]
-PRE_MODELS = ["models/staging", "models/intermediate", "models/audit/migration_quarantine.sql"]
-PRE_TESTS = ["source:legacy", *PRE_MODELS]
-WORK_MODELS = ["models/staging", "models/intermediate", "models/audit"]
-POST_TESTS = ["models/marts", "models/audit", "tests/marts", "tests/audit"]
-# right after a cutover the marts ARE the live schema: the lean post-validation
-# runs the reconciliation models (never a mart), then the tests. Two invocations,
-# not one `dbt build`: in a build a failing mart test (a hand edit, a negative
-# stock) makes dbt skip everything downstream, the proofs included, and a check
-# that did not run proves nothing. (pytests/test_validation.py lists both.)
-LEAN_POST_MODELS = [
-    "models/audit/reconciliation_row_counts.sql", "models/audit/reconciliation_stock.sql",
-    "models/audit/reconciliation_ledger.sql", "models/audit/reconciliation_totals.sql",
-]
-LEAN_POST_TESTS = [
-    "models/marts,resource_type:test", "tests/marts",
-    # the proofs, by name: not the pre-migration gates on migration_quarantine
-    # (failing by design after --force)
-    "tests/audit/every_legacy_row_accounted_for.sql", "tests/audit/stock_conserved_per_organization_and_part.sql",
-    "tests/audit/ledger_reconciles_with_inventory.sql", "tests/audit/totals_preserved.sql",
-]
-
 
 @dataclass
 class ValidationResult:
@@ -67,10 +45,11 @@ class ValidationResult:
         return self.summary["verdict"] == "pass" and not self.dbt_errors
 
 
-def _run(command: str, target, schemas, selection, dbt_vars, progress, extra=None) -> dbt_runner.DbtRun:
+def _run(command: str, target, schemas, selector, dbt_vars, progress, extra=None) -> dbt_runner.DbtRun:
+    """One dbt invocation of a named selection of selectors.yml."""
     run = dbt_runner.invoke(
         command, target, schemas,
-        args=["--select", *selection, "--indirect-selection", "cautious", "--log-level", "none",
+        args=["--selector", selector, "--log-level", "none",
               "--log-level-file", dbt_runner.file_log_level()] + (extra or []),
         dbt_vars=dbt_vars,
         on_node=progress.on_node,
@@ -117,9 +96,9 @@ def validate(
         target_schema = None
         dbt_vars: dict = {}
         runs = [
-            _run("build", target, schemas, SEEDS, dbt_vars, progress),
-            _run("run", target, schemas, PRE_MODELS, dbt_vars, progress),
-            _run("test", target, schemas, PRE_TESTS, dbt_vars, progress),
+            _run("build", target, schemas, project.SEEDS, dbt_vars, progress),
+            _run("run", target, schemas, project.PRE_MODELS, dbt_vars, progress),
+            _run("test", target, schemas, project.PRE_TESTS, dbt_vars, progress),
         ]
     else:
         with db.connect(target) as conn, conn.cursor() as cur:
@@ -128,9 +107,9 @@ def validate(
         dbt_vars = {"shadow_schema": where.target_schema, "source_schema": where.source_schema}
         if rebuild_work:
             runs = [
-                _run("build", target, schemas, SEEDS, dbt_vars, progress),
-                _run("run", target, schemas, WORK_MODELS, dbt_vars, progress),
-                _run("test", target, schemas, POST_TESTS, dbt_vars, progress),
+                _run("build", target, schemas, project.SEEDS, dbt_vars, progress),
+                _run("run", target, schemas, project.WORK_MODELS, dbt_vars, progress),
+                _run("test", target, schemas, project.POST_TESTS, dbt_vars, progress),
             ]
         else:
             with db.connect(target) as conn, conn.cursor() as cur:
@@ -138,8 +117,8 @@ def validate(
                     raise OutOfOrder("the stage is gone: validate with rebuild_work")
                 dbt_vars["source_schema"] = schemas.stage  # the snapshot the archive equals (drift guard)
             runs = [
-                _run("run", target, schemas, LEAN_POST_MODELS, dbt_vars, progress),
-                _run("test", target, schemas, LEAN_POST_TESTS, dbt_vars, progress),
+                _run("run", target, schemas, project.LEAN_POST_MODELS, dbt_vars, progress),
+                _run("test", target, schemas, project.LEAN_POST_TESTS, dbt_vars, progress),
             ]
     progress.tracker.close_open_phases(True)
     result = ValidationResult(

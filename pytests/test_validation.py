@@ -10,7 +10,7 @@ import pytest
 from conftest import PROJECT, load_fixture, query
 from typer.testing import CliRunner
 
-from harness import build, checks, reports, samples, validate
+from harness import build, checks, project, reports, samples, validate
 from harness.cli import app
 from harness.errors import CheckFailed
 from harness.schemas import Schemas
@@ -206,17 +206,17 @@ def test_the_lean_post_validation_never_builds_a_target_table(server):
 
     target = db.Target(embedded.dsn("abparts"), embedded=True)
 
-    def listed(selection, resource_type):
+    def listed(selector, resource_type):
         run = dbt_runner.invoke("ls", target, Schemas("public"),
-                                args=["--select", *selection, "--resource-type", resource_type,
+                                args=["--selector", selector, "--resource-type", resource_type,
                                       "--output", "name", "--log-level", "none"])
         assert run.success
         return set(run.listed)
 
-    assert listed(validate.LEAN_POST_MODELS, "model") == {
+    assert listed(project.LEAN_POST_MODELS, "model") == {
         "reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals"}
-    assert listed(validate.LEAN_POST_TESTS, "model") == set()  # run by `dbt test`: tests only anyway
-    tests = listed(validate.LEAN_POST_TESTS, "test")
+    assert listed(project.LEAN_POST_TESTS, "model") == set()  # run by `dbt test`: tests only anyway
+    tests = listed(project.LEAN_POST_TESTS, "test")
     assert not {"quarantine_has_no_error_rows_unless_forced", "rows_following_a_quarantined_parent"} & tests
     assert {"target_constraints_present", "no_negative_stock", "transactions_invalid_parts", "at_most_one_bossaqua",
             "every_legacy_row_accounted_for", "ledger_reconciles_with_inventory"} <= tests

@@ -25,11 +25,6 @@ final as (
         updated_at as last_updated,
         created_at
     from inventory
-    {%- if var('break_inventory_rows') | int > 0 %}
-    -- test-only: deliberately lose rows to prove the reconciliation tests fail
-        order by inventory_id
-        offset {{ var('break_inventory_rows') | int }}
-    {%- endif %}
 )
 
 select * from final
