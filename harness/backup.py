@@ -21,11 +21,12 @@ from psycopg2 import sql
 from . import db, dbt_runner, embedded, paths, swap
 from .errors import HarnessError, UsageError
 from .progress import Progress
+from .reports import Result
 from .schemas import Schemas, validate_identifier
 
 
 @dataclass
-class BackupResult:
+class BackupResult(Result):
     dump_path: str
     dump_bytes: int
     dump_sha256: str
@@ -118,7 +119,7 @@ def backup(target: db.Target, schemas: Schemas, run_id: str, progress: Progress 
 
 
 @dataclass
-class RestoreResult:
+class RestoreResult(Result):
     dump_path: str
     database: str
     schema: str

@@ -19,6 +19,7 @@ from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
 
+
 @dataclass
 class BuildResult:
     run_id: str
@@ -36,6 +37,38 @@ class BuildResult:
     seconds: float = 0.0
     options: dict = field(default_factory=dict)
     checks: list = field(default_factory=list)
+    database: str = ""
+
+    def to_dict(self) -> dict:
+        """The migration report's body; --json prints the same."""
+        run = self.dbt
+        return reports.jsonable({
+            "run_id": self.run_id,
+            "live_schema": self.live_schema,
+            "database": self.database,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "outcome": "built" if self.success else "failed",
+            "success": self.success,
+            "options": self.options,
+            "seconds": round(self.seconds, 3),
+            "stage": self.stage.to_dict() if self.stage else None,
+            "steps": self.steps,
+            "dbt": {
+                "success": run.success if run else False,
+                "error": run.error if run else None,
+                "seconds": round(run.seconds, 3) if run else 0,
+                "status_counts": run.by_status() if run else {},
+                "failed": [{"node": o.unique_id, "message": o.message} for o in (run.failed if run else [])],
+                "warned": [{"node": o.unique_id, "message": o.message} for o in (run.warned if run else [])],
+            },
+            "validation": {"summary": checks.summary(self.checks), "checks": [c.as_dict() for c in self.checks]},
+            "target_row_counts": self.target_row_counts,
+            "quarantined_rows": self.quarantined_rows,
+            "quarantine": {"total_rows": self.quarantined_rows, "groups": self.quarantine},
+            "reconciliation": self.reconciliation,
+            "report": self.report_path,
+        })
 
     @property
     def quarantined_rows(self) -> int:
@@ -162,6 +195,7 @@ def build(
         started_at=started_at.isoformat(),
         stage=stage_result,
         options={"mode": mode, "force": force, "strict": strict, "stage": stage_first},
+        database=target.redacted(),
     )
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
         db.drop_schema(cur, schemas.next)
@@ -215,7 +249,8 @@ def build(
         )
         conn.commit()
     result.finished_at = datetime.now(UTC).isoformat()
-    result.report_path = str(write_report(target, result))
+    result.report_path = str(reports.path_of("migration", run_id))
+    write_report(result)
     return result
 
 
@@ -223,45 +258,8 @@ def result_quarantine_rows(groups: list[dict]) -> int:
     return sum(g["rows"] for g in groups)
 
 
-def write_report(target: db.Target, result: BuildResult):
-    run = result.dbt
-    body = {
-        "run_id": result.run_id,
-        "live_schema": result.live_schema,
-        "database": target.redacted(),
-        "started_at": result.started_at,
-        "finished_at": result.finished_at,
-        "outcome": "built" if result.success else "failed",
-        "options": result.options,
-        "seconds": round(result.seconds, 3),
-        "stage": (
-            {
-                "snapshot_time": result.stage.snapshot_time,
-                "row_counts": result.stage.row_counts,
-                "notes": result.stage.notes,
-                "seconds": round(result.stage.seconds, 3),
-            }
-            if result.stage
-            else None
-        ),
-        "steps": result.steps,
-        "dbt": {
-            "success": run.success if run else False,
-            "error": run.error if run else None,
-            "seconds": round(run.seconds, 3) if run else 0,
-            "status_counts": run.by_status() if run else {},
-            "failed": [{"node": o.unique_id, "message": o.message} for o in (run.failed if run else [])],
-            "warned": [{"node": o.unique_id, "message": o.message} for o in (run.warned if run else [])],
-        },
-        "validation": {
-            "summary": checks.summary(result.checks),
-            "checks": [c.as_dict() for c in result.checks],
-        },
-        "target_row_counts": result.target_row_counts,
-        "quarantine": {"total_rows": result.quarantined_rows, "groups": result.quarantine},
-        "reconciliation": result.reconciliation,
-    }
-    return reports.write("migration", result.run_id, body)
+def write_report(result: BuildResult):
+    return reports.write("migration", result.run_id, result.to_dict())
 
 
 def require_success(result: BuildResult) -> None:

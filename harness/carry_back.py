@@ -27,6 +27,7 @@ import psycopg2
 from psycopg2 import sql
 
 from . import audit, db, paths, sqlfiles
+from .reports import Result
 
 ENTITY_TABLES = (
     "organizations", "users", "parts", "machines", "supplier_orders", "customer_orders", "supplier_order_items",
@@ -47,7 +48,7 @@ NO_EQUIVALENT = {
 
 
 @dataclass
-class CarryResult:
+class CarryResult(Result):
     export_path: str
     changes: int = 0
     carried: dict[str, int] = field(default_factory=dict)  # kind -> rows written to legacy

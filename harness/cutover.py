@@ -19,6 +19,7 @@ from . import audit, backup, capture, db, reports, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
 from .progress import Progress
+from .reports import Result
 from .schemas import Schemas
 from .swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 
@@ -34,7 +35,7 @@ def drift_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused
 
 
 @dataclass
-class CutoverResult:
+class CutoverResult(Result):
     run_id: str
     live_schema: str
     archive_schema: str

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import audit, build, cutover, db, parity, paths, rollback, state, validate
+from . import audit, build, cutover, db, parity, paths, reports, rollback, state, validate
 from .checks import Check
 from .errors import Aborted, CheckFailed, HarnessError
 from .progress import Progress
@@ -36,6 +36,9 @@ class Plan:
     backup_path: str
     force: bool
 
+    def to_dict(self) -> dict:
+        return reports.jsonable(self.__dict__ | {"warnings": [c.as_dict() for c in self.warnings]})
+
 
 @dataclass
 class MigrateResult:
@@ -50,6 +53,17 @@ class MigrateResult:
     catch_up_rounds: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return reports.jsonable({
+            "run_id": self.run_id, "stopped_after": self.stopped_after, "catch_up_rounds": self.catch_up_rounds,
+            "build": self.built.to_dict() if self.built else None,
+            "plan": self.plan.to_dict() if self.plan else None,
+            "cutover": self.cut.to_dict() if self.cut else None,
+            "post_validation": self.post.to_dict() if self.post else None,
+            "rolled_back": self.rolled_back.to_dict() if self.rolled_back else None,
+            "seconds": round(self.seconds, 3), "notes": self.notes,
+        })
 
 
 def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> float:

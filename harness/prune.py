@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import capture, db, state
+from .reports import Result
 from .schemas import Schemas
 
 
 @dataclass
-class PrunePlan:
+class PrunePlan(Result):
     drop_schemas: list[str] = field(default_factory=list)
     remove_capture_from: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -21,7 +22,13 @@ class PrunePlan:
         return not (self.drop_schemas or self.remove_capture_from)
 
 
-def plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
+def plan(target: db.Target, schemas: Schemas, keep: int) -> PrunePlan:
+    """What prune would drop and keep (nothing is changed)."""
+    with db.connect(target) as conn, conn.cursor() as cur:
+        return _plan(cur, schemas, keep)
+
+
+def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
     current = state.describe(cur, schemas)
     result = PrunePlan()
     protected = {schemas.archive(current.cutover["run_id"])} if current.cutover else set()

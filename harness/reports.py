@@ -1,5 +1,6 @@
-"""JSON reports in reports/ (documented in docs/report-format.md) and the
-human summary printed at the end of a build.
+"""JSON reports in reports/ (documented in docs/reports.md, with JSON Schemas
+in docs/*-report.schema.json), and the one document shape of every result:
+what `--json` prints, what a report holds and what render.py shows.
 
 Nothing secret goes into a report: DSNs are redacted and quarantined legacy
 rows are summarised by id, never copied (a users row holds a password hash).
@@ -7,6 +8,7 @@ rows are summarised by id, never copied (a users row holds a password hash).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, paths
+from .errors import UsageError
 
 REPORT_VERSION = 1
 
@@ -30,6 +33,22 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def jsonable(value: Any) -> Any:
+    """A result's fields as plain JSON values (dates as ISO strings, decimals as numbers)."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+class Result:
+    """Base of the result dataclasses: to_dict() is their one document shape."""
+
+    def to_dict(self) -> dict:
+        return jsonable(dataclasses.asdict(self))
+
+
+def path_of(kind: str, report_id: str) -> Path:
+    return paths.reports_dir() / f"{kind}_report_{report_id}.json"
+
+
 def write(kind: str, report_id: str, body: dict) -> Path:
     """Write reports/<kind>_report_<id>.json (owner read/write only)."""
     directory = paths.reports_dir()
@@ -40,7 +59,7 @@ def write(kind: str, report_id: str, body: dict) -> Path:
         "tool": {"name": "abparts-migrate", "version": __version__},
         "written_at": utc_now(),
     } | body
-    path = directory / f"{kind}_report_{report_id}.json"
+    path = path_of(kind, report_id)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(document, indent=2, default=_json_default) + "\n")
     os.chmod(tmp, 0o600)
@@ -61,6 +80,19 @@ def find(report_id: str) -> list[Path]:
     if not directory.exists():
         return []
     return sorted(directory.glob(f"*_report_{report_id}.json"))
+
+
+def chosen(report_id: str | None) -> list[Path]:
+    """The reports of a run or test id, else the newest report of any kind."""
+    if report_id:
+        found = find(report_id)
+        if not found:
+            raise UsageError(f"no report for {report_id!r} in {paths.reports_dir()}")
+        return found
+    newest = [p for p in (latest(k) for k in ("migration", "validation", "test")) if p]
+    if not newest:
+        raise UsageError(f"no report yet in {paths.reports_dir()}: run `harness build` or `harness validate`")
+    return [max(newest, key=lambda p: p.stat().st_mtime)]
 
 
 def load(path: Path) -> dict:

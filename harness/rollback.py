@@ -20,6 +20,7 @@ from . import audit, carry_back, db, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
 from .progress import Progress
+from .reports import Result
 from .schemas import Schemas
 from .swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 
@@ -36,7 +37,7 @@ def writes_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefuse
 
 
 @dataclass
-class RollbackResult:
+class RollbackResult(Result):
     run_id: str
     live_schema: str
     rolledback_schema: str

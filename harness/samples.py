@@ -13,6 +13,7 @@ from psycopg2 import sql
 
 from . import audit, db, sqlfiles
 from .errors import UsageError
+from .reports import Result
 from .schemas import Schemas
 
 LEGACY_TABLES = (
@@ -57,7 +58,7 @@ ORIGINAL_SIZES = ("minimal_sample", "small_sample", "medium_sample", "large_samp
 
 
 @dataclass
-class SampleResult:
+class SampleResult(Result):
     size: str
     seed: int
     live_schema: str

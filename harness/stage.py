@@ -20,6 +20,7 @@ from psycopg2 import sql
 from . import audit, db, locks, sqlfiles
 from . import capture as capture_mod
 from .errors import CheckFailed, UsageError
+from .reports import Result
 from .samples import LEGACY_TABLES
 from .schemas import Schemas
 
@@ -28,13 +29,14 @@ REQUIRED_TABLES = tuple(t for t in LEGACY_TABLES if t != "stock_adjustments")
 
 
 @dataclass
-class StageResult:
+class StageResult(Result):
     run_id: str
     snapshot_time: datetime
     row_counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     capture: bool = False
+    stage_schema: str = ""
 
 
 def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
@@ -92,7 +94,8 @@ def stage(
             cur.execute("select now(), pg_current_snapshot()::text")
             snapshot_time, snapshot = cur.fetchone()
             tables = check_live_is_legacy(cur, schemas)
-            result = StageResult(run_id=run_id, snapshot_time=snapshot_time, capture=capture)
+            result = StageResult(run_id=run_id, snapshot_time=snapshot_time, capture=capture,
+                                 stage_schema=schemas.stage)
             db.drop_schema(cur, schemas.stage)
             cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schemas.stage)))
             stage_id = sql.Identifier(schemas.stage)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import audit, db
+from . import audit, capture, db, reports
 from .errors import OutOfOrder, UsageError
 from .schemas import Schemas
 
@@ -29,6 +29,31 @@ class State:
     cutover: dict | None = None  # the cutover in place, if any
     last_rollback: dict | None = None
     steps: list[dict] = field(default_factory=list)
+    # filled by status(): what `harness status` shows besides the state machine
+    database: str = ""
+    capturing_run: str | None = None
+    kept: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """What `harness status` prints (as a table, or as JSON with --json)."""
+        return reports.jsonable({
+            "database": self.database,
+            "live_schema": self.live,
+            "live_holds": self.live_kind,
+            "phase": self.phase,
+            "stage": {"run_id": self.stage_run, "exists": self.stage_exists},
+            "build": {"run_id": self.build_run, "outcome": self.build_outcome,
+                      "finished_at": self.build_finished_at, "schema_exists": self.next_exists},
+            "cutover": None if not self.cutover else {
+                "run_id": self.cutover["run_id"], "at": self.cutover["finished_at"],
+                "details": self.cutover.get("details")},
+            "last_rollback": None if not self.last_rollback else {
+                "run_id": self.last_rollback["run_id"], "at": self.last_rollback["finished_at"]},
+            "change_capture_on_live": self.capturing_run,
+            "kept_schemas": self.kept,
+            "history": [{"run_id": s["run_id"], "step": s["step"], "outcome": s["outcome"], "at": s["finished_at"]}
+                        for s in self.steps[-12:]],
+        })
 
     @property
     def phase(self) -> str:
@@ -72,6 +97,24 @@ def describe(cur, schemas: Schemas) -> State:
             current.cutover, current.last_rollback = step, None
         elif name == "rollback" and outcome == "ok":
             current.cutover, current.last_rollback = None, step
+    return current
+
+
+def kept_schemas(cur, schemas: Schemas) -> list[dict]:
+    """The archives and rolled-back targets of a live schema, with their comments."""
+    cur.execute("select nspname, obj_description(oid, 'pg_namespace') from pg_namespace where nspname like %s "
+                "or nspname like %s order by 1",
+                (f"{schemas.live}\\_archive\\_%", f"{schemas.live}\\_rolledback\\_%"))
+    return [{"schema": name, "comment": comment} for name, comment in cur.fetchall()]
+
+
+def status(target: db.Target, schemas: Schemas) -> State:
+    """describe(), plus the database, the change capture on the live tables and the kept schemas."""
+    with db.connect(target) as conn, conn.cursor() as cur:
+        current = describe(cur, schemas)
+        current.database = target.redacted()
+        current.capturing_run = capture.installed_run(cur, schemas.live)
+        current.kept = kept_schemas(cur, schemas)
     return current
 
 

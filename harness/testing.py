@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from psycopg2 import sql
@@ -24,6 +24,7 @@ from psycopg2 import sql
 from . import audit, db, fingerprint, migrate, parity, reports, rollback, samples
 from .errors import HarnessError, UsageError
 from .progress import Progress
+from .reports import Result
 from .schemas import Schemas
 
 TYPES = ("sample", "rollback", "comprehensive")
@@ -32,7 +33,7 @@ APP_ROLE = "abparts_app_rehearsal"
 
 
 @dataclass
-class Scenario:
+class Scenario(Result):
     name: str
     size: str
     dirty: bool
@@ -52,26 +53,25 @@ class Scenario:
 class TestRun:
     test_id: str
     type: str
+    server: str = ""
     scenarios: list[Scenario] = field(default_factory=list)
     seconds: float = 0.0
+    finished_at: str = ""
+    kept_databases: list[str] = field(default_factory=list)
     report_path: str | None = None
 
     @property
     def passed(self) -> bool:
         return bool(self.scenarios) and all(s.verdict == "pass" for s in self.scenarios)
 
-
-def _scratch(server: db.Target, name: str) -> db.Target:
-    scratch = server.with_database(name)
-    with db.connect(server.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    return scratch
-
-
-def _drop(server: db.Target, name: str) -> None:
-    with db.connect(server.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    def to_dict(self) -> dict:
+        """The test report's body; --json prints the same."""
+        return reports.jsonable({
+            "test_id": self.test_id, "type": self.type, "server": self.server, "finished_at": self.finished_at,
+            "verdict": "pass" if self.passed else "fail", "seconds": self.seconds,
+            "kept_databases": self.kept_databases, "scenarios": [s.to_dict() for s in self.scenarios],
+            "report": self.report_path,
+        })
 
 
 def _like_production(target: db.Target) -> None:
@@ -96,7 +96,7 @@ def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, pr
     began = time.perf_counter()
     try:
         started = time.perf_counter()
-        target = _scratch(server, database)
+        target = db.create_database(server, database, replace=True)
         generated = samples.generate(target, schemas, size, seed=seed, dirty=dirty)
         if production_like:
             _like_production(target)
@@ -178,25 +178,19 @@ def run(
         plan = [(sample_size or "small_sample", False, True)]
     else:
         plan = [(sample_size or "small_sample", False, True)]
-    outcome = TestRun(test_id=test_id, type=test_type)
+    outcome = TestRun(test_id=test_id, type=test_type, server=server.redacted())
     for index, (size, dirty, production_like) in enumerate(plan, start=1):
         # one reused name keeps dbt's parse between scenarios; --keep needs one name each
         database = f"abparts_test_{test_id}_{index}" if keep else SCRATCH_DATABASE
         scenario = run_scenario(server, size, dirty=dirty, database=database, production_like=production_like)
         if not keep:
-            _drop(server, database)
+            db.drop_database(server, database)
         outcome.scenarios.append(scenario)
         if on_scenario:
             on_scenario(scenario)
     outcome.seconds = round(time.perf_counter() - began, 3)
-    outcome.report_path = str(reports.write("test", test_id, {
-        "test_id": test_id,
-        "type": test_type,
-        "server": server.redacted(),
-        "finished_at": datetime.now(UTC).isoformat(),
-        "verdict": "pass" if outcome.passed else "fail",
-        "seconds": outcome.seconds,
-        "kept_databases": [s.database for s in outcome.scenarios] if keep else [],
-        "scenarios": [asdict(s) for s in outcome.scenarios],
-    }))
+    outcome.finished_at = datetime.now(UTC).isoformat()
+    outcome.kept_databases = [s.database for s in outcome.scenarios] if keep else []
+    outcome.report_path = str(reports.path_of("test", test_id))
+    reports.write("test", test_id, outcome.to_dict())
     return outcome

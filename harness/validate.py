@@ -24,6 +24,7 @@ from .errors import HarnessError, OutOfOrder
 from .progress import Progress
 from .schemas import Schemas
 
+
 @dataclass
 class ValidationResult:
     run_id: str
@@ -35,6 +36,16 @@ class ValidationResult:
     seconds: float = 0.0
     report_path: str | None = None
     dbt_errors: list[str] = field(default_factory=list)
+    database: str = ""
+
+    def to_dict(self) -> dict:
+        """The validation report's body; --json prints the same."""
+        return reports.jsonable({
+            "run_id": self.run_id, "phase": self.phase, "live_schema": self.live_schema,
+            "target_schema": self.target_schema, "database": self.database, "started_at": self.started_at,
+            "seconds": round(self.seconds, 3), "verdict": self.summary["verdict"], "summary": self.summary,
+            "dbt_errors": self.dbt_errors, "checks": [c.as_dict() for c in self.checks], "report": self.report_path,
+        })
 
     @property
     def summary(self) -> dict:
@@ -126,6 +137,7 @@ def validate(
         started_at=started_at.isoformat(),
         checks=checks.collect(target, runs, phases=(phase,)),
         dbt_errors=[f"{o.unique_id}: {o.message}" for r in runs for o in r.failed if o.resource_type != "test"],
+        database=target.redacted(),
     )
     result.seconds = time.perf_counter() - started
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -134,7 +146,7 @@ def validate(
             details={"summary": result.summary, "seconds": round(result.seconds, 3)},
         )
         conn.commit()
-    result.report_path = str(write_report(target, result))
+    write_report(result)
     return result
 
 
@@ -143,26 +155,17 @@ def from_build(target: db.Target, schemas: Schemas, built) -> ValidationResult:
     result = ValidationResult(
         run_id=built.run_id, phase="pre", live_schema=schemas.live, target_schema=None,
         started_at=built.started_at, checks=[c for c in built.checks if c.phase == "pre"],
+        database=target.redacted(),
     )
-    result.report_path = str(write_report(target, result))
+    write_report(result)
     return result
 
 
-def write_report(target: db.Target, result: ValidationResult):
-    body = {
-        "run_id": result.run_id,
-        "phase": result.phase,
-        "live_schema": result.live_schema,
-        "target_schema": result.target_schema,
-        "database": target.redacted(),
-        "started_at": result.started_at,
-        "seconds": round(result.seconds, 3),
-        "verdict": result.summary["verdict"],
-        "summary": result.summary,
-        "dbt_errors": result.dbt_errors,
-        "checks": [c.as_dict() for c in result.checks],
-    }
-    return reports.write("validation", f"{result.run_id}_{result.phase}", body)
+def write_report(result: ValidationResult) -> str:
+    report_id = f"{result.run_id}_{result.phase}"
+    result.report_path = str(reports.path_of("validation", report_id))
+    reports.write("validation", report_id, result.to_dict())
+    return result.report_path
 
 
 def require_ok(result: ValidationResult) -> None:
