@@ -23,6 +23,7 @@ demo: $(STAMP)
 test: lint pytest
 
 lint: $(STAMP)
+	$(BIN)/ruff check harness pytests bench
 	$(BIN)/sqlfluff lint models tests --processes 2 --disable-progress-bar
 	$(BIN)/sqlfluff lint harness/sql --templater placeholder --disable-progress-bar
 

@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from psycopg2 import sql
-
 from . import db, dbt_runner, embedded, paths, swap
 from .errors import HarnessError, UsageError
 from .progress import Progress
@@ -170,18 +168,17 @@ def restore(
     original = _dump_schema_name(dump, env)
     if into_database:
         validate_identifier(into_database, "database name")
-        new_db = target.with_database(into_database)
-        _create_database(target, into_database)
+        new_db = db.create_database(target, into_database)
         _restore_into(new_db, dump, "pg_restore")
-        return RestoreResult(str(dump), into_database, original, _count_tables(new_db, original), time.perf_counter() - started)
+        return RestoreResult(str(dump), into_database, original, _count_tables(new_db, original),
+                             time.perf_counter() - started)
     schema = into_schema or f"{original}_restored"
     validate_identifier(schema, "schema name")
     with db.connect(target) as conn, conn.cursor() as cur:
         if db.schema_exists(cur, schema):
             raise UsageError(f"schema {schema!r} already exists; choose another with --schema")
     scratch = f"abparts_restore_{os.getpid()}"
-    scratch_target = target.with_database(scratch)
-    _create_database(target, scratch)
+    scratch_target = db.create_database(target, scratch)
     try:
         _restore_into(scratch_target, dump, "pg_restore (scratch)")
         dsn, env = _client_env(scratch_target)
@@ -198,17 +195,10 @@ def restore(
         finally:
             renamed.unlink(missing_ok=True)
     finally:
-        with db.connect(target.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(scratch)))
-    return RestoreResult(str(dump), target.database, schema, _count_tables(target, schema), time.perf_counter() - started)
-
-
-def _create_database(target: db.Target, name: str) -> None:
-    with db.connect(target.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("select 1 from pg_database where datname = %s", (name,))
-        if cur.fetchone():
-            raise UsageError(f"database {name!r} already exists; choose another")
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        scratch_target.close()
+        db.drop_database(target, scratch)
+    return RestoreResult(str(dump), target.database, schema, _count_tables(target, schema),
+                         time.perf_counter() - started)
 
 
 def _count_tables(target: db.Target, schema: str) -> int:

@@ -90,7 +90,7 @@ def _read_relation(cur, schema: str, relation: str, order_by: str = "1") -> list
     if cur.fetchone()[0] is None:
         return []
     return db.fetch_all(
-        cur, sql.SQL("select * from {}.{} order by " + order_by).format(sql.Identifier(schema), sql.Identifier(relation))
+        cur, sql.SQL("select * from {} order by " + order_by).format(sql.Identifier(schema, relation))
     )
 
 
@@ -205,7 +205,8 @@ def build(
         "build",
         target,
         schemas,
-        args=["--exclude", "resource_type:snapshot", "--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
+        args=["--exclude", "resource_type:snapshot", "--log-level", "none",
+              "--log-level-file", dbt_runner.file_log_level()],
         dbt_vars={"force": force, "strict": strict} | (extra_vars or {}),
         on_node=progress.on_node,
     )

@@ -95,7 +95,8 @@ def catalogue(manifest: Path | None = None) -> dict[str, Check]:
         seed_parents = [p.split(".")[-1] for p in parents if p.startswith("seed.")]
         if "check_severity" in meta:
             # what a check means is its test's description (the lineage docs show it too)
-            severity, meaning, fix = meta["check_severity"], node.get("description") or node["name"], meta.get("fix", "")
+            severity, fix = meta["check_severity"], meta.get("fix", "")
+            meaning = node.get("description") or node["name"]
         elif seed_parents:  # the seeds' own tests: a DBA's edit broke a mapping table
             severity = "critical"
             meaning = f"mapping seed {seed_parents[0]} is malformed ({node['name']})"
@@ -128,7 +129,8 @@ def _examples(cur, relation: str) -> tuple[int, list[str], str | None]:
     columns = {r[0] for r in cur.fetchall()}
     if not {"id", "value"} <= columns:
         return count, [], None
-    cur.execute(sql.SQL("select id::text, value::text from {} order by id limit %s").format(sql.SQL(relation)), (EXAMPLES,))
+    cur.execute(sql.SQL("select id::text, value::text from {} order by id limit %s").format(sql.SQL(relation)),
+                (EXAMPLES,))
     rows = cur.fetchall()
     return count, [r[0] for r in rows if r[0] is not None], (rows[0][1] if rows else None)
 

@@ -234,7 +234,8 @@ def migrate_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Proceed despite validation errors (bad rows quarantined); "
                                "never skips the drift guard or the backup."),
-    catch_up: bool = typer.Option(False, "--catch-up", help="If live changed since the stage: restage, rebuild, retry."),
+    catch_up: bool = typer.Option(False, "--catch-up",
+                                  help="If live changed since the stage: restage, rebuild, retry."),
     catch_up_rounds: int = typer.Option(3, "--catch-up-rounds", min=1, max=20),
     lock_timeout: LockTimeout = 500,
     retries: Retries = 5,
@@ -444,7 +445,3 @@ def demo_command(ctx: typer.Context, size: SampleSize = typer.Option("production
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

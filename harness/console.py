@@ -26,13 +26,19 @@ out = Console(highlight=False, soft_wrap=True, width=_width())
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width())
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, right: Iterable[str] = ()) -> Table:
     right = set(right)
     t = Table(title=title, title_justify="left")
     for column in columns:
         t.add_column(column, justify="right" if column in right else "left", overflow="fold")
     for row in rows:
-        t.add_row(*["" if v is None else (f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)) for v in row])
+        t.add_row(*[_cell(v) for v in row])
     return t
 
 

@@ -59,9 +59,11 @@ def preflight(cur, schemas: Schemas) -> state.State:
             f"{current.cutover['finished_at']:%Y-%m-%d %H:%M:%S %Z}); roll it back first (`harness rollback`)"
         )
     if current.live_kind != "legacy":
-        raise OutOfOrder(f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); nothing to cut over")
+        raise OutOfOrder(f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); "
+                         "nothing to cut over")
     if not current.next_exists or not current.build_run:
-        raise OutOfOrder(f"nothing is built for schema {schemas.live!r}: run `harness build` (or `harness migrate`) first")
+        raise OutOfOrder(f"nothing is built for schema {schemas.live!r}: "
+                         "run `harness build` (or `harness migrate`) first")
     if current.build_outcome != "ok":
         raise OutOfOrder(f"the last build (run {current.build_run}) failed: fix it and rebuild before cutting over")
     rolled_back = [s for s in current.steps if s["step"] == "rollback" and s["outcome"] == "ok"

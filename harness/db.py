@@ -234,7 +234,7 @@ def fetch_all(cur, query, params=None) -> list[dict]:
     if cur.description is None:
         return []
     names = [d.name for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def relation_exists(cur, schema: str, name: str) -> bool:

@@ -209,6 +209,7 @@ def invoke(
         elif name == "NodeFinished":
             info = event.data.node_info
             rr = event.data.run_result
+            counts_rows = info.resource_type in ("model", "seed", "snapshot")
             response = dict(rr.adapter_response) if rr.adapter_response else {}
             rows = response.get("rows_affected")
             outcome = NodeOutcome(
@@ -217,7 +218,7 @@ def invoke(
                 name=_node_name(info.unique_id),
                 status=rr.status,
                 message=rr.message or None,
-                rows=int(rows) if rows not in (None, "") and int(rows) >= 0 and info.resource_type in ("model", "seed", "snapshot") else None,
+                rows=int(rows) if rows not in (None, "") and int(rows) >= 0 and counts_rows else None,
                 failures=int(rr.num_failures) if info.resource_type == "test" else None,
                 seconds=float(rr.execution_time or 0.0),
             )

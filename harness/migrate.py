@@ -73,7 +73,8 @@ def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> fl
         started = time.perf_counter()
         audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
         before = parity.read(cur, schemas.live)
-        parity.statements(before, schemas.next, db.tables_in(cur, schemas.next), parity.owned_objects(cur, schemas.next))
+        parity.statements(before, schemas.next, db.tables_in(cur, schemas.next),
+                          parity.owned_objects(cur, schemas.next))
         elapsed = time.perf_counter() - started
         conn.rollback()
     # + renames, grants and capture triggers: a few ms on a quiet server

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from psycopg2 import sql
 
+from . import sqlfiles
+
 OBJECT_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
 
@@ -21,40 +23,21 @@ class Privileges:
     schema_acl: set[tuple[str, str, bool]] = field(default_factory=set)  # (grantee, privilege, grantable)
     table_owner: str | None = None
     table_acl: set[tuple[str, str, bool]] = field(default_factory=set)  # union over tables, owner excluded
-    default_acl: set[tuple[str, str, str, str, bool]] = field(default_factory=set)  # (role, kind, grantee, privilege, grantable)
+    # (role, object kind, grantee, privilege, grantable)
+    default_acl: set[tuple[str, str, str, str, bool]] = field(default_factory=set)
+
+
+def _rows(cur, name: str, schema: str) -> list[tuple]:
+    cur.execute(sqlfiles.read(f"privileges/{name}.sql"), {"schema": schema})
+    return [tuple(r) for r in cur.fetchall()]
 
 
 def read(cur, schema: str) -> Privileges:
-    cur.execute("select nspowner::regrole::text from pg_namespace where nspname = %s", (schema,))
-    owner = cur.fetchone()[0]
-    cur.execute(
-        "select case when a.grantee = 0 then 'public' else a.grantee::regrole::text end, a.privilege_type, a.is_grantable"
-        " from pg_namespace n, aclexplode(n.nspacl) a where n.nspname = %s",
-        (schema,),
-    )
-    schema_acl = {tuple(r) for r in cur.fetchall()}
-    cur.execute(
-        "select c.relowner::regrole::text, count(*) from pg_class c where c.relnamespace = %s::regnamespace"
-        " and c.relkind in ('r', 'p') group by 1 order by 2 desc, 1 limit 1",
-        (schema,),
-    )
-    row = cur.fetchone()
-    table_owner = row[0] if row else None
-    cur.execute(
-        "select distinct case when a.grantee = 0 then 'public' else a.grantee::regrole::text end, a.privilege_type,"
-        " a.is_grantable from pg_class c, aclexplode(c.relacl) a where c.relnamespace = %s::regnamespace"
-        " and c.relkind in ('r', 'p') and a.grantee <> c.relowner",
-        (schema,),
-    )
-    table_acl = {tuple(r) for r in cur.fetchall()}
-    cur.execute(
-        "select d.defaclrole::regrole::text, d.defaclobjtype::text,"
-        " case when a.grantee = 0 then 'public' else a.grantee::regrole::text end, a.privilege_type, a.is_grantable"
-        " from pg_default_acl d, aclexplode(d.defaclacl) a where d.defaclnamespace = %s::regnamespace",
-        (schema,),
-    )
-    default_acl = {tuple(r) for r in cur.fetchall()}
-    return Privileges(owner, schema_acl, table_owner, table_acl, default_acl)
+    """What the roles can do on a schema and its tables (harness/sql/privileges/)."""
+    (owner,), = _rows(cur, "schema_owner", schema)
+    table_owner = next((r[0] for r in _rows(cur, "table_owner", schema)), None)
+    return Privileges(owner, set(_rows(cur, "schema_acl", schema)), table_owner, set(_rows(cur, "table_acl", schema)),
+                      set(_rows(cur, "default_acl", schema)))
 
 
 def _role(name: str) -> sql.Composable:
@@ -82,7 +65,8 @@ def statements(old: Privileges, new_schema: str, new_tables: list[str], other_ob
                 sql.SQL(privilege), relation, _role(grantee), sql.SQL(" with grant option" if grantable else "")))
     if old.table_owner:
         for kind, signature in other_objects:
-            out.append(sql.SQL("alter {} {} owner to {}").format(sql.SQL(kind), sql.SQL(signature), _role(old.table_owner)))
+            out.append(sql.SQL("alter {} {} owner to {}").format(sql.SQL(kind), sql.SQL(signature),
+                                                                 _role(old.table_owner)))
     for role, kind, grantee, privilege, grantable in sorted(old.default_acl):
         if kind not in OBJECT_KINDS:
             continue
@@ -94,14 +78,7 @@ def statements(old: Privileges, new_schema: str, new_tables: list[str], other_ob
 
 def owned_objects(cur, schema: str) -> list[tuple[str, str]]:
     """Enum types and functions of a schema, as (kind, qualified signature)."""
-    cur.execute(
-        "select 'type', format('%%I.%%I', n.nspname, t.typname) from pg_type t join pg_namespace n on n.oid = t.typnamespace"
-        " where n.nspname = %s and t.typtype = 'e'"
-        " union all select 'function', p.oid::regprocedure::text from pg_proc p"
-        " where p.pronamespace = %s::regnamespace order by 1, 2",
-        (schema, schema),
-    )
-    return [tuple(r) for r in cur.fetchall()]
+    return _rows(cur, "owned_objects", schema)
 
 
 def summary(p: Privileges) -> dict:

@@ -52,7 +52,8 @@ def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_
     assert refused["outcome"] == "refused" and refused["details"] == {"reason": "drift", "writes": {"organizations": 1}}
     assert "changed since the stage" in refused["message"] and "--catch-up" in refused["message"]
     assert cut["outcome"] == "ok"
-    assert scalar(target, "select address from public.organizations where name = 'Autoboss Inc'") == "Moved after the stage"
+    moved = scalar(target, "select address from public.organizations where name = 'Autoboss Inc'")
+    assert moved == "Moved after the stage"
 
     # without a catch-up round left, the refusal stands and nothing is cut over
     target2 = new_database("drift2")
@@ -92,19 +93,21 @@ def write_after_cutover(target) -> dict:
     params = {**NEW, **held, "admin": admin}
     execute(
         target,
-        "insert into public.organizations (id, name, organization_type) values (%(org)s, 'Post Cutover Customer', 'customer')",
+        "insert into public.organizations (id, name, organization_type)"
+        " values (%(org)s, 'Post Cutover Customer', 'customer')",
         "update public.users set name = 'Renamed After Cutover' where id = %(admin)s",
         "insert into public.parts (id, part_number, name) values (%(part)s, 'PN-POST-1', 'Post Cutover Filter')",
         "insert into public.machines (id, customer_organization_id, model_type, name, serial_number)"
         " values (%(machine)s, %(org)s, 'V4.0', 'Post Cutover Machine', 'POST-SN-1')",
         # the application's trigger moves the stock: -2 then -1
         "insert into public.transactions (id, transaction_type, part_id, from_warehouse_id, quantity, unit_of_measure,"
-        " performed_by_user_id, transaction_date) values (%(consumption)s, 'consumption', %(part_id)s, %(warehouse_id)s,"
-        " 2, 'pieces', %(admin)s, now())",
+        " performed_by_user_id, transaction_date)"
+        " values (%(consumption)s, 'consumption', %(part_id)s, %(warehouse_id)s, 2, 'pieces', %(admin)s, now())",
         "insert into public.transactions (id, transaction_type, part_id, to_warehouse_id, quantity, unit_of_measure,"
         " performed_by_user_id, transaction_date, notes) values (%(adjustment)s, 'adjustment', %(part_id)s,"
         " %(warehouse_id)s, -1, 'pieces', %(admin)s, now(), 'stocktake')",
-        "insert into public.warehouses (id, organization_id, name) values (%(warehouse)s, %(org)s, 'Post Cutover Depot')",
+        "insert into public.warehouses (id, organization_id, name)"
+        " values (%(warehouse)s, %(org)s, 'Post Cutover Depot')",
         params=params,
     )
     return params
@@ -140,8 +143,8 @@ def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(ne
         [{"name": "Renamed After Cutover", "role": "Oraseas Admin"}]  # legacy role string kept
     assert scalar(target, "select name from public.parts where id = %(part)s", written) == "Post Cutover Filter"
     assert scalar(target, "select serial_number from public.machines where id = %(machine)s", written) == "POST-SN-1"
-    legacy_stock = scalar(target, "select current_stock from public.inventory where organization_id = %(organization_id)s"
-                                  " and part_id = %(part_id)s", written)
+    legacy_stock = scalar(target, "select current_stock from public.inventory"
+                                  " where organization_id = %(organization_id)s and part_id = %(part_id)s", written)
     assert organisation_stock == written["current_stock"] - 3  # the trigger applied both ledger rows
     assert legacy_stock == organisation_stock  # stock level per organisation and part, carried back
     assert query(target, "select quantity_used, part_id::text, customer_organization_id::text as org"
@@ -167,7 +170,8 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
     blocker = psycopg2.connect(target.dsn)
     try:
         with blocker.cursor() as cur:
-            cur.execute("update public.parts set name = name where id = (select id from public.parts order by id limit 1)")
+            cur.execute("update public.parts set name = name"
+                        " where id = (select id from public.parts order by id limit 1)")
         with pytest.raises(CheckFailed, match="could not get the locks .* within 100 ms after 3 attempts"):
             cutover.cutover(target, PUBLIC, lock_timeout_ms=100, retries=2)
     finally:
@@ -187,7 +191,8 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
             while not stop.is_set():
                 try:
                     # valid in both schemas; to_regclass tells which one answered
-                    cur.execute("select count(*), to_regclass('public.warehouses') is not null from public.organizations")
+                    cur.execute("select count(*), to_regclass('public.warehouses') is not null"
+                                " from public.organizations")
                     count, is_target = cur.fetchone()
                     assert count > 0
                     seen["target" if is_target else "legacy"] += 1

@@ -49,7 +49,8 @@ def ledger(target, reference: str) -> list[dict]:
 
 
 def test_organisation_types_come_from_the_type_map_and_name_overrides(built):
-    types = {r["name"]: r["t"] for r in query(built, "select name, organization_type::text as t from public_next.organizations")}
+    rows = query(built, "select name, organization_type::text as t from public_next.organizations")
+    types = {r["name"]: r["t"] for r in rows}
     assert types == {
         "Oraseas EE": "oraseas_ee",  # typed "Warehouse": the name override and the type map agree
         "Bossaqua Ltd": "bossaqua",

@@ -48,7 +48,8 @@ def test_the_quirks_of_the_real_data_are_there(new_database):
     several = scalar(target, "select count(*) from (select organization_id from public.inventory"
                              " group by 1 having count(distinct lower(btrim(location))) > 1) x")
     assert several > 0
-    assert scalar(target, "select count(*) from public.parts where name ~* '\\m(oil|grease|coolant|fluid|lubricant)\\M'") > 0
+    bulk = "select count(*) from public.parts where name ~* '\\m(oil|grease|coolant|fluid|lubricant)\\M'"
+    assert scalar(target, bulk) > 0
     assert scalar(target, "select count(*) from public.users u where not exists (select 1 from public.part_usage p"
                           " where p.recorded_by_user_id = u.id) and not exists (select 1 from public.customer_orders o"
                           " where o.ordered_by_user_id = u.id)") > 0

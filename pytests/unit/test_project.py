@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import yaml
-
 from conftest import PROJECT
+
 from harness import checks, project
 
 

@@ -1,0 +1,39 @@
+"""One place per responsibility, checked on the source: the audit schema has
+one owner, schema renames happen in the swap alone, the command line and the
+rendering hold no SQL. No database needed."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import PROJECT
+
+HARNESS = PROJECT / "harness"
+
+
+def python_sources() -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(HARNESS.glob("*.py"))}
+
+
+def test_only_the_audit_module_and_its_sql_touch_migration_audit():
+    touching = sorted(name for name, text in python_sources().items()
+                      if re.search(r"migration_audit\.\w|AUDIT_SCHEMA", text))
+    assert touching == ["audit.py", "schemas.py"]  # schemas.py names it, audit.py uses it
+    assert "migration_audit." not in python_sources()["schemas.py"]
+    ddl = [p.relative_to(HARNESS).as_posix() for p in HARNESS.glob("sql/**/*.sql")
+           if re.search(r"create (table|index|schema|or replace function)[^;]*migration_audit", p.read_text(), re.I)]
+    assert ddl == ["sql/migration_audit.sql"]
+
+
+def test_schema_renames_happen_in_the_swap_module_alone():
+    renaming = sorted(name for name, text in python_sources().items() if re.search(r"rename\s+to", text, re.I))
+    assert renaming == ["swap.py"]
+    assert not [p for p in HARNESS.glob("sql/**/*.sql") if re.search(r"alter\s+schema[^;]*rename", p.read_text(), re.I)]
+
+
+def test_the_command_line_and_the_rendering_hold_no_sql_and_no_cursors():
+    sources = python_sources()
+    for name in ("cli.py", "render.py"):
+        text = sources[name]
+        assert not re.search(r"\.cursor\(|\.execute\(|psycopg2|\bsql\.SQL|\bselect\s+\w+.*\bfrom\b", text, re.I), name
+    assert len(sources["cli.py"].splitlines()) <= 450
