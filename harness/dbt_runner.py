@@ -144,6 +144,28 @@ def target_path(env: dict[str, str], variables: dict) -> Path:
     return paths.home_dir() / "target" / f"{env.get('HARNESS_PGDATABASE', 'db')}-{digest}"
 
 
+PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "models", "macros", "tests", "seeds", "snapshots")
+
+
+def manifest_is_current(run_target: Path) -> bool:
+    """Whether the target dir's manifest.json is newer than every file of the project.
+
+    Writing dbt's JSON artefacts costs a second or two per invocation; the
+    harness reads only the manifest, which is the same for every run of one
+    target dir until the project changes, so it is written only then.
+    """
+    manifest = run_target / "manifest.json"
+    if not manifest.exists():
+        return False
+    written = manifest.stat().st_mtime
+    for name in PROJECT_FILES:
+        path = paths.project_dir() / name
+        files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())
+        if any(f.stat().st_mtime > written for f in files):
+            return False
+    return True
+
+
 def latest_manifest() -> Path | None:
     root = paths.home_dir() / "target"
     manifests = sorted(root.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime) if root.exists() else []
@@ -238,6 +260,8 @@ def invoke(
         "--quiet",
         "--no-use-colors",
     ] + (args or [])
+    if command not in ("parse", "docs generate") and manifest_is_current(run_target):
+        cli.append("--no-write-json")
     started = time.perf_counter()
     if on_node:
         on_node("begin", {"manifest": str(run_target / "manifest.json")})
