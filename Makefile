@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint pytest docs bench clean
+.PHONY: install demo test unit lint pytest docs-checks bench clean
 
 install: $(STAMP)
 
@@ -29,6 +29,14 @@ lint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# the part of the suite that needs no database (seconds)
+unit: $(STAMP)
+	$(BIN)/pytest pytests/unit
+
+# regenerate the check table of docs/checks.md from the dbt project
+docs-checks: $(STAMP)
+	$(BIN)/python -m harness.checks --write docs/checks.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py

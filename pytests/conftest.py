@@ -43,49 +43,104 @@ def server(harness_home):
     embedded.stop()
 
 
+def embedded_target(name: str):
+    from harness import db, embedded
+
+    return db.Target(embedded.dsn(name), embedded=True)
+
+
+@pytest.fixture(scope="session")
+def templates(server):
+    """Database states worth sharing, made once per session: a test copies one
+    with CREATE DATABASE ... TEMPLATE (a fraction of a second) instead of
+    generating and building again (seconds). Keyed by a name; `make(target)`
+    brings a fresh database into the state."""
+    from harness import db
+
+    made: dict[str, str] = {}
+
+    def template(name: str, make) -> str:
+        if name not in made:
+            target = embedded_target(f"tpl_{name}")
+            db.create_database(embedded_target("postgres"), target.database, replace=True)
+            make(target)
+            target.close()  # a template must have no open session
+            made[name] = target.database
+        return made[name]
+
+    yield template
+    for database in made.values():
+        db.drop_database(embedded_target("postgres"), database)
+
+
 @pytest.fixture
 def new_database(server):
-    """Factory: a fresh, empty database on the session server.
+    """Factory: a fresh database on the session server, empty or a copy of a template.
 
     Names come from a small pool (t1, t2, ... per test, dropped afterwards):
     dbt keeps its partial parse per connection, so reusing a name across
     tests saves a full re-parse of the project each time. The label is for
     the reader of the test only.
     """
-    from harness import db, embedded
+    from harness import db
 
     created = []
 
-    def make(label: str = "") -> db.Target:
+    def make(label: str = "", template: str | None = None) -> db.Target:
         name = f"t{len(created) + 1}"
-        target = db.Target(embedded.dsn(name), embedded=True)
-        drop_database(target)
-        db.ensure_database(target)
+        db.create_database(embedded_target("postgres"), name, template=template, replace=True)
+        target = embedded_target(name)
         created.append(target)
         return target
 
     yield make
     for target in created:
+        target.close()
         drop_database(target)
 
 
 def drop_database(target) -> None:
-    from psycopg2 import sql
-
     from harness import db
 
-    with db.connect(target.with_database("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(target.database)))
+    target.close()
+    db.drop_database(target.with_database("postgres"), target.database)
+
+
+def sample_template(size: str, *, dirty: bool = False, build: bool = False, force: bool = False):
+    """A template maker: a generated sample, optionally built."""
+
+    def make(target) -> None:
+        from harness import build as build_mod
+        from harness import samples
+        from harness.schemas import Schemas
+
+        samples.generate(target, Schemas("public"), size, dirty=dirty)
+        if build:
+            result = build_mod.build(target, Schemas("public"), force=force)
+            assert result.success, result.failure_summary()
+
+    return make
+
+
+@pytest.fixture
+def built_small(templates, new_database):
+    """A small sample, staged with change capture and built into public_next (a copy per test)."""
+    return new_database("built", template=templates("built_small", sample_template("small_sample", build=True)))
+
+
+@pytest.fixture
+def built_minimal(templates, new_database):
+    """A minimal sample, staged with change capture and built into public_next (a copy per test)."""
+    return new_database("built", template=templates("built_minimal", sample_template("minimal_sample", build=True)))
 
 
 @pytest.fixture(scope="module")
 def module_database(server):
     """A database shared by the tests of one module (built once, read many times)."""
-    from harness import db, embedded
+    from harness import db
 
-    target = db.Target(embedded.dsn("m1"), embedded=True)
-    drop_database(target)
-    db.ensure_database(target)
+    target = embedded_target("m1")
+    db.create_database(embedded_target("postgres"), "m1", replace=True)
     yield target
     drop_database(target)
 

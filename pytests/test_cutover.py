@@ -38,7 +38,7 @@ def execute(target, *statements, params=None):
 
 def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_database):
     target = new_database("drift")
-    samples.generate(target, PUBLIC, "small_sample")
+    samples.generate(target, PUBLIC, "minimal_sample")
     # the application writes while migrate is between its build and its cutover
     def application_writes(plan):
         execute(target, "update public.organizations set address = 'Moved after the stage' where name = 'Autoboss Inc'")
@@ -113,10 +113,8 @@ def write_after_cutover(target) -> dict:
     return params
 
 
-def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(new_database):
-    target = new_database("postwrites")
-    samples.generate(target, PUBLIC, "small_sample")
-    assert build.build(target, PUBLIC).success
+def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(built_small):
+    target = built_small
     cutover.cutover(target, PUBLIC)
     written = write_after_cutover(target)
     organisation_stock = scalar(
@@ -161,10 +159,8 @@ def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(ne
         assert "warehouses" not in db.tables_in(cur, "public")  # the live schema is the legacy one again
 
 
-def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an_error(new_database):
-    target = new_database("readers")
-    samples.generate(target, PUBLIC, "small_sample")
-    assert build.build(target, PUBLIC).success
+def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an_error(built_small):
+    target = built_small
 
     # 1. an open write transaction holds a lock the swap needs: retries, then a clean refusal
     blocker = psycopg2.connect(target.dsn)
@@ -252,12 +248,10 @@ def test_out_of_order_commands_are_refused_with_exit_code_1(new_database):
     assert json.loads(run("status", "--json").stdout)["phase"] == "rolled back"
 
 
-def test_backups_are_private_and_restore_into_a_new_schema_or_database(new_database):
-    target = new_database("restore")
-    samples.generate(target, PUBLIC, "small_sample")
+def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_small):
+    target = built_small
     with db.connect(target) as conn, conn.cursor() as cur:
         legacy = fingerprint.table_hashes(cur, "public")
-    assert build.build(target, PUBLIC).success
     cut = cutover.cutover(target, PUBLIC)
     dump = Path(cut.backup.dump_path)
     assert stat.S_IMODE(dump.parent.stat().st_mode) == 0o700
@@ -285,10 +279,8 @@ def test_backups_are_private_and_restore_into_a_new_schema_or_database(new_datab
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
-def test_prune_keeps_the_archive_a_rollback_needs(new_database):
-    target = new_database("prune")
-    samples.generate(target, PUBLIC, "minimal_sample")
-    assert build.build(target, PUBLIC).success  # a round trip leaves a rolled-back target
+def test_prune_keeps_the_archive_a_rollback_needs(built_minimal):
+    target = built_minimal  # a round trip leaves a rolled-back target
     cutover.cutover(target, PUBLIC)
     rollback.rollback(target, PUBLIC)
     assert build.build(target, PUBLIC).success

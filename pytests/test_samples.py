@@ -86,8 +86,3 @@ def test_replace_refuses_a_schema_it_did_not_generate(new_database):
     with pytest.raises(UsageError, match="--replace"):
         samples.generate(target, Schemas("public"), "minimal_sample")
     assert scalar(target, "select count(*) from public.organizations") == 0  # untouched
-
-
-def test_unknown_size_is_a_usage_error():
-    with pytest.raises(UsageError, match="unknown sample size 'huge'"):
-        samples.size_named("huge")

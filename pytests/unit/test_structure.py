@@ -37,3 +37,27 @@ def test_the_command_line_and_the_rendering_hold_no_sql_and_no_cursors():
         text = sources[name]
         assert not re.search(r"\.cursor\(|\.execute\(|psycopg2|\bsql\.SQL|\bselect\s+\w+.*\bfrom\b", text, re.I), name
     assert len(sources["cli.py"].splitlines()) <= 450
+
+
+def test_every_path_of_the_architecture_map_exists():
+    text = (PROJECT / "docs" / "architecture.md").read_text()
+    table = text[text.index("| behaviour | where it lives |"):].split("\n\n")[0]
+    rows = [line for line in table.splitlines()[2:] if line.startswith("|")]
+    assert len(rows) >= 30
+    paths = [p for row in rows for p in re.findall(r"`([^`]+)`", row.split("|")[2])]
+    assert paths and not [p for p in paths if not (PROJECT / p.rstrip("/")).exists()]
+
+
+def test_every_doc_the_code_and_the_docs_cite_exists():
+    cited = set()
+    for path in list(HARNESS.rglob("*.py")) + list(PROJECT.glob("docs/*.md")) + [PROJECT / "README.md"]:
+        cited |= set(re.findall(r"\bdocs/[\w.-]+\.(?:md|json)\b", path.read_text()))
+    assert cited and not [doc for doc in sorted(cited) if not (PROJECT / doc).exists()]
+
+
+def test_the_readme_is_an_entry_page():
+    readme = (PROJECT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    first_section = readme.split("\n## ")[1]
+    assert first_section.startswith("Try it: two commands")
+    assert "make demo" in first_section and "make test" in first_section

@@ -1,0 +1,62 @@
+"""The command line without a database: usage errors are one line and exit 2,
+help works, an unreachable server is one line that hides the password."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from harness import log, samples
+from harness.cli import app
+from harness.errors import UsageError
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_bad_schema_name_is_a_usage_error():
+    result = run("--schema", "Public; drop", "build")
+    assert result.exit_code == 2
+    assert "live schema name 'Public; drop' is not valid" in result.output
+
+
+def test_unreachable_database_is_one_line_and_hides_the_password():
+    result = run("--dsn", "postgresql://admin:s3cret-pw@/abparts?host=/nonexistent-socket-dir", "stage")
+    assert result.exit_code == 2
+    assert "cannot connect to postgresql://admin:***@/abparts?host=/nonexistent-socket-dir" in result.output
+    assert "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_malformed_dsn_is_a_usage_error():
+    result = run("--dsn", "host='unterminated", "stage")
+    assert result.exit_code == 2 and "the DSN is not valid" in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["sample", "generate", "--help"]])
+def test_help_works(args):
+    assert run(*args).exit_code == 0
+
+
+def test_test_command_refuses_bad_options():
+    assert run("test", "--type", "everything").exit_code == 2
+    assert run("test", "--type", "sample", "--sample-size", "huge").exit_code == 2
+    mixed = run("test", "--type", "comprehensive", "--sample-size", "small_sample")
+    assert mixed.exit_code == 2 and "--sample-size goes with" in mixed.output
+
+
+def test_redaction_masks_every_kind_of_secret():
+    line = ("connect postgresql://u:hunter2@db/x password=abc PGPASSWORD=xyz "
+            "hash $2b$12$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ0123 token: tok-123 'password': 'q'")
+    redacted = log.redact(line)
+    for secret in ("hunter2", "abc ", "xyz", "$2b$12$abcdefghij", "tok-123"):
+        assert secret not in redacted, (secret, redacted)
+
+
+def test_unknown_size_is_a_usage_error():
+    with pytest.raises(UsageError, match="unknown sample size 'huge'"):
+        samples.size_named("huge")
+
