@@ -363,6 +363,7 @@ def test_command(
     sample_size: OriginalSize | None = typer.Option(None, "--sample-size", help="The size to rehearse on "
                                                     "(sample, rollback; comprehensive runs every size)."),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary databases for inspection."),
+    jobs: int = typer.Option(1, "--jobs", min=1, max=8, help="Scenarios run side by side (more load on the server)."),
 ) -> None:
     """Rehearse on throwaway databases: migrate, validate, roll back; a verdict with reasons."""
     o = opts(ctx)
@@ -376,7 +377,7 @@ def test_command(
             render.line(render.scenario_line(scenario.to_dict()))
 
     result = testing.run(o.target(), test_type.value, sample_size=sample_size.value if sample_size else None,
-                         keep=keep, on_scenario=on_scenario)
+                         keep=keep, jobs=jobs, on_scenario=on_scenario)
     o.show(result.to_dict(), render.test_run)
     if not result.passed:
         failed = [s.name for s in result.scenarios if s.verdict != "pass"]

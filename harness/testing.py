@@ -8,12 +8,15 @@
   --type comprehensive   every size, clean and dirty (dirty with --force), each rolled back
 
 Each scenario runs in its own temporary database on the server of --dsn (the
-embedded one by default), dropped afterwards unless --keep. The verdict says
+embedded one by default), dropped afterwards unless --keep; with --jobs N,
+N scenarios run side by side in worker processes. The verdict says
 why; reports/test_report_<id>.json has every number.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -157,15 +160,52 @@ def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, pr
     return scenario
 
 
+# a worker process of a parallel rehearsal: the scratch database it reuses (one
+# name per worker keeps dbt's partial parse warm from one scenario to the next)
+_worker_database: str | None = None
+
+
+def _start_worker(names) -> None:
+    global _worker_database
+    _worker_database = names.get()
+
+
+def _scenario_in_worker(dsn: str, embedded: bool, size: str, dirty: bool, production_like: bool,
+                        database: str | None) -> Scenario:
+    return run_scenario(db.Target(dsn, embedded), size, dirty=dirty, production_like=production_like,
+                        database=database or _worker_database)
+
+
+def _run_parallel(server: db.Target, plan: list[tuple], databases: list[str | None], jobs: int,
+                  on_done: Callable[[int, Scenario], None]) -> list[str]:
+    """Scenarios in `jobs` worker processes (dbt runs one invocation at a time per process)."""
+    names = [f"{SCRATCH_DATABASE}_{n}" for n in range(1, jobs + 1)]
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        free = manager.Queue()
+        for name in names:
+            free.put(name)
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                                    initargs=(free,)) as pool:
+            futures = {pool.submit(_scenario_in_worker, server.dsn, server.embedded, size, dirty, production_like,
+                                   databases[index]): index
+                       for index, (size, dirty, production_like) in enumerate(plan)}
+            for future in concurrent.futures.as_completed(futures):
+                on_done(futures[future], future.result())
+    return names
+
+
 def run(
     server: db.Target,
     test_type: str,
     *,
     sample_size: str | None = None,
     keep: bool = False,
+    jobs: int = 1,
     on_scenario: Callable[[Scenario], None] | None = None,
     progress: Progress | None = None,
 ) -> TestRun:
+    """Rehearse; `jobs` > 1 runs scenarios side by side in worker processes (more load on the server)."""
     if test_type not in TYPES:
         raise UsageError(f"unknown test type {test_type!r}; choose one of: {', '.join(TYPES)}")
     if sample_size is not None:
@@ -174,20 +214,30 @@ def run(
     began = time.perf_counter()
     if test_type == "comprehensive":
         plan = [(size, dirty, True) for size in samples.ORIGINAL_SIZES for dirty in (False, True)]
-    elif test_type == "rollback":
-        plan = [(sample_size or "small_sample", False, True)]
     else:
         plan = [(sample_size or "small_sample", False, True)]
+    # --keep needs a name per scenario; otherwise reused names keep dbt's parse warm
+    databases = [f"abparts_test_{test_id}_{index}" if keep else None for index in range(1, len(plan) + 1)]
     outcome = TestRun(test_id=test_id, type=test_type, server=server.redacted())
-    for index, (size, dirty, production_like) in enumerate(plan, start=1):
-        # one reused name keeps dbt's parse between scenarios; --keep needs one name each
-        database = f"abparts_test_{test_id}_{index}" if keep else SCRATCH_DATABASE
-        scenario = run_scenario(server, size, dirty=dirty, database=database, production_like=production_like)
-        if not keep:
-            db.drop_database(server, database)
-        outcome.scenarios.append(scenario)
+    done: dict[int, Scenario] = {}
+
+    def on_done(index: int, scenario: Scenario) -> None:
+        done[index] = scenario
         if on_scenario:
             on_scenario(scenario)
+
+    jobs = max(1, min(jobs, len(plan)))
+    if jobs == 1:
+        scratch = [SCRATCH_DATABASE]
+        for index, (size, dirty, production_like) in enumerate(plan):
+            on_done(index, run_scenario(server, size, dirty=dirty, production_like=production_like,
+                                        database=databases[index] or SCRATCH_DATABASE))
+    else:
+        scratch = _run_parallel(server, plan, databases, jobs, on_done)
+    if not keep:
+        for name in scratch:
+            db.drop_database(server, name)
+    outcome.scenarios = [done[index] for index in range(len(plan))]
     outcome.seconds = round(time.perf_counter() - began, 3)
     outcome.finished_at = datetime.now(UTC).isoformat()
     outcome.kept_databases = [s.database for s in outcome.scenarios] if keep else []

@@ -19,7 +19,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def comprehensive(server):
-    result = runner.invoke(app, ["--json", "test", "--type", "comprehensive"])
+    result = runner.invoke(app, ["--json", "test", "--type", "comprehensive", "--jobs", "2"])
     return result
 
 
