@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import db, paths
+from . import db, faults, paths
 from .errors import HarnessError
 from .schemas import Schemas
 
@@ -228,6 +228,7 @@ def invoke(
         name = event.info.name
         if name == "NodeStart":
             info = event.data.node_info
+            faults.point(f"dbt:{info.unique_id}")
             if on_node:
                 on_node("start", {"unique_id": info.unique_id, "resource_type": info.resource_type})
         elif name == "NodeFinished":

@@ -183,3 +183,22 @@ def query(target, sql_text: str, params=None) -> list[dict]:
 def scalar(target, sql_text: str, params=None):
     rows = query(target, sql_text, params)
     return next(iter(rows[0].values())) if rows else None
+
+
+def harness_cli(*args: str, dsn: str, fault: str | None = None, env: dict | None = None, timeout: float = 300,
+                background: bool = False):
+    """The real `harness` command in its own process (signals, kills and races need one).
+
+    Returns the CompletedProcess, or with `background` the Popen. HARNESS_HOME
+    and the embedded server are the session's."""
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HARNESS_FAULT", "PG"))}
+    environment.update({"HARNESS_DSN": dsn, "COLUMNS": "200"} | (env or {}))
+    if fault:
+        environment["HARNESS_FAULT"] = fault
+    command = [sys.executable, "-m", "harness", *args]
+    if background:
+        return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout)
