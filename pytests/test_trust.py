@@ -67,3 +67,51 @@ def test_a_killed_rebuild_is_shown_interrupted_and_never_cut_over(built_small):
     assert "Traceback" not in refused.stderr
     archives = query(target, "select nspname from pg_namespace where nspname like 'public\\_archive\\_%'")
     assert archives == []
+
+
+def wait_for(path, seconds: float = 120) -> str:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10.4: two harness processes on one live schema race")
+def test_a_second_command_on_the_same_live_schema_is_refused_at_once_naming_the_holder(built_small, tmp_path):
+    import signal
+    import time
+
+    target = built_small
+    marker = tmp_path / "paused"
+    first = harness_cli("build", "--no-stage", dsn=target.dsn, fault="pause@dbt:inventory",
+                        env={"HARNESS_FAULT_MARKER": str(marker)}, background=True)
+    try:
+        wait_for(marker)
+        for command in (["cutover"], ["build"], ["rollback"], ["prune", "--yes"]):
+            started = time.monotonic()
+            second = harness_cli(*command, dsn=target.dsn)
+            assert second.returncode == 1, (command, second.stderr)
+            assert f"pid {first.pid}" in second.stderr and "harness build" in second.stderr, second.stderr
+            assert "since" in second.stderr and "Traceback" not in second.stderr
+            assert time.monotonic() - started < 15  # at once, not after waiting for the first
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=60)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10.4: a backup file is overwritten by a later dump")
+def test_an_existing_backup_file_is_never_overwritten(built_small):
+    from harness import backup, paths
+
+    target = built_small
+    path = paths.backups_dir() / "public_19990101_000000_beef.dump"
+    paths.ensure_private_dir(path.parent)
+    path.write_bytes(b"an earlier backup")
+    with pytest.raises(CheckFailed, match="already exists"):
+        backup.dump_schema(target, "public", path)
+    assert path.read_bytes() == b"an earlier backup"
+    assert not list(path.parent.glob("*.partial*"))
