@@ -24,6 +24,8 @@ from .schemas import AUDIT_SCHEMA
 TABLES = ("runs", "steps", "quarantine", "change_log")
 # what the capture triggers execute (capture.py composes the trigger with it)
 CAPTURE_FUNCTION = sql.Identifier(AUDIT_SCHEMA, "capture_change")
+# what the read-only guard of a built target executes (capture.protect())
+READ_ONLY_FUNCTION = sql.Identifier(AUDIT_SCHEMA, "refuse_write")
 RUN_COLUMNS = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
 STEP_COLUMNS = ("run_id", "step", "started_at", "finished_at", "outcome", "row_counts", "details", "message")
 
@@ -139,6 +141,35 @@ def record_step(
             message,
         ),
     )
+    _log_step(live, run_id, step, outcome, row_counts, details, message)
+
+
+def begin_step(cur, live: str, run_id: str, step: str, started_at: datetime, details: dict[str, Any]) -> int:
+    """A step that is starting: outcome 'running' and no finished_at until finish_step(). A step
+    whose process was killed stays so; state.py shows it as interrupted when no harness
+    process holds the live schema any more."""
+    cur.execute(
+        sql.SQL("insert into {} (live_schema, run_id, step, started_at, outcome, details) values"
+                " (%s, %s, %s, %s, 'running', %s) returning id").format(_table("steps")),
+        (live, run_id, step, started_at, json.dumps(details, default=str)),
+    )
+    from . import log
+
+    log.event(f"live={live} outcome=running", run_id=run_id, step=step)
+    return int(cur.fetchone()[0])
+
+
+def finish_step(cur, step_id: int, outcome: str, *, row_counts: dict[str, Any] | None = None,
+                details: dict[str, Any] | None = None, message: str | None = None) -> None:
+    """The end of a step begun with begin_step(): its outcome, counts and details."""
+    cur.execute(
+        sql.SQL("update {} set finished_at = clock_timestamp(), outcome = %s, row_counts = %s,"
+                " details = coalesce(details, '{{}}'::jsonb) || %s::jsonb, message = %s where id = %s"
+                " returning live_schema, run_id, step").format(_table("steps")),
+        (outcome, json.dumps(row_counts) if row_counts is not None else None,
+         json.dumps(details or {}, default=str), message, step_id),
+    )
+    live, run_id, step = cur.fetchone()
     _log_step(live, run_id, step, outcome, row_counts, details, message)
 
 

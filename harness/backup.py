@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import db, dbt_runner, embedded, paths, swap
-from .errors import HarnessError, UsageError
+from . import db, dbt_runner, embedded, locks, paths, swap
+from .errors import CheckFailed, HarnessError, UsageError
 from .progress import Progress
 from .reports import Result
 from .schemas import Schemas, validate_identifier
@@ -58,25 +58,41 @@ def _run_tool(args: list[str], env: dict[str, str], what: str) -> str:
     return done.stdout
 
 
+def _link_exclusively(tmp: Path, path: Path) -> Path:
+    """Put `tmp` in place as `path`, or as `path` with .1, .2, ... when that exists: an existing
+    backup (an earlier attempt of the same run) is never overwritten."""
+    for attempt in range(100):
+        candidate = path if attempt == 0 else path.with_name(f"{path.stem}.{attempt}{path.suffix}")
+        try:
+            os.link(tmp, candidate)  # fails if the file exists: an exclusive create
+            return candidate
+        except FileExistsError:
+            continue
+    raise CheckFailed(f"100 backup files named like {path} exist already: prune backups/ first")
+
+
 def dump_schema(target: db.Target, schema: str, path: Path) -> BackupResult:
+    """pg_dump of one schema into `path`: written under a name of this process's own, verified,
+    then linked into place with an exclusive create (an existing file is never overwritten)."""
     started = time.perf_counter()
     paths.ensure_private_dir(path.parent)
     dsn, env = _client_env(target)
     with db.connect(target) as conn, conn.cursor() as cur:
         cur.execute("select extname from pg_extension where extnamespace = %s::regnamespace", (schema,))
         extensions = [r[0] for r in cur.fetchall()]
-    tmp = path.with_suffix(".dump.partial")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     old_umask = os.umask(0o077)
     try:
         args = [_tool("pg_dump"), "--format=custom", "--schema", schema, "--file", str(tmp), "--dbname", dsn]
         for extension in extensions:
             args += ["--extension", extension]
         _run_tool(args, env, "pg_dump")
+        _run_tool([_tool("pg_restore"), "--list", str(tmp)], env, "pg_restore --list (verifying the dump)")
+        os.chmod(tmp, 0o600)
+        path = _link_exclusively(tmp, path)
     finally:
         os.umask(old_umask)
-    _run_tool([_tool("pg_restore"), "--list", str(tmp)], env, "pg_restore --list (verifying the dump)")
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
+        tmp.unlink(missing_ok=True)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return BackupResult(str(path), path.stat().st_size, digest, seconds=time.perf_counter() - started)
 
@@ -174,6 +190,11 @@ def restore(
                              time.perf_counter() - started)
     schema = into_schema or f"{original}_restored"
     validate_identifier(schema, "schema name")
+    with locks.command_lock(target, schema, "restore"):
+        return _restore_schema(target, dump, original, schema, started)
+
+
+def _restore_schema(target: db.Target, dump: Path, original: str, schema: str, started: float) -> RestoreResult:
     with db.connect(target) as conn, conn.cursor() as cur:
         if db.schema_exists(cur, schema):
             raise UsageError(f"schema {schema!r} already exists; choose another with --schema")

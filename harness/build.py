@@ -7,13 +7,14 @@ every time: rebuilding parents alone would drop their children's foreign keys.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from psycopg2 import sql
 
-from . import audit, checks, db, dbt_runner, project, reports, state
+from . import audit, capture, checks, db, dbt_runner, fingerprint, locks, project, reports, state
 from . import stage as stage_mod
 from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress
@@ -161,10 +162,21 @@ def build(
     extra_vars: dict | None = None,
     capture: bool | None = None,
 ) -> BuildResult:
-    """capture: install change capture on the live tables when staging (default:
-    yes, except for a dry run, which must leave the live schema untouched)."""
-    capture = (mode != "dry-run") if capture is None else capture
-    progress = progress or Progress()
+    """Stage (unless stage_first=False) and build the whole target into <live>_next.
+
+    capture: install change capture on the live tables when staging (default:
+    yes, except for a dry run, which must leave the live schema untouched).
+    The build is an audit step that is 'running' before <live>_next is touched;
+    only a finished, successful build is sealed (read-only, fingerprinted) and
+    can be cut over."""
+    with locks.command_lock(target, schemas.live, mode):
+        return _build(target, schemas, stage_first=stage_first, force=force, strict=strict,
+                      progress=progress or Progress(), mode=mode, extra_vars=extra_vars,
+                      capture=(mode != "dry-run") if capture is None else capture)
+
+
+def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: bool, strict: bool,
+           progress: Progress, mode: str, extra_vars: dict | None, capture: bool) -> BuildResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -198,30 +210,23 @@ def build(
         database=target.redacted(),
     )
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        step_id = audit.begin_step(cur, schemas.live, run_id, mode, started_at,
+                                   {"force": force, "strict": strict, "pid": os.getpid()})
         db.drop_schema(cur, schemas.next)
-
-    progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
-    run = dbt_runner.invoke(
-        "build",
-        target,
-        schemas,
-        args=["--exclude", "resource_type:snapshot", "--log-level", "none",
-              "--log-level-file", dbt_runner.file_log_level()],
-        dbt_vars={"force": force, "strict": strict} | (extra_vars or {}),
-        on_node=progress.on_node,
-    )
-    result.dbt = run
-    if run.error or not run.manifest.exists():
-        dbt_project = None
-    else:
-        dbt_project = project.load(run.manifest)
-        problems = dbt_project.problems()
-        if problems:
-            raise project.ProjectError(f"the dbt project breaks the harness's rules: {problems[0]}")
-    progress.tracker.close_open_phases(run.success)
-    if not run.error:
-        result.checks = checks.collect(target, [run])
-    cleanup_started = time.perf_counter()
+    try:
+        run = _run_dbt(target, schemas, progress, force, strict, extra_vars)
+        result.dbt = run
+        dbt_project = project.load(run.manifest) if not run.error and run.manifest.exists() else None
+        if dbt_project and dbt_project.problems():
+            raise project.ProjectError(f"the dbt project breaks the harness's rules: {dbt_project.problems()[0]}")
+        progress.tracker.close_open_phases(run.success)
+        if not run.error:
+            result.checks = checks.collect(target, [run])
+        cleanup_started = time.perf_counter()
+        facts = _seal(target, schemas, run_id) if run.success else None
+    except BaseException as exc:
+        _abandon(target, schemas, step_id, exc)
+        raise
     with db.connect(target) as conn, conn.cursor() as cur:
         counts, quarantine, reconciliation = collect_results(
             cur, schemas, run_id, dbt_project.target_tables() if dbt_project else [])
@@ -233,18 +238,13 @@ def build(
         )
         result.steps = progress.tracker.summary()
         result.seconds = time.perf_counter() - started
-        if db.schema_exists(cur, schemas.next):
-            cur.execute(
-                sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
-                (f"abparts-migrate target schema built from run {run_id} ({'ok' if run.success else 'failed'})",),
-            )
-        audit.record_step(
-            cur, schemas.live, run_id, mode, started_at, "ok" if run.success else "failed",
+        audit.finish_step(
+            cur, step_id, "ok" if run.success else "failed",
             row_counts=counts,
             details={
-                "force": force, "strict": strict, "quarantined_rows": result.quarantined_rows,
-                "dbt_status": run.by_status(), "failed_nodes": [o.name for o in run.failed],
-                "seconds": round(result.seconds, 3),
+                "quarantined_rows": result.quarantined_rows, "dbt_status": run.by_status(),
+                "failed_nodes": [o.name for o in run.failed], "seconds": round(result.seconds, 3),
+                "fingerprint": facts,
             },
             message=None if run.success else result.failure_summary(),
         )
@@ -253,6 +253,46 @@ def build(
     result.report_path = str(reports.path_of("migration", run_id))
     write_report(result)
     return result
+
+
+def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: bool, strict: bool,
+             extra_vars: dict | None) -> dbt_runner.DbtRun:
+    progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
+    return dbt_runner.invoke(
+        "build", target, schemas,
+        args=["--exclude", "resource_type:snapshot", "--log-level", "none",
+              "--log-level-file", dbt_runner.file_log_level()],
+        dbt_vars={"force": force, "strict": strict} | (extra_vars or {}),
+        on_node=progress.on_node,
+    )
+
+
+def _seal(target: db.Target, schemas: Schemas, run_id: str) -> dict:
+    """A successful build: vacuumed (autovacuum has nothing left to lock it for at cutover), made
+    read-only until its cutover, fingerprinted, and its schema stamped with run and digest."""
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        for table in db.tables_in(cur, schemas.next):
+            cur.execute(sql.SQL("vacuum {}").format(sql.Identifier(schemas.next, table)))
+    with db.connect(target) as conn, conn.cursor() as cur:
+        capture.protect(cur, schemas.next, run_id)
+        facts = fingerprint.build_facts(cur, schemas.next)
+        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
+                    (f"abparts-migrate target schema built from run {run_id} (ok); catalog {facts['digest']}",))
+        conn.commit()
+    return facts
+
+
+def _abandon(target: db.Target, schemas: Schemas, step_id: int, exc: BaseException) -> None:
+    """Record a build that did not finish (interrupted, or an unexpected error) before it propagates."""
+    outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+    try:
+        with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+            audit.finish_step(cur, step_id, outcome, message=f"{type(exc).__name__}: {exc}"[:300])
+            if db.schema_exists(cur, schemas.next):
+                cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
+                            (f"abparts-migrate target schema, build {outcome}: never cut over",))
+    except Exception:  # noqa: BLE001 - the original error is what the operator must see
+        pass
 
 
 def result_quarantine_rows(groups: list[dict]) -> int:

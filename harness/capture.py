@@ -16,6 +16,8 @@ from . import audit, db
 
 TRIGGER = "abparts_migrate_capture"
 TRUNCATE_TRIGGER = "abparts_migrate_capture_truncate"
+READ_ONLY_TRIGGER = "abparts_migrate_read_only"
+READ_ONLY_TRUNCATE_TRIGGER = "abparts_migrate_read_only_truncate"
 
 
 def install(cur, schema: str, live: str, side: str, run_id: str) -> list[str]:
@@ -70,3 +72,24 @@ def installed_run(cur, schema: str) -> str | None:
         return None
     args = row[0].split("\\000")
     return args[2] if len(args) > 2 else None
+
+
+def protect(cur, schema: str, run_id: str) -> None:
+    """Make every table of a built target read-only until its cutover (statement triggers)."""
+    args = sql.SQL(", ").join([sql.Literal(run_id)])
+    for table in db.tables_in(cur, schema):
+        relation = sql.Identifier(schema, table)
+        cur.execute(sql.SQL("create trigger {} before insert or update or delete on {} for each statement "
+                            "execute function {}({})").format(
+            sql.Identifier(READ_ONLY_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args))
+        cur.execute(sql.SQL("create trigger {} before truncate on {} for each statement "
+                            "execute function {}({})").format(
+            sql.Identifier(READ_ONLY_TRUNCATE_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args))
+
+
+def unprotect(cur, schema: str) -> None:
+    """Drop the read-only guard from the tables of `schema` (the swap, before the rename)."""
+    for table in db.tables_in(cur, schema):
+        relation = sql.Identifier(schema, table)
+        for trigger in (READ_ONLY_TRIGGER, READ_ONLY_TRUNCATE_TRIGGER):
+            cur.execute(sql.SQL("drop trigger if exists {} on {}").format(sql.Identifier(trigger), relation))

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, backup, capture, db, reports, state
+from . import audit, backup, capture, db, fingerprint, locks, reports, state
 from . import swap as swap_mod
-from .errors import OutOfOrder
+from .errors import CheckFailed, OutOfOrder
 from .progress import Progress
 from .reports import Result
 from .schemas import Schemas
@@ -61,6 +61,9 @@ def preflight(cur, schemas: Schemas) -> state.State:
     if current.live_kind != "legacy":
         raise OutOfOrder(f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); "
                          "nothing to cut over")
+    if current.build_outcome in ("running", "interrupted"):
+        raise OutOfOrder(f"the last build (run {current.build_run}) did not finish ({current.build_outcome}): "
+                         "its target is never cut over; rebuild with `harness build`")
     if not current.next_exists or not current.build_run:
         raise OutOfOrder(f"nothing is built for schema {schemas.live!r}: "
                          "run `harness build` (or `harness migrate`) first")
@@ -86,7 +89,32 @@ def preflight(cur, schemas: Schemas) -> state.State:
         )
     if db.schema_exists(cur, schemas.archive(current.build_run)):
         raise OutOfOrder(f"schema {schemas.archive(current.build_run)!r} already exists; run `harness status`")
+    verify_seal(cur, schemas, current)
     return current
+
+
+def _not_what_was_built(schemas: Schemas, run_id: str, differences: list[str]) -> str:
+    more = f" and {len(differences) - 3} more" if len(differences) > 3 else ""
+    return (f"{schemas.next} is not what run {run_id} built: {'; '.join(differences[:3])}{more}; nothing was cut "
+            "over. Rebuild with `harness build`")
+
+
+def verify_seal(cur, schemas: Schemas, current: state.State) -> dict:
+    """The built target is the one the build sealed: its stamp and row counts (checked before the
+    locks; its catalog facts are compared under them). Returns the build's fingerprint."""
+    run_id = current.build_run
+    facts = ((current.build_step or {}).get("details") or {}).get("fingerprint")
+    if not facts:
+        raise OutOfOrder(f"the build of run {run_id} left no fingerprint to check {schemas.next} against: "
+                         "rebuild with `harness build`")
+    cur.execute("select obj_description(%s::regnamespace, 'pg_namespace')", (schemas.next,))
+    stamp = cur.fetchone()[0] or ""
+    if f"run {run_id} (ok); catalog {facts['digest']}" not in stamp:
+        raise CheckFailed(_not_what_was_built(schemas, run_id, [f"its stamp reads {stamp!r}"]))
+    differences = fingerprint.count_differences(facts["row_counts"], fingerprint.row_counts(cur, schemas.next))
+    if differences:
+        raise CheckFailed(_not_what_was_built(schemas, run_id, differences))
+    return facts
 
 
 def cutover(
@@ -97,13 +125,19 @@ def cutover(
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
 ) -> CutoverResult:
-    progress = progress or Progress()
+    with locks.command_lock(target, schemas.live, "cutover"):
+        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress())
+
+
+def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries: int,
+             progress: Progress) -> CutoverResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
         current = preflight(cur, schemas)
         run_id = current.build_run
+        sealed = current.build_step["details"]["fingerprint"]
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
         conn.commit()
     result = CutoverResult(run_id=run_id, live_schema=schemas.live, archive_schema=schemas.archive(run_id))
@@ -114,6 +148,11 @@ def cutover(
         progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
                          f"retry {attempt}/{retries} in {wait:.1f}s")
 
+    def as_built(cur) -> None:
+        differences = fingerprint.catalog_differences(sealed["catalog"], fingerprint.catalog(cur, schemas.next))
+        if differences:
+            raise SwapRefused("target_changed", _not_what_was_built(schemas, run_id, differences))
+
     def no_drift(cur) -> None:
         writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
         if writes:
@@ -121,7 +160,7 @@ def cutover(
 
     spec = swap_mod.Swap(
         kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
-        grant_parity=True, capture_incoming="target", guard=no_drift,
+        grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift,
         details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__},
     )
     with db.connect(target) as conn:

@@ -201,6 +201,11 @@ def create_database(target: Target, name: str, *, template: str | None = None, r
     return target.with_database(name)
 
 
+def open_connection(target: Target, application_name: str = APPLICATION_NAME):
+    """A new connection of its own (not lent out again): the caller closes it."""
+    return _open(target, application_name)
+
+
 def _open(target: Target, application_name: str):
     try:
         return psycopg2.connect(target.dsn, application_name=application_name, connect_timeout=10)

@@ -8,6 +8,9 @@ the structure are the same.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from psycopg2 import sql
 
 from . import db, sqlfiles
@@ -56,3 +59,50 @@ def differences(before: dict, after: dict) -> list[str]:
             extra = [r for r in (a or []) if r not in b]
             problems.append(f"{part}: missing {missing[:3]} extra {extra[:3]}")
     return problems
+
+
+# ---------------------------------------------------------------- a built target's seal
+
+# what a build leaves and a cutover checks: the catalog facts (compared under the
+# swap's locks: their cost grows with the number of objects, not with the data)
+CATALOG_PARTS = ("columns", "constraints", "indexes", "triggers")
+
+
+def catalog(cur, schema: str) -> dict[str, list[list]]:
+    parts = structure(cur, schema)
+    return {part: [list(row) for row in parts[part]] for part in CATALOG_PARTS}
+
+
+def digest(facts: dict) -> str:
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def row_counts(cur, schema: str) -> dict[str, int]:
+    return {table: db.count_rows(cur, schema, table) for table in db.tables_in(cur, schema)}
+
+
+def build_facts(cur, schema: str) -> dict:
+    """The seal of a successful build: row counts, catalog facts and their digest."""
+    facts = catalog(cur, schema)
+    return {"row_counts": row_counts(cur, schema), "catalog": facts, "digest": digest(facts)}
+
+
+def count_differences(recorded: dict[str, int], current: dict[str, int]) -> list[str]:
+    found = [f"table {t} is missing" for t in sorted(set(recorded) - set(current))]
+    found += [f"table {t} was added" for t in sorted(set(current) - set(recorded))]
+    found += [f"{t} has {current[t]:,} rows, the build left {recorded[t]:,}"
+              for t in sorted(set(recorded) & set(current)) if recorded[t] != current[t]]
+    return found
+
+
+def catalog_differences(recorded: dict[str, list], current: dict[str, list]) -> list[str]:
+    """What differs between two catalog() results, one phrase per difference."""
+    found = []
+    for part in CATALOG_PARTS:
+        before = {json.dumps(row, default=str) for row in recorded.get(part, [])}
+        now = {json.dumps(row, default=str) for row in current.get(part, [])}
+        for row in sorted(before - now):
+            found.append(f"{part[:-1]} {' '.join(map(str, json.loads(row)[:3]))} is gone or changed")
+        for row in sorted(now - before):
+            found.append(f"{part[:-1]} {' '.join(map(str, json.loads(row)[:3]))} is new")
+    return found

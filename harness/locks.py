@@ -1,10 +1,15 @@
-"""Lock discipline for DDL on a live database: a short lock_timeout, bounded
-retries with backoff, and the time the locks were held, measured."""
+"""Locks: the discipline of DDL on a live database (a short lock_timeout,
+bounded retries with backoff, the time the locks were held, measured), and
+one mutating command per live schema at a time (a session-level advisory
+lock, held by stage, build, validate, migrate, cutover, rollback, prune,
+restore and sample generation)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import psycopg2
@@ -63,3 +68,76 @@ def lock_tables(cur, schema: str, tables: list[str], mode: str = "exclusive") ->
             sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(t)) for t in tables)
         )
     )
+
+
+# ---------------------------------------------------------------- one operator at a time
+
+LOCK_CLASS = 1094864973  # 'ABPM': the first key of every harness advisory lock; the second is the live schema's
+_held: dict[tuple[str, str], list] = {}  # (server and database, live schema) -> [connection, depth]
+
+
+class Busy(CheckFailed):
+    """Another harness command holds the live schema."""
+
+
+def _application_name(live: str, command: str) -> str:
+    return f"abparts-migrate {live}: {command} (pid {os.getpid()})"[:63]
+
+
+def holder(cur, live: str) -> dict | None:
+    """The harness session holding a live schema's advisory lock: its command, client pid and since when."""
+    cur.execute(
+        "select a.pid, a.application_name, a.backend_start, a.client_hostname, a.client_addr::text"
+        " from pg_locks l join pg_stat_activity a on a.pid = l.pid"
+        " where l.locktype = 'advisory' and l.granted and l.classid = %s::oid and l.objsubid = 2"
+        " and l.objid = (hashtext(%s)::bigint & 4294967295)::text::oid and l.database = ("
+        " select oid from pg_database where datname = current_database())",
+        (LOCK_CLASS, live),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    pid, application, since, hostname, address = row
+    return {"backend_pid": pid, "application_name": application, "since": since,
+            "host": hostname or address or "this machine"}
+
+
+def describe_holder(found: dict) -> str:
+    name = found["application_name"]
+    command = name.split(": ", 1)[1] if ": " in name else name
+    return (f"harness {command} on {found['host']}, connected since "
+            f"{found['since']:%Y-%m-%d %H:%M:%S %Z}")
+
+
+@contextlib.contextmanager
+def command_lock(target, live: str, command: str) -> Iterator[None]:
+    """Hold the live schema for one mutating command (a session-level advisory lock on a
+    connection of its own). A second command is refused at once, naming the holder;
+    the lock goes with the process, however it ends. Re-entrant within a process."""
+    from . import db
+
+    key = (db.redact(target.dsn), live)
+    if key in _held:
+        _held[key][1] += 1
+        try:
+            yield
+        finally:
+            _held[key][1] -= 1
+        return
+    conn = db.open_connection(target, _application_name(live, command))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_CLASS, live))
+            if not cur.fetchone()[0]:
+                found = holder(cur, live)
+                who = describe_holder(found) if found else "another session"
+                raise Busy(f"schema {live!r} is busy: {who} is working on it; nothing was done. Wait for it to "
+                           "finish, or see `harness status`")
+        _held[key] = [conn, 1]
+        try:
+            yield
+        finally:
+            del _held[key]
+    finally:
+        conn.close()  # ends the session: the advisory lock goes with it

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import audit, build, cutover, db, parity, paths, reports, rollback, state, validate
+from . import audit, build, cutover, db, locks, parity, paths, reports, rollback, state, validate
 from .checks import Check
 from .errors import Aborted, CheckFailed, HarnessError
 from .progress import Progress
@@ -98,6 +98,26 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
 
 
 def migrate(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    catch_up: bool = False,
+    catch_up_rounds: int = 3,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    confirm: Callable[[Plan], bool] | None = None,
+    progress: Progress | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> MigrateResult:
+    with locks.command_lock(target, schemas.live, "migrate"):
+        return _migrate(target, schemas, dry_run=dry_run, force=force, catch_up=catch_up,
+                        catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                        confirm=confirm, progress=progress, on_plan=on_plan)
+
+
+def _migrate(
     target: db.Target,
     schemas: Schemas,
     *,

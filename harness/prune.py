@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import capture, db, state
+from . import capture, db, locks, state
+from .errors import CheckFailed
 from .reports import Result
 from .schemas import Schemas
 
@@ -16,6 +17,7 @@ class PrunePlan(Result):
     drop_schemas: list[str] = field(default_factory=list)
     remove_capture_from: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    keep: int = 1
 
     @property
     def empty(self) -> bool:
@@ -23,14 +25,14 @@ class PrunePlan(Result):
 
 
 def plan(target: db.Target, schemas: Schemas, keep: int) -> PrunePlan:
-    """What prune would drop and keep (nothing is changed)."""
-    with db.connect(target) as conn, conn.cursor() as cur:
+    """What prune would drop and keep (nothing is changed; refused while another command works)."""
+    with locks.command_lock(target, schemas.live, "prune"), db.connect(target) as conn, conn.cursor() as cur:
         return _plan(cur, schemas, keep)
 
 
 def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
     current = state.describe(cur, schemas)
-    result = PrunePlan()
+    result = PrunePlan(keep=keep)
     protected = {schemas.archive(current.cutover["run_id"])} if current.cutover else set()
     for prefix in (f"{schemas.live}_archive_", f"{schemas.live}_rolledback_"):
         cur.execute(
@@ -43,7 +45,7 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
                 result.kept.append(name)
             else:
                 result.drop_schemas.append(name)
-    building = current.phase in ("built", "staged") and not current.cutover
+    building = current.phase in ("building", "built", "staged") and not current.cutover
     if current.stage_exists and not building:
         result.drop_schemas.append(schemas.stage)
     if current.live_kind == "legacy" and not building and capture.installed_run(cur, schemas.live):
@@ -52,7 +54,10 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
 
 
 def apply(target: db.Target, schemas: Schemas, prune_plan: PrunePlan) -> None:
-    with db.connect(target) as conn, conn.cursor() as cur:
+    """Carry out a plan the operator saw, holding the live schema; refused if the state moved since."""
+    with locks.command_lock(target, schemas.live, "prune"), db.connect(target) as conn, conn.cursor() as cur:
+        if _plan(cur, schemas, prune_plan.keep) != prune_plan:
+            raise CheckFailed("the database changed since the plan was shown; nothing was pruned: run prune again")
         for name in prune_plan.drop_schemas:
             db.drop_schema(cur, name)
         for name in prune_plan.remove_capture_from:

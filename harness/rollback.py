@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, carry_back, db, state
+from . import audit, carry_back, db, locks, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
 from .progress import Progress
@@ -65,6 +65,20 @@ def preflight(cur, schemas: Schemas) -> dict:
 
 
 def rollback(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    force: bool = False,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    progress: Progress | None = None,
+) -> RollbackResult:
+    with locks.command_lock(target, schemas.live, "rollback"):
+        return _rollback(target, schemas, force=force, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                         progress=progress)
+
+
+def _rollback(
     target: db.Target,
     schemas: Schemas,
     *,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from psycopg2 import sql
 
-from . import audit, db, sqlfiles
+from . import audit, db, locks, sqlfiles
 from .errors import UsageError
 from .reports import Result
 from .schemas import Schemas
@@ -172,6 +172,19 @@ def analyze(target: db.Target, schemas: Schemas) -> None:
 
 
 def generate(
+    target: db.Target,
+    schemas: Schemas,
+    size: str,
+    *,
+    seed: int = 42,
+    dirty: bool = False,
+    replace: bool = False,
+) -> SampleResult:
+    with locks.command_lock(target, schemas.live, "sample generate"):
+        return _generate(target, schemas, size=size, seed=seed, dirty=dirty, replace=replace)
+
+
+def _generate(
     target: db.Target,
     schemas: Schemas,
     size: str,

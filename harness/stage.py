@@ -74,6 +74,15 @@ def stage(
     The triggers are installed (waiting for in-flight writers) before the
     snapshot is taken, so every write the snapshot does not contain is logged.
     """
+    with locks.command_lock(target, schemas.live, "stage"):
+        return _stage(target, schemas, run_id=run_id, capture=capture, lock_timeout_ms=lock_timeout_ms,
+                      retries=retries)
+
+
+def _stage(
+    target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
+    lock_timeout_ms: int = 2000, retries: int = 5,
+) -> StageResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     run_id = run_id or audit.new_run_id()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import audit, capture, db, reports
+from . import audit, capture, db, locks, reports
 from .errors import OutOfOrder, UsageError
 from .schemas import Schemas
 
@@ -25,6 +25,7 @@ class State:
     build_run: str | None = None
     build_outcome: str | None = None
     build_finished_at: Any = None
+    build_step: dict | None = None  # the latest build's audit row (its details hold the fingerprint)
     next_exists: bool = False
     cutover: dict | None = None  # the cutover in place, if any
     last_rollback: dict | None = None
@@ -59,6 +60,10 @@ class State:
     def phase(self) -> str:
         if self.cutover:
             return "cut over"
+        if self.build_outcome == "running":
+            return "building"
+        if self.build_outcome == "interrupted":
+            return "build interrupted"
         if self.next_exists and self.build_outcome == "ok":
             return "built"
         if self.next_exists and self.build_outcome:
@@ -92,11 +97,13 @@ def describe(cur, schemas: Schemas) -> State:
             current.stage_run = step["run_id"]
         elif name in BUILD_STEPS:
             current.build_run, current.build_outcome = step["run_id"], outcome
-            current.build_finished_at = step["finished_at"]
+            current.build_finished_at, current.build_step = step["finished_at"], step
         elif name == "cutover" and outcome == "ok":
             current.cutover, current.last_rollback = step, None
         elif name == "rollback" and outcome == "ok":
             current.cutover, current.last_rollback = None, step
+    if current.build_outcome == "running" and locks.holder(cur, schemas.live) is None:
+        current.build_outcome = "interrupted"  # its process is gone: killed, or the machine went down
     return current
 
 

@@ -2,19 +2,22 @@
 its preflights and post-steps, and every schema rename of the harness is here.
 
 In one transaction, under lock_timeout with bounded retries (locks.py):
-  1. lock every table of the live schema (EXCLUSIVE: writers wait, readers go on)
-  2. the caller's guard may refuse (writes since the stage, writes since the
-     cutover): SwapRefused, and nothing changes
-  3. change capture off the incoming schema, then the caller's work before
-     the renames (a rollback's carry-back)
+  1. the incoming schema, which nobody uses yet: its tables locked, the
+     caller's check of it (a cutover compares its catalog with the build's
+     seal), and all its preparation — read-only guard off and change capture
+     on (cutover) or off (rollback), and optionally grant parity: the owner,
+     grants and default privileges of the live schema reproduced on it (a
+     rollback keeps the archive's own: they are the legacy schema's)
+  2. lock every table of the live schema (EXCLUSIVE: writers wait, readers go
+     on) — the lock window, which holds only what follows:
+  3. the caller's guard may refuse (writes since the stage, writes since the
+     cutover): SwapRefused, and nothing changes; then the caller's work
+     before the renames (a rollback's carry-back)
   4. rename <live> -> outgoing and incoming -> <live>
   5. extensions: the named ones move from the outgoing schema to the new live one
-  6. optionally, grant parity: the owner, grants and default privileges the
-     old live schema had, reproduced on the new one (a rollback keeps the
-     archive's own: they are the legacy schema's, untouched)
-  7. change capture on the new live tables (cutover) or off them (rollback)
-  8. the audit row of the step
-After the commit: the lock window measured into the audit row, then ANALYZE.
+  6. the audit row of the step
+After the commit: the lock window measured into the audit row, change capture
+taken off the outgoing tables (a rollback), then ANALYZE.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from datetime import datetime
 
 from psycopg2 import sql
 
-from . import audit, capture, db, locks, parity
+from . import audit, capture, db, faults, locks, parity
 from .errors import CheckFailed
 
 DEFAULT_LOCK_TIMEOUT_MS = 500
@@ -56,8 +59,9 @@ class Swap:
     capture_incoming: str | None = None  # side to capture on the new live tables; None: remove capture there
     capture_off_outgoing: bool = False
     outgoing_comment: str | None = None
-    guard: Callable[..., None] | None = None  # guard(cur): raise SwapRefused to refuse
-    before_rename: Callable[..., None] | None = None  # before_rename(cur)
+    check_incoming: Callable[..., None] | None = None  # check_incoming(cur), its tables locked: SwapRefused
+    guard: Callable[..., None] | None = None  # guard(cur), under the live locks: raise SwapRefused to refuse
+    before_rename: Callable[..., None] | None = None  # before_rename(cur), under the live locks
     details: Callable[[], dict] | None = None  # more details for the audit row
 
 
@@ -89,37 +93,46 @@ def _move_extensions(cur, swap: Swap, names: list[str] | None, result: SwapResul
             result.extensions_left.append(name)
 
 
+def _prepare_incoming(cur, swap: Swap, result: SwapResult) -> None:
+    """Everything that touches only the incoming schema, before the live tables are locked."""
+    tables = db.tables_in(cur, swap.incoming)
+    if tables:
+        locks.lock_tables(cur, swap.incoming, tables, mode="access exclusive")
+    if swap.check_incoming:
+        swap.check_incoming(cur)
+    capture.unprotect(cur, swap.incoming)
+    if swap.capture_incoming:
+        capture.install(cur, swap.incoming, swap.live, swap.capture_incoming, swap.run_id)
+    else:
+        capture.remove(cur, swap.incoming)
+    if swap.grant_parity:
+        before = parity.read(cur, swap.live)
+        statements = parity.statements(before, swap.incoming, tables, parity.owned_objects(cur, swap.incoming))
+        for statement in statements:
+            cur.execute(statement)
+        result.privilege_statements = len(statements)
+
+
 def _exchange(cur, swap: Swap, result: SwapResult, timings: dict[str, float]) -> None:
     result.attempts += 1
     result.extensions_moved, result.extensions_left = [], []
-    timings["lock_requested"] = time.perf_counter()
-    locks.lock_tables(cur, swap.live, db.tables_in(cur, swap.live))
-    timings["locked"] = time.perf_counter()
-    if swap.guard:
-        swap.guard(cur)
-    if swap.capture_incoming is None:
-        capture.remove(cur, swap.incoming)
-    if swap.before_rename:
-        swap.before_rename(cur)
+    _prepare_incoming(cur, swap, result)
     if swap.extensions is None:
         cur.execute("select extname from pg_extension where extnamespace = %s::regnamespace", (swap.live,))
         extensions = [r[0] for r in cur.fetchall()]
     else:
         extensions = swap.extensions
-    before = parity.read(cur, swap.live) if swap.grant_parity else None
+    timings["lock_requested"] = time.perf_counter()
+    locks.lock_tables(cur, swap.live, db.tables_in(cur, swap.live))
+    timings["locked"] = time.perf_counter()
+    faults.point(f"swap:{swap.kind}-locked")
+    if swap.guard:
+        swap.guard(cur)
+    if swap.before_rename:
+        swap.before_rename(cur)
     rename_schema(cur, swap.live, swap.outgoing)
     rename_schema(cur, swap.incoming, swap.live)
     _move_extensions(cur, swap, extensions, result)
-    if before is not None:
-        statements = parity.statements(before, swap.live, db.tables_in(cur, swap.live),
-                                       parity.owned_objects(cur, swap.live))
-        for statement in statements:
-            cur.execute(statement)
-        result.privilege_statements = len(statements)
-    if swap.capture_incoming:
-        capture.install(cur, swap.live, swap.live, swap.capture_incoming, swap.run_id)
-    if swap.capture_off_outgoing:
-        capture.remove(cur, swap.outgoing)
     if swap.outgoing_comment:
         cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(swap.outgoing)),
                     (swap.outgoing_comment,))
@@ -162,6 +175,15 @@ def swap(
         audit.add_step_details(cur, spec.live, spec.run_id, spec.kind, {
             "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
     conn.commit()
+    if spec.capture_off_outgoing:
+        try:  # no longer live: its triggers log writes nobody makes; prune removes them otherwise
+            locks.with_lock_retries(conn, lambda cur: capture.remove(cur, spec.outgoing),
+                                    lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                    what=f"removing change capture from {spec.outgoing}")
+        except CheckFailed as busy:
+            from . import log
+
+            log.event(f"change capture stays on {spec.outgoing}: {busy.message}", run_id=spec.run_id, level=30)
     analyze(conn, spec.live)
     return result
 

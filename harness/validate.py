@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, checks, db, dbt_runner, project, reports, state
+from . import audit, checks, db, dbt_runner, locks, project, reports, state
 from . import stage as stage_mod
 from .errors import HarnessError, OutOfOrder
 from .progress import Progress
@@ -82,6 +82,21 @@ def validate(
     """capture: stage with change capture. restage=False (pre): check the current
     stage again. rebuild_work=False (post, right after a cutover, while the stage
     still holds the snapshot): recompute only the reconciliation models."""
+    with locks.command_lock(target, schemas.live, "validate"):
+        return _validate(target, schemas, phase=phase, progress=progress, capture=capture, restage=restage,
+                         rebuild_work=rebuild_work)
+
+
+def _validate(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    phase: str = "pre",
+    progress: Progress | None = None,
+    capture: bool = False,
+    restage: bool = True,
+    rebuild_work: bool = True,
+) -> ValidationResult:
     if phase not in ("pre", "post"):
         raise HarnessError(f"unknown phase {phase!r}: use pre or post")
     progress = progress or Progress()

@@ -52,6 +52,7 @@ def test_the_reconciliation_proofs_catch_a_model_that_loses_a_row(built_minimal)
     # a model that lost one inventory row, as the built target shows it
     target, schemas = built_minimal, Schemas("public")
     with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("alter table public_next.inventory disable trigger user")  # around the read-only guard
         cur.execute("delete from public_next.inventory where id = (select i.id from public_next.inventory i"
                     " where not exists (select 1 from public_next.stock_adjustments a where a.inventory_id = i.id)"
                     " order by i.id limit 1)")

@@ -90,3 +90,15 @@ begin
     return null;
 end
 $fn$;
+
+-- The guard of a built target schema until its cutover: every write to its
+-- tables is refused (capture.protect() installs it after a successful build,
+-- the swap removes it). TG_ARGV: the run that built the schema.
+create or replace function migration_audit.refuse_write() returns trigger
+language plpgsql as $fn$
+begin
+    raise exception 'schema % is read-only until the cutover (built by run %)', TG_TABLE_SCHEMA, TG_ARGV[0]
+    using errcode = 'read_only_sql_transaction',
+    hint = 'change the legacy data and rebuild with `harness build`; never edit the built target by hand';
+end
+$fn$;
