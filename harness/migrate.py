@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import audit, build, cutover, db, locks, parity, paths, reports, rollback, state, validate
+from . import audit, build, cutover, db, faults, locks, parity, paths, reports, rollback, state, validate
 from .checks import Check
 from .errors import Aborted, CheckFailed, HarnessError
 from .progress import Progress
@@ -182,6 +182,7 @@ def _migrate(
             result.run_id = result.built.run_id
     result.run_id = result.cut.run_id
     # 5. post-validation on the new live schema; a blocking finding rolls back
+    faults.point("migrate:post-validate")
     result.post = validate.validate(target, schemas, phase="post", progress=progress, rebuild_work=False)
     if not result.post.ok:
         result.stopped_after = "post-validation"
