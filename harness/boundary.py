@@ -3,20 +3,55 @@ one line on stderr and an exit code, and the command's start, end and
 failure go to logs/migration.log.
 
 Exit codes: 0 ok; 1 a check failed, a guard refused or the operator said no;
-2 usage, configuration or connection error; 130 interrupted.
+2 usage, configuration or connection error; 130 interrupted (Ctrl-C, SIGINT);
+143 terminated (SIGTERM).
+
+Ctrl-C and SIGTERM stop a command within seconds: the signal becomes a
+KeyboardInterrupt in the main thread (dbt then cancels its own queries), and a
+query the harness itself is running is cancelled on the server (psycopg2's
+select-based wait), so nothing of the command keeps running there. What was
+interrupted records itself (a build: 'interrupted' in the audit).
 """
 
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 
 import typer
 
+from . import faults
 from .console import err
 from .errors import HarnessError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (dbt cancels its queries on a KeyboardInterrupt)."""
+
+
+def _terminate(signum, frame) -> None:
+    faults.released.set()
+    raise Terminated()
+
+
+def _interrupt(signum, frame) -> None:
+    faults.released.set()
+    raise KeyboardInterrupt()
+
+
+def _interruptible() -> None:
+    """SIGTERM like Ctrl-C, and queries that a signal cancels on the server instead of finishing."""
+    import psycopg2.extensions
+    import psycopg2.extras
+
+    signal.signal(signal.SIGTERM, _terminate)
+    # even where the shell started the harness with SIGINT ignored (a background job)
+    signal.signal(signal.SIGINT, _interrupt)
+    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
 
 
 def guarded(func: Callable) -> Callable:
@@ -29,6 +64,8 @@ def guarded(func: Callable) -> Callable:
         command = " ".join(sys.argv[1:]) if sys.argv and "harness" in sys.argv[0] else func.__name__
         started = time.perf_counter()
         log.event(f"command start: harness {command}")
+        if threading.current_thread() is threading.main_thread():
+            _interruptible()
         try:
             result = func(*args, **kwargs)
         except HarnessError as exc:
@@ -38,10 +75,13 @@ def guarded(func: Callable) -> Callable:
             if exc.hint:
                 err.print(f"hint: {exc.hint}", markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            log.event("command interrupted", level=40)
-            err.print("interrupted", markup=False)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as interrupt:
+            terminated = isinstance(interrupt, Terminated)
+            how = "interrupted by SIGTERM" if terminated else "interrupted"
+            log.event(f"command {how} after {time.perf_counter() - started:.2f}s", level=40)
+            err.print(f"{how}: the command stopped and its queries were cancelled; what it was doing is recorded, "
+                      "see `harness status`", markup=False)
+            raise typer.Exit(143 if terminated else 130) from None
         except typer.Exit as exit_:
             log.event(f"command ended (exit {exit_.exit_code}) after {time.perf_counter() - started:.2f}s")
             raise

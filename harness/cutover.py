@@ -124,13 +124,15 @@ def cutover(
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
+    post_validation: str = "not run",
 ) -> CutoverResult:
+    """post_validation: what the audit row says of it ('pending' from migrate, which runs it next)."""
     with locks.command_lock(target, schemas.live, "cutover"):
-        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress())
+        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress(), post_validation)
 
 
 def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries: int,
-             progress: Progress) -> CutoverResult:
+             progress: Progress, post_validation: str) -> CutoverResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -161,7 +163,8 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
     spec = swap_mod.Swap(
         kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
         grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift,
-        details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__},
+        details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
+                         "post_validation": post_validation},
     )
     with db.connect(target) as conn:
         swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries,

@@ -281,6 +281,8 @@ def invoke(
     _prune_target_dirs()
     if isinstance(result.result, list):
         run.listed = [str(item) for item in result.result]
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise result.exception  # dbt cancelled its queries; the command stops here
     if result.exception is not None:
         run.success = False
         run.error = _one_line(result.exception)

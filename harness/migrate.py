@@ -136,8 +136,15 @@ def _migrate(
     result = MigrateResult()
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
-        state.require_legacy_live(cur, schemas, "migrate")
+        current = state.describe(cur, schemas)
         conn.commit()
+        if not (current.cutover and current.post_validation == "not finished" and not dry_run):
+            state.require_legacy_live(cur, schemas, "migrate")
+    if current.cutover:
+        # a migrate that died after its cutover committed: finish it
+        result.run_id, result.notes = current.cutover["run_id"], ["resumed: post-validation of the cutover in place"]
+        progress.message(f"resuming run {result.run_id}: its cutover committed, its post-validation did not finish")
+        return _post_validate_and_clean_up(target, schemas, result, progress, lock_timeout_ms, retries, started)
     if dry_run:
         result.built = build.build(target, schemas, force=force, progress=progress, mode="dry-run")
         result.run_id, result.stopped_after = result.built.run_id, "dry run"
@@ -168,7 +175,7 @@ def _migrate(
     while True:
         try:
             result.cut = cutover.cutover(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                         progress=progress)
+                                         progress=progress, post_validation="pending")
             break
         except SwapRefused as drift:
             if drift.reason != "drift" or not catch_up or result.catch_up_rounds >= catch_up_rounds:
@@ -181,9 +188,16 @@ def _migrate(
             build.require_success(result.built)
             result.run_id = result.built.run_id
     result.run_id = result.cut.run_id
+    return _post_validate_and_clean_up(target, schemas, result, progress, lock_timeout_ms, retries, started)
+
+
+def _post_validate_and_clean_up(target: db.Target, schemas: Schemas, result: MigrateResult, progress: Progress,
+                                lock_timeout_ms: int, retries: int, started: float) -> MigrateResult:
     # 5. post-validation on the new live schema; a blocking finding rolls back
     faults.point("migrate:post-validate")
-    result.post = validate.validate(target, schemas, phase="post", progress=progress, rebuild_work=False)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        lean = db.schema_exists(cur, schemas.stage)  # the stage still holds the snapshot the archive equals
+    result.post = validate.validate(target, schemas, phase="post", progress=progress, rebuild_work=not lean)
     if not result.post.ok:
         result.stopped_after = "post-validation"
         problems = ", ".join(result.post.summary["blocking_checks"]) or "; ".join(result.post.dbt_errors)[:300]
@@ -201,8 +215,8 @@ def _migrate(
     # 6. cleanup: the stage is no longer needed (its quarantine is in migration_audit)
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
         db.drop_schema(cur, schemas.stage)
-    progress.step("cleanup", "ok", note=f"stage {schemas.stage} dropped; archive {result.cut.archive_schema} kept "
-                  "until `harness prune`")
+    progress.step("cleanup", "ok", note=f"stage {schemas.stage} dropped; archive {schemas.archive(result.run_id)} "
+                  "kept until `harness prune`")
     result.stopped_after = "done"
     result.seconds = time.perf_counter() - started
     return result

@@ -179,6 +179,10 @@ def migrate(doc: dict) -> None:
              f"{doc['build']['live_schema']} was not touched")
         return
     cut, post = doc["cutover"], doc["post_validation"] or {}
+    if cut is None:  # a resumed migrate: its cutover was done by the run that died
+        line(f"finished run {doc['run_id']}: post-validation: {(post.get('summary') or {}).get('verdict')}; "
+             f"report: {post.get('report')}")
+        return
     line(f"cut over run {doc['run_id']}: {cut['live_schema']} is the target schema; the legacy schema is kept as "
          f"{cut['archive_schema']}; locks held {cut['lock_window_ms']:.1f} ms (waited {cut['lock_wait_ms']:.1f} ms, "
          f"{cut['attempts']} attempt(s)); backup {cut['backup']['dump_path']}; post-validation: "
@@ -212,6 +216,12 @@ def status(doc: dict) -> None:
         d = cut.get("details") or {}
         line(f"  cutover: run {cut['run_id']} at {cut['at']}; archive {d.get('archive_schema')}; locks held "
              f"{d.get('lock_window_ms', 0):.1f} ms; backup {(d.get('backup') or {}).get('dump_path')}")
+    if doc.get("post_validation") in ("not finished", "not run"):
+        what = "did not finish" if doc["post_validation"] == "not finished" else "has not run"
+        line(f"  post-validation {what}: run `harness validate --phase post` (or `harness migrate --yes` to "
+             "finish a migrate), then keep the cutover, or `harness rollback`")
+    elif doc.get("post_validation"):
+        line(f"  post-validation: {doc['post_validation']}")
     if doc["last_rollback"]:
         line(f"  rolled back: run {doc['last_rollback']['run_id']} at {doc['last_rollback']['at']}")
     capturing = doc["change_capture_on_live"]

@@ -48,6 +48,7 @@ class State:
             "cutover": None if not self.cutover else {
                 "run_id": self.cutover["run_id"], "at": self.cutover["finished_at"],
                 "details": self.cutover.get("details")},
+            "post_validation": self.post_validation,
             "last_rollback": None if not self.last_rollback else {
                 "run_id": self.last_rollback["run_id"], "at": self.last_rollback["finished_at"]},
             "change_capture_on_live": self.capturing_run,
@@ -55,6 +56,18 @@ class State:
             "history": [{"run_id": s["run_id"], "step": s["step"], "outcome": s["outcome"], "at": s["finished_at"]}
                         for s in self.steps[-12:]],
         })
+
+    @property
+    def post_validation(self) -> str | None:
+        """Of the cutover in place: passed, failed, not finished (its migrate died), or not run."""
+        if not self.cutover:
+            return None
+        after = [s for s in self.steps if s["step"] == "validate-post" and s["run_id"] == self.cutover["run_id"]
+                 and s["finished_at"] and s["finished_at"] >= self.cutover["finished_at"]]
+        if after:
+            return "passed" if after[-1]["outcome"] == "ok" else "failed"
+        pending = (self.cutover.get("details") or {}).get("post_validation") == "pending"
+        return "not finished" if pending else "not run"
 
     @property
     def phase(self) -> str:

@@ -120,7 +120,6 @@ def harness_backends(target) -> list[str]:
 
 
 @pytest.mark.parametrize("signal_name, exit_code", [("SIGINT", 130), ("SIGTERM", 143)])
-@pytest.mark.xfail(strict=True, reason="issue 10.2: Ctrl-C and SIGTERM do not stop a build cleanly")
 def test_ctrl_c_and_sigterm_stop_a_build_within_seconds_and_record_it(built_small, tmp_path, signal_name, exit_code):
     import signal
     import time
@@ -142,7 +141,6 @@ def test_ctrl_c_and_sigterm_stop_a_build_within_seconds_and_record_it(built_smal
     assert status["history"][-1]["outcome"] == "interrupted"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10.3: a cutover killed during post-validation looks finished")
 def test_a_cutover_killed_during_post_validation_is_shown_and_migrate_resumes_it(built_minimal):
     target = built_minimal
     killed = harness_cli("migrate", "--yes", dsn=target.dsn, fault="kill@migrate:post-validate")
