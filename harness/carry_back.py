@@ -7,10 +7,12 @@ by the statements in harness/sql/carry_back/:
   organisations, users, parts, machines, orders and order items (inserted or
   changed rows, current values, legacy strings kept where the meaning did not
   change); stock levels per organisation and part (the sum over its
-  warehouses); consumption and adjustment transactions as legacy part usage
-  and stock adjustments. Everything else (warehouses, creation/transfer
-  ledger rows, deletions, fractional quantities, rows whose parent is
-  missing) is listed as not carried — it stays in the export and in the
+  warehouses); part usage and stock adjustments the application wrote
+  (their own rows); consumption and adjustment transactions as legacy part
+  usage and stock adjustments. Every other write is listed as not carried,
+  with the reason — warehouses, creation/transfer ledger rows, deletions,
+  fractional quantities, rows whose parent has no legacy row, tables the
+  legacy schema does not have — and stays in the export and in the
   rolled-back target schema, so nothing is lost either way.
 Each kind is carried inside its own savepoint: one that cannot be carried is
 listed with the reason and does not stop the others.
@@ -26,23 +28,27 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from . import audit, db, paths, sqlfiles
+from . import audit, db, paths, reports, sqlfiles
 from .reports import Result
 
-ENTITY_TABLES = (
+# target tables whose rows come back as rows of the legacy table of the same name
+# (in this order: parents first); each statement returns the ids it wrote
+ROW_TABLES = (
     "organizations", "users", "parts", "machines", "supplier_orders", "customer_orders", "supplier_order_items",
     "customer_order_items",
 )
+# ... and after the stock levels (a stock adjustment needs its legacy inventory row)
+ROW_TABLES_AFTER_STOCK = ("part_usage", "stock_adjustments")
 # transaction type -> (legacy table, statement)
 LEDGER_CARRY = {
     "consumption": ("part_usage", "consumption_to_part_usage"),
     "adjustment": ("stock_adjustments", "adjustment_to_stock_adjustments"),
 }
+# the quantity column of a row table, for the reason a row did not come back
+QUANTITY = {"supplier_order_items": "quantity", "customer_order_items": "quantity", "part_usage": "quantity",
+            "stock_adjustments": "quantity_adjusted"}
 NO_EQUIVALENT = {
     "warehouses": "warehouses have no legacy equivalent (their stock is carried per organisation)",
-    "part_usage": "carried from the consumption transactions instead",
-    "stock_adjustments": "carried from the adjustment transactions instead",
-    "inventory": "carried as stock levels per organisation and part",
     "alembic_version": "not application data",
 }
 
@@ -53,6 +59,10 @@ class CarryResult(Result):
     changes: int = 0
     carried: dict[str, int] = field(default_factory=dict)  # kind -> rows written to legacy
     not_carried: list[dict] = field(default_factory=list)  # {table, row_id, op, reason}
+    carried_ids: dict[str, set[str]] = field(default_factory=dict, repr=False)  # row table -> ids written
+
+    def to_dict(self) -> dict:
+        return reports.jsonable({k: v for k, v in self.__dict__.items() if k != "carried_ids"})
 
 
 def _statement(name: str, target_schema: str, legacy_schema: str) -> sql.Composed:
@@ -97,14 +107,15 @@ def _in_savepoint(cur, name: str, work) -> str | None:
     return None
 
 
-def _carry_entities(cur, target_schema: str, legacy_schema: str, change_rows: list[dict], result: CarryResult) -> None:
-    cur.execute(sqlfiles.read("carry_back/changes.sql"), {"changed": json.dumps(changed_rows(change_rows))})
-    for table in ENTITY_TABLES:
+def _carry_rows(cur, tables: tuple[str, ...], target_schema: str, legacy_schema: str,
+                result: CarryResult) -> None:
+    for table in tables:
         statement = _statement(table, target_schema, legacy_schema)
 
         def work(statement=statement, table=table):
             cur.execute(statement)
-            result.carried[table] = cur.rowcount
+            result.carried_ids[table] = {r[0] for r in cur.fetchall()}
+            result.carried[table] = len(result.carried_ids[table])
 
         error = _in_savepoint(cur, f"carry_{table}", work)
         if error:
@@ -172,18 +183,44 @@ def _carry_ledger(cur, target_schema: str, legacy_schema: str, change_rows: list
                                                  "or its warehouse/inventory/user has no legacy counterpart)"})
 
 
-def _not_carried_by_kind(change_rows: list[dict], result: CarryResult) -> None:
+def _why_not(change: dict, target_schema: str) -> str:
+    """The true reason a row of a row table did not come back."""
+    row = change["new_row"] or {}
+    column = QUANTITY.get(change["table_name"])
+    if column and row.get(column) is not None and float(row[column]) != int(float(row[column])):
+        return f"fractional quantity {row[column]} (legacy quantities are integers)"
+    return ("a row it refers to (organisation, part, order, inventory or user) has no legacy row; "
+            f"it stays in {target_schema}")
+
+
+def _not_carried_by_kind(change_rows: list[dict], result: CarryResult, target_schema: str) -> None:
+    """Every write that did not come back, with its true reason (one entry per row and reason)."""
+    listed = {(n["table"], n["row_id"]) for n in result.not_carried}
+    last = {(c["table_name"], c["row_id"]): c for c in change_rows}
     for change in change_rows:
-        table, op = change["table_name"], change["op"]
-        entry = {"table": table, "row_id": change["row_id"], "op": op}
+        table, row_id, op = change["table_name"], change["row_id"], change["op"]
+        if (table, row_id) in listed:
+            continue
         if op in ("DELETE", "TRUNCATE"):
-            result.not_carried.append(entry | {
-                "reason": "deletions are not carried back (the row stays in the legacy schema)"})
-        elif table in NO_EQUIVALENT and table != "inventory":
-            result.not_carried.append(entry | {"reason": NO_EQUIVALENT[table]})
-        elif table == "transactions" and (change["new_row"] or {}).get("transaction_type") in ("creation", "transfer"):
-            result.not_carried.append(entry | {
-                "reason": "creation/transfer ledger rows: their effect is carried as stock levels"})
+            reason = "deletions are not carried back (the row stays in the legacy schema)"
+        elif table in ROW_TABLES + ROW_TABLES_AFTER_STOCK:
+            if row_id in result.carried_ids.get(table, set()) or last[(table, row_id)]["op"] == "DELETE":
+                continue
+            reason = _why_not(last[(table, row_id)], target_schema)
+        elif table == "inventory":
+            continue  # carried as stock levels per organisation and part; a level that could not be is listed
+        elif table == "transactions":
+            kind = (change["new_row"] or {}).get("transaction_type")
+            if op == "INSERT" and kind in LEDGER_CARRY:
+                continue  # checked row by row in _carry_ledger
+            reason = ("ledger rows are history without a legacy table; their effect on stock is carried as "
+                      "stock levels") if op == "INSERT" else "changes to ledger rows are not carried (their "\
+                "effect on stock is, as stock levels)"
+        else:
+            reason = NO_EQUIVALENT.get(table, f"the legacy schema has no {table} table; the row stays in "
+                                              f"{target_schema} and in the export")
+        result.not_carried.append({"table": table, "row_id": row_id, "op": op, "reason": reason})
+        listed.add((table, row_id))
 
 
 def carry_back(cur, live: str, run_id: str, target_schema: str, legacy_schema: str) -> CarryResult:
@@ -191,10 +228,12 @@ def carry_back(cur, live: str, run_id: str, target_schema: str, legacy_schema: s
     change_rows = audit.changes(cur, live, run_id, side="target")
     result = CarryResult(export_path=str(paths.backups_dir() / f"post_cutover_{run_id}.jsonl"),
                          changes=len(change_rows))
-    _carry_entities(cur, target_schema, legacy_schema, change_rows, result)
+    cur.execute(sqlfiles.read("carry_back/changes.sql"), {"changed": json.dumps(changed_rows(change_rows))})
+    _carry_rows(cur, ROW_TABLES, target_schema, legacy_schema, result)
     _carry_stock(cur, target_schema, legacy_schema, change_rows, result)
+    _carry_rows(cur, ROW_TABLES_AFTER_STOCK, target_schema, legacy_schema, result)
     _carry_ledger(cur, target_schema, legacy_schema, change_rows, result)
-    _not_carried_by_kind(change_rows, result)
+    _not_carried_by_kind(change_rows, result, target_schema)
     not_carried_ids = {(n["table"], n["row_id"]) for n in result.not_carried}
     export(
         [dict(c, carried=(c["table_name"], c["row_id"]) not in not_carried_ids) for c in change_rows]

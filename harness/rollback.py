@@ -48,6 +48,9 @@ class RollbackResult(Result):
     attempts: int = 0
     seconds: float = 0.0
 
+    def to_dict(self) -> dict:
+        return super().to_dict() | {"carried": self.carried.to_dict() if self.carried else None}
+
 
 def preflight(cur, schemas: Schemas) -> dict:
     current = state.describe(cur, schemas)

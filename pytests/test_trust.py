@@ -163,7 +163,6 @@ def cut_over(target) -> None:
     cutover_mod.cutover(target, PUBLIC)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10.7: direct part_usage/stock_adjustments rows are not carried back")
 def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(built_small):
     from harness import rollback
 

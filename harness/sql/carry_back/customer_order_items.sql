@@ -14,9 +14,12 @@ select
 from carry_back_changes as c
 inner join {target}.customer_order_items as t on c.row_id = t.id
 where c.table_name = 'customer_order_items' and c.last_op <> 'DELETE' and t.quantity = trunc(t.quantity)
-on conflict (id) do update set
-    customer_order_id = excluded.customer_order_id,
-    part_id = excluded.part_id,
-    quantity = excluded.quantity,
-    unit_price = excluded.unit_price,
-    updated_at = excluded.updated_at
+on conflict (id) do update
+    set
+        customer_order_id = excluded.customer_order_id,
+        part_id = excluded.part_id,
+        quantity = excluded.quantity,
+        unit_price = excluded.unit_price,
+        updated_at = excluded.updated_at
+
+returning dest.id::text

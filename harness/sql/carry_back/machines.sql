@@ -11,9 +11,12 @@ select
 from carry_back_changes as c
 inner join {target}.machines as t on c.row_id = t.id
 where c.table_name = 'machines' and c.last_op <> 'DELETE'
-on conflict (id) do update set
-    organization_id = excluded.organization_id,
-    model_type = excluded.model_type,
-    name = excluded.name,
-    serial_number = excluded.serial_number,
-    updated_at = excluded.updated_at
+on conflict (id) do update
+    set
+        organization_id = excluded.organization_id,
+        model_type = excluded.model_type,
+        name = excluded.name,
+        serial_number = excluded.serial_number,
+        updated_at = excluded.updated_at
+
+returning dest.id::text

@@ -23,9 +23,12 @@ from carry_back_changes as c
 inner join {target}.organizations as t on c.row_id = t.id
 left join {legacy}.organizations as l on c.row_id = l.id
 where c.table_name = 'organizations' and c.last_op <> 'DELETE'
-on conflict (id) do update set
-    name = excluded.name,
-    type = excluded.type,
-    address = excluded.address,
-    contact_info = excluded.contact_info,
-    updated_at = excluded.updated_at
+on conflict (id) do update
+    set
+        name = excluded.name,
+        type = excluded.type,
+        address = excluded.address,
+        contact_info = excluded.contact_info,
+        updated_at = excluded.updated_at
+
+returning dest.id::text

@@ -20,12 +20,15 @@ from carry_back_changes as c
 inner join {target}.parts as t on c.row_id = t.id
 left join {legacy}.parts as l on c.row_id = l.id
 where c.table_name = 'parts' and c.last_op <> 'DELETE'
-on conflict (id) do update set
-    part_number = excluded.part_number,
-    name = excluded.name,
-    description = excluded.description,
-    is_proprietary = excluded.is_proprietary,
-    manufacturer_delivery_time_days = excluded.manufacturer_delivery_time_days,
-    local_supplier_delivery_time_days = excluded.local_supplier_delivery_time_days,
-    image_urls = excluded.image_urls,
-    updated_at = excluded.updated_at
+on conflict (id) do update
+    set
+        part_number = excluded.part_number,
+        name = excluded.name,
+        description = excluded.description,
+        is_proprietary = excluded.is_proprietary,
+        manufacturer_delivery_time_days = excluded.manufacturer_delivery_time_days,
+        local_supplier_delivery_time_days = excluded.local_supplier_delivery_time_days,
+        image_urls = excluded.image_urls,
+        updated_at = excluded.updated_at
+
+returning dest.id::text

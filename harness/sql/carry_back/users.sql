@@ -30,11 +30,14 @@ inner join {target}.users as t on c.row_id = t.id
 left join {legacy}.users as l on c.row_id = l.id
 left join {target}.organizations as o on t.organization_id = o.id
 where c.table_name = 'users' and c.last_op <> 'DELETE'
-on conflict (id) do update set
-    organization_id = excluded.organization_id,
-    username = excluded.username,
-    password_hash = excluded.password_hash,
-    email = excluded.email,
-    name = excluded.name,
-    role = excluded.role,
-    updated_at = excluded.updated_at
+on conflict (id) do update
+    set
+        organization_id = excluded.organization_id,
+        username = excluded.username,
+        password_hash = excluded.password_hash,
+        email = excluded.email,
+        name = excluded.name,
+        role = excluded.role,
+        updated_at = excluded.updated_at
+
+returning dest.id::text
