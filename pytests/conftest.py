@@ -202,3 +202,33 @@ def harness_cli(*args: str, dsn: str, fault: str | None = None, env: dict | None
     if background:
         return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+MIGRATOR = "abparts_migrator"
+
+
+@pytest.fixture(scope="session")
+def migrator_role(server):
+    """An ordinary migration role, as a DBA has one: owner of its database, not a superuser, no
+    CREATEROLE; CREATEDB for the rehearsal's scratch databases."""
+    from harness import db
+
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", (MIGRATOR,))
+        if not cur.fetchone():
+            cur.execute(f"create role {MIGRATOR} login nosuperuser nocreaterole createdb")
+    return MIGRATOR
+
+
+@pytest.fixture
+def as_migrator(migrator_role, new_database):
+    """Factory: a database owned by the ordinary role, and a Target connecting as that role."""
+    from harness import db
+
+    def make(label: str = "") -> db.Target:
+        owned = new_database(label)
+        with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f'alter database "{owned.database}" owner to {migrator_role}')
+        return db.Target(db.make_dsn({**owned.params, "user": migrator_role}), embedded=True)
+
+    return make
