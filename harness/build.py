@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from psycopg2 import sql
 
-from . import audit, capture, checks, db, dbt_runner, fingerprint, locks, project, reports, state
+from . import audit, capture, checks, db, dbt_runner, fingerprint, locks, privileges, project, reports, state
 from . import stage as stage_mod
 from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress
@@ -180,9 +180,10 @@ def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: boo
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
-        audit.ensure(cur)
         state.require_legacy_live(cur, schemas, "build")
         stage_mod.check_live_is_legacy(cur, schemas)
+        privileges.require(cur, schemas, "build" if capture else "dry-run")
+        audit.ensure(cur)
         conn.commit()
         latest = audit.latest_run(cur, schemas.live)
     stage_result = None

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, backup, capture, db, fingerprint, locks, reports, state
+from . import audit, backup, capture, db, fingerprint, locks, privileges, reports, state
 from . import swap as swap_mod
 from .errors import CheckFailed, OutOfOrder
 from .progress import Progress
@@ -45,6 +45,7 @@ class CutoverResult(Result):
     backup: backup.BackupResult | None = None
     extensions_moved: list[str] = field(default_factory=list)
     extensions_left: list[str] = field(default_factory=list)
+    extension_notes: dict[str, str] = field(default_factory=dict)
     privilege_statements: int = 0
     seconds: float = 0.0
     report_path: str | None = None
@@ -136,8 +137,9 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
-        audit.ensure(cur)
         current = preflight(cur, schemas)
+        privileges.require(cur, schemas, "cutover")
+        audit.ensure(cur)
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
@@ -172,6 +174,7 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
     result.attempts, result.lock_window_ms, result.lock_wait_ms = (
         swapped.attempts, swapped.lock_window_ms, swapped.lock_wait_ms)
     result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
+    result.extension_notes = swapped.extension_notes
     result.privilege_statements = swapped.privilege_statements
     result.seconds = time.perf_counter() - started
     progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "

@@ -156,6 +156,9 @@ def resolve(given: Target) -> Target:
     """Connect once and keep what libpq actually used: host, port, user, database, password (from the
     DSN, PGPASSWORD or a password file), TLS settings, service-file values."""
     conn = _open(given, APPLICATION_NAME)
+    from .privileges import require_version
+
+    require_version(conn.server_version)
     params = {k: v for k, v in conn.get_dsn_parameters().items() if v not in (None, "") and k not in _NOT_CARRIED}
     params["host"], params["port"] = conn.info.host, str(conn.info.port)
     params.pop("hostaddr", None)

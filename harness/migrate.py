@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import audit, build, cutover, db, faults, locks, parity, paths, reports, rollback, state, validate
+from . import audit, build, cutover, db, faults, locks, parity, paths, privileges, reports, rollback, state, validate
 from .checks import Check
 from .errors import Aborted, CheckFailed, HarnessError
 from .progress import Progress
@@ -140,6 +140,7 @@ def _migrate(
         conn.commit()
         if not (current.cutover and current.post_validation == "not finished" and not dry_run):
             state.require_legacy_live(cur, schemas, "migrate")
+            privileges.require(cur, schemas, "dry-run" if dry_run else "migrate")
     if current.cutover:
         # a migrate that died after its cutover committed: finish it
         result.run_id, result.notes = current.cutover["run_id"], ["resumed: post-validation of the cutover in place"]

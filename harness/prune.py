@@ -18,6 +18,7 @@ class PrunePlan(Result):
     remove_capture_from: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     keep: int = 1
+    blocked: list[str] = field(default_factory=list)  # kept, and why
 
     @property
     def empty(self) -> bool:
@@ -41,8 +42,16 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
         )
         names = [r[0] for r in cur.fetchall()]
         for index, name in enumerate(names):
+            cur.execute("select string_agg(extname, ', ') from pg_extension where extnamespace = %s::regnamespace",
+                        (name,))
+            extensions = cur.fetchone()[0]
             if name in protected or index < keep:
                 result.kept.append(name)
+            elif extensions:  # dropping the schema would drop them, and whatever uses them elsewhere
+                result.kept.append(name)
+                result.blocked.append(f"{name} holds extension {extensions}, which could not move with the live "
+                                      "schema: ask a superuser to ALTER EXTENSION ... SET SCHEMA where it is used "
+                                      "(or DROP EXTENSION if nothing uses it), then prune again")
             else:
                 result.drop_schemas.append(name)
     building = current.phase in ("building", "built", "staged") and not current.cutover

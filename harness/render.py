@@ -170,6 +170,9 @@ def cutover(doc: dict) -> None:
          f"{doc['lock_wait_ms']:.1f} ms, {doc['attempts']} attempt(s)); legacy kept as {doc['archive_schema']}; "
          f"backup {backup.get('dump_path')} ({backup.get('dump_bytes', 0):,} bytes); extensions moved: "
          f"{', '.join(doc.get('extensions_moved') or []) or 'none'}")
+    for name, why in (doc.get("extension_notes") or {}).items():
+        line(f"extension {name} stays with the legacy schema in {doc['archive_schema']} ({why}); the target does "
+             "not need it, and a rollback brings it back with the legacy schema")
 
 
 def migrate(doc: dict) -> None:
@@ -240,6 +243,8 @@ def prune_plan(doc: dict) -> None:
         line(f"remove change capture from the tables of {name}")
     for name in doc["kept"]:
         line(f"keep {name}")
+    for why in doc.get("blocked") or []:
+        line(f"kept: {why}")
 
 
 def restore(doc: dict) -> None:
@@ -272,6 +277,8 @@ def test_run(doc: dict) -> None:
     for s in doc["scenarios"]:
         for reason in s["reasons"]:
             line(f"{s['name']}: {reason}")
+        for note in s.get("notes") or []:
+            line(f"{s['name']}: note: {note}")
     if doc.get("report"):
         line(f"report: {doc['report']}")
 

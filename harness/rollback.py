@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, carry_back, db, locks, state
+from . import audit, carry_back, db, locks, privileges, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
 from .progress import Progress
@@ -93,8 +93,9 @@ def _rollback(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
-        audit.ensure(cur)
         cut = preflight(cur, schemas)
+        privileges.require(cur, schemas, "rollback")
+        audit.ensure(cur)
         conn.commit()
     run_id = cut["run_id"]
     live, archive, rolledback = schemas.live, schemas.archive(run_id), schemas.rolledback(run_id)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import psycopg2.extensions
 from psycopg2 import sql
 
-from . import audit, db, locks, sqlfiles
+from . import audit, db, locks, privileges, sqlfiles
 from . import capture as capture_mod
 from .errors import CheckFailed, UsageError
 from .reports import Result
@@ -88,8 +88,9 @@ def _stage(
     run_id = run_id or audit.new_run_id()
     with db.connect(target) as conn:
         with conn.cursor() as cur:
-            audit.ensure(cur)
             check_live_is_legacy(cur, schemas)
+            privileges.require(cur, schemas, "build" if capture else "stage")
+            audit.ensure(cur)
         conn.commit()
         if capture:
             def install(cur):

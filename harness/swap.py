@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 
 from . import audit, capture, db, faults, locks, parity
@@ -72,6 +74,7 @@ class SwapResult:
     lock_wait_ms: float = 0.0
     extensions_moved: list[str] = field(default_factory=list)
     extensions_left: list[str] = field(default_factory=list)
+    extension_notes: dict[str, str] = field(default_factory=dict)  # why one was left
     privilege_statements: int = 0
 
 
@@ -80,17 +83,30 @@ def rename_schema(cur, old: str, new: str) -> None:
 
 
 def _move_extensions(cur, swap: Swap, names: list[str] | None, result: SwapResult) -> None:
+    """Extensions follow the live schema where the role may move them. The target needs none
+    (its defaults use the core gen_random_uuid()), so one the role may not move — a trusted
+    extension whose member objects belong to the bootstrap superuser — or that cannot move
+    stays where it is, with the schema it came with, and is reported; never a failed swap."""
     cur.execute("select extname, extrelocatable from pg_extension where extnamespace = %s::regnamespace"
                 " order by extname", (swap.outgoing,))
     for name, relocatable in cur.fetchall():
         if names is not None and name not in names:
             continue
-        if relocatable:
+        if not relocatable:
+            result.extensions_left.append(name)
+            result.extension_notes[name] = "not relocatable"
+            continue
+        cur.execute("savepoint move_extension")
+        try:
             cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name),
                                                                            sql.Identifier(swap.live)))
-            result.extensions_moved.append(name)
-        else:
+        except psycopg2.errors.InsufficientPrivilege as refused:
+            cur.execute("rollback to savepoint move_extension")
             result.extensions_left.append(name)
+            result.extension_notes[name] = (refused.diag.message_primary or "not allowed").strip()
+            continue
+        cur.execute("release savepoint move_extension")
+        result.extensions_moved.append(name)
 
 
 def _prepare_incoming(cur, swap: Swap, result: SwapResult) -> None:
@@ -115,7 +131,7 @@ def _prepare_incoming(cur, swap: Swap, result: SwapResult) -> None:
 
 def _exchange(cur, swap: Swap, result: SwapResult, timings: dict[str, float]) -> None:
     result.attempts += 1
-    result.extensions_moved, result.extensions_left = [], []
+    result.extensions_moved, result.extensions_left, result.extension_notes = [], [], {}
     _prepare_incoming(cur, swap, result)
     if swap.extensions is None:
         cur.execute("select extname from pg_extension where extnamespace = %s::regnamespace", (swap.live,))
@@ -155,6 +171,7 @@ def swap(
         _exchange(cur, spec, result, timings)
         details = {"attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms,
                    "extensions_moved": result.extensions_moved, "extensions_left": result.extensions_left,
+                   "extension_notes": result.extension_notes,
                    "privilege_statements": result.privilege_statements}
         audit.record_step(cur, spec.live, spec.run_id, spec.kind, started_at, "ok",
                           details=details | (spec.details() if spec.details else {}))

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from psycopg2 import sql
 
-from . import audit, db, fingerprint, migrate, parity, reports, rollback, samples
+from . import audit, db, fingerprint, migrate, parity, privileges, reports, rollback, samples
 from .errors import HarnessError, UsageError
 from .progress import Progress
 from .reports import Result
@@ -46,6 +46,7 @@ class Scenario(Result):
     steps: list[dict] = field(default_factory=list)
     numbers: dict = field(default_factory=dict)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the scenario could not rehearse, and why
 
     def step(self, name: str, started: float, outcome: str = "ok", note: str = "") -> None:
         self.steps.append({"step": name, "seconds": round(time.perf_counter() - started, 3), "outcome": outcome,
@@ -77,19 +78,29 @@ class TestRun:
         })
 
 
-def _like_production(target: db.Target) -> None:
-    """An application role with grants and default privileges, and an extension in the live schema."""
+def _like_production(target: db.Target) -> list[str]:
+    """An application role with grants and default privileges, and an extension in the live schema.
+    Returns notes on what could not be set up with the privileges of the role running the test."""
+    notes = []
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,))
-        if not cur.fetchone():
+        exists = cur.fetchone() is not None
+        if not exists and privileges.can_create_roles(cur):
             cur.execute(sql.SQL("create role {} nologin").format(sql.Identifier(APP_ROLE)))
-        role = sql.Identifier(APP_ROLE)
-        cur.execute(sql.SQL("grant usage on schema public to {}").format(role))
-        cur.execute(sql.SQL("grant select, insert, update, delete on all tables in schema public to {}").format(role))
-        cur.execute(sql.SQL("alter default privileges in schema public grant select on tables to {}").format(role))
+            exists = True
+        if exists:
+            role = sql.Identifier(APP_ROLE)
+            cur.execute(sql.SQL("grant usage on schema public to {}").format(role))
+            cur.execute(sql.SQL("grant select, insert, update, delete on all tables in schema public to {}").format(
+                role))
+            cur.execute(sql.SQL("alter default privileges in schema public grant select on tables to {}").format(role))
+        else:
+            notes.append(f"no application role: the role running the test may not create {APP_ROLE} "
+                         "(CREATEROLE), so grants and default privileges were not rehearsed")
         cur.execute("select 1 from pg_available_extensions where name = 'citext'")
         if cur.fetchone():
             cur.execute("create extension if not exists citext schema public")
+    return notes
 
 
 def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, production_like: bool = False,
@@ -102,7 +113,7 @@ def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, pr
         target = db.create_database(server, database, replace=True)
         generated = samples.generate(target, schemas, size, seed=seed, dirty=dirty)
         if production_like:
-            _like_production(target)
+            scenario.notes += _like_production(target)
         scenario.numbers["legacy_rows"] = sum(generated.row_counts.values())
         scenario.step("generate", started, note=f"{scenario.numbers['legacy_rows']:,} legacy rows")
         with db.connect(target) as conn, conn.cursor() as cur:
@@ -123,8 +134,10 @@ def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, pr
             "post_validation": post.summary["verdict"],
         })
         scenario.step("migrate", started, note=f"run {result.run_id}; locks held {cut.lock_window_ms:.1f} ms")
-        if production_like and before["structure"]["extensions"] and not cut.extensions_moved:
-            scenario.reasons.append("the extension in the live schema did not move with it")
+        if production_like and before["structure"]["extensions"] and not (cut.extensions_moved or cut.extensions_left):
+            scenario.reasons.append("the extension in the live schema was neither moved nor reported")
+        scenario.notes += [f"extension {name} stayed with the legacy schema ({why})"
+                           for name, why in cut.extension_notes.items()]
         with db.connect(target) as conn, conn.cursor() as cur:
             after_cutover_privileges = parity.summary(parity.read(cur, "public"))
 
@@ -210,6 +223,13 @@ def run(
         raise UsageError(f"unknown test type {test_type!r}; choose one of: {', '.join(TYPES)}")
     if sample_size is not None:
         samples.size_named(sample_size)
+    with db.connect(server) as conn, conn.cursor() as cur:
+        if not privileges.can_create_databases(cur):
+            cur.execute("select current_user")
+            role = cur.fetchone()[0]
+            raise privileges.PrivilegeMissing(
+                f"harness test rehearses in scratch databases it creates: role {role} needs CREATEDB "
+                f"(ALTER ROLE {role} CREATEDB), or run it as another role on the same server")
     test_id = audit.new_run_id()
     began = time.perf_counter()
     if test_type == "comprehensive":

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, checks, db, dbt_runner, locks, project, reports, state
+from . import audit, checks, db, dbt_runner, locks, privileges, project, reports, state
 from . import stage as stage_mod
 from .errors import HarnessError, OutOfOrder
 from .progress import Progress
@@ -104,8 +104,9 @@ def _validate(
     started_at = datetime.now(UTC)
     if phase == "pre":
         with db.connect(target) as conn, conn.cursor() as cur:
-            audit.ensure(cur)
             state.require_legacy_live(cur, schemas, "validate")
+            privileges.require(cur, schemas, "validate")
+            audit.ensure(cur)
             conn.commit()
         if restage:
             progress.step("validate", "running", note="staging a consistent snapshot")

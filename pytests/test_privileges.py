@@ -30,7 +30,6 @@ def legacy_with_trusted_extension(target) -> None:
         cur.execute("create extension citext schema public")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10.5: the swap fails on an extension the role may not move")
 def test_the_whole_flow_works_for_an_ordinary_role_with_a_foreign_owned_extension(as_migrator):
     target = as_migrator("leastprivilege")
     legacy_with_trusted_extension(target)
@@ -49,7 +48,6 @@ def test_the_whole_flow_works_for_an_ordinary_role_with_a_foreign_owned_extensio
     assert fingerprint.differences(before, live_fingerprint(target)) == []  # extension back exactly as it was
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10.5: harness test needs CREATEROLE")
 def test_the_rehearsal_works_without_createrole_and_says_what_it_skipped(as_migrator):
     target = as_migrator("rehearsal")
     result = harness_cli("--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", dsn=target.dsn)
@@ -59,7 +57,6 @@ def test_the_rehearsal_works_without_createrole_and_says_what_it_skipped(as_migr
     assert any("CREATEROLE" in note for note in scenario["notes"])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10.5: a missing privilege is found half-way, with a traceback")
 def test_a_missing_privilege_is_one_line_before_any_change(as_migrator):
     target = as_migrator("notrigger")
     samples.generate(target, PUBLIC, "minimal_sample")
