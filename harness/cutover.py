@@ -12,6 +12,7 @@ new tables. After: the run's migration report gets the cutover.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -46,6 +47,7 @@ class CutoverResult(Result):
     extensions_moved: list[str] = field(default_factory=list)
     extensions_left: list[str] = field(default_factory=list)
     extension_notes: dict[str, str] = field(default_factory=dict)
+    window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
     privilege_statements: int = 0
     seconds: float = 0.0
     report_path: str | None = None
@@ -126,14 +128,17 @@ def cutover(
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
     post_validation: str = "not run",
+    on_locked: Callable[[], None] | None = None,
 ) -> CutoverResult:
-    """post_validation: what the audit row says of it ('pending' from migrate, which runs it next)."""
+    """post_validation: what the audit row says of it ('pending' from migrate, which runs it next);
+    on_locked: called when the live tables are locked (a script resuming its application's writes)."""
     with locks.command_lock(target, schemas.live, "cutover"):
-        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress(), post_validation)
+        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress(), post_validation,
+                        on_locked)
 
 
 def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries: int,
-             progress: Progress, post_validation: str) -> CutoverResult:
+             progress: Progress, post_validation: str, on_locked: Callable[[], None] | None) -> CutoverResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -164,7 +169,7 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
 
     spec = swap_mod.Swap(
         kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
-        grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift,
+        grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift, on_locked=on_locked,
         details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
                          "post_validation": post_validation},
     )
@@ -175,6 +180,7 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
         swapped.attempts, swapped.lock_window_ms, swapped.lock_wait_ms)
     result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
     result.extension_notes = swapped.extension_notes
+    result.window = (swapped.locked_at, swapped.committed_at)
     result.privilege_statements = swapped.privilege_statements
     result.seconds = time.perf_counter() - started
     progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "

@@ -110,11 +110,16 @@ def migrate(
     confirm: Callable[[Plan], bool] | None = None,
     progress: Progress | None = None,
     on_plan: Callable[[Plan], None] | None = None,
+    on_catch_up: Callable[[int], None] | None = None,
+    on_locked: Callable[[], None] | None = None,
 ) -> MigrateResult:
+    """on_catch_up(round): before a catch-up round restages (a script can quiesce its application's
+    writes there); on_locked: when the cutover has the live tables locked."""
     with locks.command_lock(target, schemas.live, "migrate"):
         return _migrate(target, schemas, dry_run=dry_run, force=force, catch_up=catch_up,
                         catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                        confirm=confirm, progress=progress, on_plan=on_plan)
+                        confirm=confirm, progress=progress, on_plan=on_plan, on_catch_up=on_catch_up,
+                        on_locked=on_locked)
 
 
 def _migrate(
@@ -130,6 +135,8 @@ def _migrate(
     confirm: Callable[[Plan], bool] | None = None,
     progress: Progress | None = None,
     on_plan: Callable[[Plan], None] | None = None,
+    on_catch_up: Callable[[int], None] | None = None,
+    on_locked: Callable[[], None] | None = None,
 ) -> MigrateResult:
     progress = progress or Progress()
     started = time.perf_counter()
@@ -176,13 +183,15 @@ def _migrate(
     while True:
         try:
             result.cut = cutover.cutover(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                         progress=progress, post_validation="pending")
+                                         progress=progress, post_validation="pending", on_locked=on_locked)
             break
         except SwapRefused as drift:
             if drift.reason != "drift" or not catch_up or result.catch_up_rounds >= catch_up_rounds:
                 result.stopped_after = "drift guard"
                 raise
             result.catch_up_rounds += 1
+            if on_catch_up:
+                on_catch_up(result.catch_up_rounds)
             progress.message(f"catch-up round {result.catch_up_rounds}/{catch_up_rounds}: "
                              f"{sum(drift.writes.values())} writes since the stage; restaging and rebuilding")
             result.built = build.build(target, schemas, stage_first=True, force=force, progress=progress, mode="build")

@@ -13,6 +13,7 @@ target stays whole in <live>_rolledback_<run>.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -47,6 +48,7 @@ class RollbackResult(Result):
     lock_window_ms: float = 0.0
     attempts: int = 0
     seconds: float = 0.0
+    window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
 
     def to_dict(self) -> dict:
         return super().to_dict() | {"carried": self.carried.to_dict() if self.carried else None}
@@ -75,10 +77,11 @@ def rollback(
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
+    on_locked: Callable[[], None] | None = None,
 ) -> RollbackResult:
     with locks.command_lock(target, schemas.live, "rollback"):
         return _rollback(target, schemas, force=force, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                         progress=progress)
+                         progress=progress, on_locked=on_locked)
 
 
 def _rollback(
@@ -89,6 +92,7 @@ def _rollback(
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
+    on_locked: Callable[[], None] | None = None,
 ) -> RollbackResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -121,11 +125,12 @@ def _rollback(
         kind="rollback", live=live, run_id=run_id, incoming=archive, outgoing=rolledback,
         extensions=(cut.get("details") or {}).get("extensions_moved", []), capture_off_outgoing=True,
         outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
-        guard=writes_guard, before_rename=carry, details=details,
+        guard=writes_guard, before_rename=carry, details=details, on_locked=on_locked,
     )
     with db.connect(target) as conn:
         swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries)
     result.attempts, result.lock_window_ms = swapped.attempts, swapped.lock_window_ms
+    result.window = (swapped.locked_at, swapped.committed_at)
     result.extensions_moved_back = swapped.extensions_moved
     result.seconds = time.perf_counter() - started
     return result

@@ -64,6 +64,7 @@ class Swap:
     check_incoming: Callable[..., None] | None = None  # check_incoming(cur), its tables locked: SwapRefused
     guard: Callable[..., None] | None = None  # guard(cur), under the live locks: raise SwapRefused to refuse
     before_rename: Callable[..., None] | None = None  # before_rename(cur), under the live locks
+    on_locked: Callable[[], None] | None = None  # told when the live tables are locked (load tests, scripts)
     details: Callable[[], dict] | None = None  # more details for the audit row
 
 
@@ -76,6 +77,8 @@ class SwapResult:
     extensions_left: list[str] = field(default_factory=list)
     extension_notes: dict[str, str] = field(default_factory=dict)  # why one was left
     privilege_statements: int = 0
+    locked_at: float = 0.0  # time.perf_counter() when the live tables were locked, and at the commit
+    committed_at: float = 0.0
 
 
 def rename_schema(cur, old: str, new: str) -> None:
@@ -142,6 +145,8 @@ def _exchange(cur, swap: Swap, result: SwapResult, timings: dict[str, float]) ->
     locks.lock_tables(cur, swap.live, db.tables_in(cur, swap.live))
     timings["locked"] = time.perf_counter()
     faults.point(f"swap:{swap.kind}-locked")
+    if swap.on_locked:
+        swap.on_locked()
     if swap.guard:
         swap.guard(cur)
     if swap.before_rename:
@@ -186,6 +191,7 @@ def swap(
         conn.commit()
         raise
     committed = time.perf_counter()
+    result.locked_at, result.committed_at = timings["locked"], committed
     result.lock_window_ms = (committed - timings["locked"]) * 1000
     result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
     with conn.cursor() as cur:

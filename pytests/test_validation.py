@@ -214,7 +214,8 @@ def test_the_lean_post_validation_never_builds_a_target_table(server):
         return set(run.listed)
 
     assert listed(project.LEAN_POST_MODELS, "model") == {
-        "reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals"}
+        "reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals",
+        "reconciliation_post_cutover_writes"}
     assert listed(project.LEAN_POST_TESTS, "model") == set()  # run by `dbt test`: tests only anyway
     tests = listed(project.LEAN_POST_TESTS, "test")
     assert not {"quarantine_has_no_error_rows_unless_forced", "rows_following_a_quarantined_parent"} & tests

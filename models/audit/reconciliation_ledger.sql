@@ -1,7 +1,23 @@
 -- One row per (warehouse, part) present in the target inventory or ledger:
 -- the sum of the ledger's effects (creation/adjustment +to, transfer -from
 -- +to, consumption -from) next to inventory.current_stock. Invariant 2: equal.
-with effects as (
+-- After a cutover, the positions the application's writes touched since are
+-- left out (a stock adjustment moves inventory without a ledger row).
+with touched as (
+    select
+        warehouse_id,
+        part_id
+    from {{ ref('reconciliation_post_cutover_writes') }}
+    where warehouse_id is not null
+    union
+    select
+        other_warehouse_id as warehouse_id,
+        part_id
+    from {{ ref('reconciliation_post_cutover_writes') }}
+    where other_warehouse_id is not null
+),
+
+effects as (
     select
         to_warehouse_id as warehouse_id,
         part_id,
@@ -41,3 +57,7 @@ final as (
 )
 
 select * from final
+where not exists (
+        select 1 from touched
+        where touched.warehouse_id = final.warehouse_id and touched.part_id = final.part_id
+    )

@@ -2,10 +2,15 @@
 -- reached the target with their legacy id, rows quarantined, and target rows
 -- carrying a legacy-table id that the legacy table does not have. Computed
 -- from the sources and the marts directly, not from the intermediate logic.
+-- After a cutover, rows the application wrote since are left out on both sides.
 {%- set tables = ['organizations', 'users', 'machines', 'parts', 'inventory', 'supplier_orders',
     'supplier_order_items', 'customer_orders', 'customer_order_items', 'part_usage', 'stock_adjustments'] %}
 
-with quarantine as (
+with written as (
+    select * from {{ ref('reconciliation_post_cutover_writes') }}
+),
+
+quarantine as (
     select
         source_table,
         count(*) as quarantined
@@ -17,19 +22,35 @@ counts as (
     {%- for table in tables %}
         select
             '{{ table }}' as legacy_table,
-            (select count(*) from {{ source('legacy', table) }}) as rows_in,
+            (
+                select count(*) from {{ source('legacy', table) }} as legacy
+                where not exists (
+                        select 1 from written
+                        where written.table_name = '{{ table }}' and written.row_id = legacy.id
+                    )
+            ) as rows_in,
             (
                 select count(*) from {{ ref(table) }} as target
-                where exists (
+                where
+                    exists (
                         select 1 from {{ source('legacy', table) }} as legacy
                         where legacy.id = target.id
+                    )
+                    and not exists (
+                        select 1 from written
+                        where written.table_name = '{{ table }}' and written.row_id = target.id
                     )
             ) as migrated,
             (
                 select count(*) from {{ ref(table) }} as target
-                where not exists (
+                where
+                    not exists (
                         select 1 from {{ source('legacy', table) }} as legacy
                         where legacy.id = target.id
+                    )
+                    and not exists (
+                        select 1 from written
+                        where written.table_name = '{{ table }}' and written.row_id = target.id
                     )
             ) as unexpected_in_target
         {{- " union all" if not loop.last }}
