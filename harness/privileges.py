@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from . import db
 from .errors import HarnessError
-from .schemas import AUDIT_SCHEMA, BACKUP_SCHEMA, Schemas
+from .schemas import Schemas
 
 MIN_SERVER_VERSION = 130000  # pg_current_snapshot, xid8, DROP DATABASE ... WITH (FORCE), trusted extensions
 NEEDS = {
@@ -79,7 +79,7 @@ def _create(cur, role: str, schemas: Schemas) -> list[str]:
     if can_create:
         return []
     missing = []
-    for schema in (schemas.stage, schemas.next, AUDIT_SCHEMA, BACKUP_SCHEMA):
+    for schema in (schemas.stage, schemas.next, schemas.audit, schemas.backup):
         cur.execute("select pg_has_role(nspowner, 'MEMBER') from pg_namespace where nspname = %s", (schema,))
         row = cur.fetchone()
         if not (row and row[0]):
