@@ -197,7 +197,7 @@ def restore(
 def _restore_schema(target: db.Target, dump: Path, original: str, schema: str, started: float) -> RestoreResult:
     with db.connect(target) as conn, conn.cursor() as cur:
         if db.schema_exists(cur, schema):
-            raise UsageError(f"schema {schema!r} already exists; choose another with --schema")
+            raise UsageError(f"schema {schema!r} already exists; choose another with --schema-name")
     scratch = f"abparts_restore_{os.getpid()}"
     scratch_target = db.create_database(target, scratch)
     try:

@@ -22,11 +22,11 @@ import threading
 import time
 from collections.abc import Callable
 
+import click
 import typer
 
-from . import faults
+from . import errors, faults, paths
 from .console import err
-from .errors import HarnessError
 
 
 class Terminated(KeyboardInterrupt):
@@ -62,19 +62,16 @@ def guarded(func: Callable) -> Callable:
         from . import log
 
         command = " ".join(sys.argv[1:]) if sys.argv and "harness" in sys.argv[0] else func.__name__
+        name = func.__name__.removesuffix("_command").replace("_", " ")
         started = time.perf_counter()
+        paths.make_private()
         log.event(f"command start: harness {command}")
         if threading.current_thread() is threading.main_thread():
             _interruptible()
         try:
             result = func(*args, **kwargs)
-        except HarnessError as exc:
-            log.event(f"command failed (exit {exc.exit_code}) after {time.perf_counter() - started:.2f}s: "
-                      f"{exc.message}", level=40)
-            err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
-            if exc.hint:
-                err.print(f"hint: {exc.hint}", markup=False)
-            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except KeyboardInterrupt as interrupt:
             terminated = isinstance(interrupt, Terminated)
             how = "interrupted by SIGTERM" if terminated else "interrupted"
@@ -82,9 +79,16 @@ def guarded(func: Callable) -> Callable:
             err.print(f"{how}: the command stopped and its queries were cancelled; what it was doing is recorded, "
                       "see `harness status`", markup=False)
             raise typer.Exit(143 if terminated else 130) from None
-        except typer.Exit as exit_:
-            log.event(f"command ended (exit {exit_.exit_code}) after {time.perf_counter() - started:.2f}s")
-            raise
+        except Exception as raised:  # the boundary: whatever it is, one line on the console
+            exc = errors.from_exception(raised, name)
+            if not isinstance(raised, errors.HarnessError):
+                log.logger().error("traceback of the failure below", exc_info=raised)
+            log.event(f"command failed (exit {exc.exit_code}) after {time.perf_counter() - started:.2f}s: "
+                      f"{exc.message}", level=40)
+            err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
+            if exc.hint:
+                err.print(f"hint: {exc.hint}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
         log.event(f"command ok after {time.perf_counter() - started:.2f}s")
         return result
 

@@ -244,6 +244,8 @@ def migrate_command(
     from . import migrate
 
     o = opts(ctx)
+    if not (yes or dry_run or sys.stdin.isatty()):
+        raise UsageError("migrate needs a terminal to confirm; pass --yes to proceed without asking")
     with make_progress(o.progress_mode(), title=f"migrate: {o.schema}") as progress:
 
         def confirm(plan) -> bool:

@@ -55,6 +55,7 @@ class CutoverResult(Result):
 
 def preflight(cur, schemas: Schemas) -> state.State:
     """Refuse out-of-order use with a one-line reason; return the state to cut over from."""
+    state.require_live_exists(cur, schemas)
     current = state.describe(cur, schemas)
     if current.cutover:
         raise OutOfOrder(

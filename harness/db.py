@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,7 @@ class Target:
         try:
             return psycopg2.extensions.parse_dsn(self.dsn)
         except psycopg2.ProgrammingError as exc:
-            raise UsageError(f"the DSN is not valid: {str(exc).strip()}") from None
+            raise UsageError(f"the DSN is not valid: {_without_secrets(str(exc).strip())}") from None
 
     @property
     def database(self) -> str:
@@ -107,6 +108,13 @@ class Target:
     def close(self) -> None:
         """Close the idle connection (before the database is dropped or used as a template)."""
         self._idle.close()
+
+
+def _without_secrets(libpq_message: str) -> str:
+    """libpq quotes the part of a DSN it could not parse; that part may hold a password."""
+    from .log import redact as redact_text
+
+    return redact_text(re.sub(r'"[^"]*"', '"…"', libpq_message))
 
 
 def make_dsn(params: dict[str, str]) -> str:

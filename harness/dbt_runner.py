@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -268,9 +269,13 @@ def invoke(
     started = time.perf_counter()
     if on_node:
         on_node("begin", {"manifest": str(run_target / "manifest.json")})
+    # dbt records the process's command line in its artefacts (invocation_command): give it
+    # its own, which holds no password, never the harness's (--dsn may hold one)
+    saved_argv, sys.argv = sys.argv, ["dbt", *cli]
     try:
         result = dbtRunner(callbacks=[callback]).invoke(cli)
     finally:
+        sys.argv = saved_argv
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -31,8 +31,14 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
+    """Every record, tracebacks included, passes redact() before it is written."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, None
+        record.msg = redact(message)
         record.args = ()
         return True
 
@@ -55,6 +61,7 @@ def logger() -> logging.Logger:
         target.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(target, maxBytes=5 * 1024 * 1024, backupCount=5,
                                                        encoding="utf-8")
+        target.chmod(0o600)  # the owner's alone, whatever the umask was when it was first made
         handler.setFormatter(logging.Formatter(
             "%(asctime)s %(levelname)-7s run=%(run_id)s step=%(step)s %(message)s"))
         handler.addFilter(_Context())

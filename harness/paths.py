@@ -46,3 +46,16 @@ def ensure_private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
     return path
+
+
+PRIVATE_DIRS = ("reports", "backups", "logs", "target", "lineage", ".harness")
+
+
+def make_private() -> None:
+    """Everything the harness and dbt write from now on is the owner's alone: files 0600 and
+    directories 0700 (umask 077), and the harness's directories that already exist 0700."""
+    os.umask(0o077)
+    for name in PRIVATE_DIRS:
+        path = home_dir() / name
+        if path.is_dir():
+            path.chmod(0o700)

@@ -32,6 +32,7 @@ def plan(target: db.Target, schemas: Schemas, keep: int) -> PrunePlan:
 
 
 def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
+    state.require_live_exists(cur, schemas)
     current = state.describe(cur, schemas)
     result = PrunePlan(keep=keep)
     protected = {schemas.archive(current.cutover["run_id"])} if current.cutover else set()

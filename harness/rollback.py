@@ -55,6 +55,7 @@ class RollbackResult(Result):
 
 
 def preflight(cur, schemas: Schemas) -> dict:
+    state.require_live_exists(cur, schemas)
     current = state.describe(cur, schemas)
     if not current.cutover:
         if current.last_rollback:

@@ -42,8 +42,12 @@ class Schemas:
 
     def __post_init__(self) -> None:
         validate_identifier(self.live, "live schema name", MAX_LIVE_LENGTH)
-        if self.live in (AUDIT_SCHEMA, BACKUP_SCHEMA) or self.live.startswith("pg_"):
+        if self.live in (AUDIT_SCHEMA, BACKUP_SCHEMA) or self.live.startswith(("pg_", "migration_")):
             raise UsageError(f"live schema name {self.live!r} is reserved")
+        own = re.search(r"_(stage|next|archive_\w+|rolledback_\w+|restored)$", self.live)
+        if own:
+            raise UsageError(f"schema {self.live!r} is one the harness makes (<live>_{own.group(1).split('_')[0]}), "
+                             "never a live schema: --schema names the application's schema, e.g. public")
 
     @property
     def stage(self) -> str:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import psycopg2.extensions
 from psycopg2 import sql
 
-from . import audit, db, locks, privileges, sqlfiles
+from . import audit, db, locks, privileges, sqlfiles, state
 from . import capture as capture_mod
 from .errors import CheckFailed, UsageError
 from .reports import Result
@@ -41,8 +41,7 @@ class StageResult(Result):
 
 def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
     """Refuse anything that is not a legacy ABParts schema; return its tables."""
-    if not db.schema_exists(cur, schemas.live):
-        raise UsageError(f"schema {schemas.live!r} does not exist in this database")
+    state.require_live_exists(cur, schemas)
     tables = db.tables_in(cur, schemas.live)
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if "warehouses" in tables and "transactions" in tables:

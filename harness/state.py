@@ -138,6 +138,13 @@ def status(target: db.Target, schemas: Schemas) -> State:
     return current
 
 
+def require_live_exists(cur, schemas: Schemas) -> None:
+    """The same answer from every command: a live schema that does not exist is a usage error."""
+    if not db.schema_exists(cur, schemas.live):
+        raise UsageError(f"schema {schemas.live!r} does not exist in this database (--schema names the live "
+                         "schema; `harness status` shows what the database holds)")
+
+
 def require_legacy_live(cur, schemas: Schemas, command: str) -> State:
     current = describe(cur, schemas)
     if current.cutover or current.live_kind == "target":
@@ -147,7 +154,7 @@ def require_legacy_live(cur, schemas: Schemas, command: str) -> State:
             "schema; roll back first (`harness rollback`)"
         )
     if current.live_kind == "missing":
-        raise UsageError(f"schema {schemas.live!r} does not exist in this database")
+        require_live_exists(cur, schemas)
     return current
 
 
