@@ -10,6 +10,7 @@ defaulted in the stage, and that is recorded too.
 
 from __future__ import annotations
 
+import csv
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 import psycopg2.extensions
 from psycopg2 import sql
 
-from . import audit, db, locks, privileges, sqlfiles, state
+from . import audit, db, locks, paths, privileges, sqlfiles, state
 from . import capture as capture_mod
 from .errors import CheckFailed, UsageError
 from .reports import Result
@@ -53,7 +54,55 @@ def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
         raise UsageError(
             f"schema {schemas.live!r} is not a legacy ABParts schema: missing tables {', '.join(missing)}"
         )
+    check_live_shape(cur, schemas, tables)
     return tables
+
+
+def _require_unique_ids(cur, schemas: Schemas, table: str) -> None:
+    """Every legacy row has an id of its own (a live table without its primary key can hold two)."""
+    cur.execute(sql.SQL("select id::text, count(*) from {} group by id having count(*) > 1 or id is null"
+                        " order by 2 desc, 1 limit 3").format(sql.Identifier(schemas.stage, table)))
+    duplicates = cur.fetchall()
+    if duplicates:
+        listed = ", ".join(f"{row_id or 'NULL'} ({count} rows)" for row_id, count in duplicates)
+        raise CheckFailed(f"legacy table {schemas.live}.{table} holds rows without an id of their own: {listed}; "
+                          "every legacy row needs a unique id (its primary key is missing?): renumber or remove "
+                          "the extra rows; nothing was staged")
+
+
+class LegacyShapeError(UsageError):
+    """The live tables are not the legacy schema the models read (exit 2, nothing changed)."""
+
+
+def expected_columns() -> dict[tuple[str, str], tuple[str, bool]]:
+    """(table, column) -> (type, optional): seeds/legacy_schema_columns.csv, the facts the models read."""
+    with (paths.project_dir() / "seeds" / "legacy_schema_columns.csv").open(newline="") as facts:
+        return {(r["table_name"], r["column_name"]): (r["data_type"], r["optional"] == "true")
+                for r in csv.DictReader(facts)}
+
+
+def check_live_shape(cur, schemas: Schemas, tables: list[str]) -> None:
+    """Every column the models read is there with its type; extra columns are the finding
+    legacy_columns_not_migrated (a data decision), not a refusal."""
+    cur.execute("select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
+                " join pg_class c on c.oid = a.attrelid where c.relnamespace = %s::regnamespace"
+                " and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped", (schemas.live,))
+    actual = {(table, column): data_type for table, column, data_type in cur.fetchall()}
+    problems = []
+    for (table, column), (data_type, optional) in sorted(expected_columns().items()):
+        if table not in tables:
+            continue  # a missing table is refused above, or optional (stock_adjustments)
+        found = actual.get((table, column))
+        if found is None and not optional:
+            problems.append(f"legacy column {schemas.live}.{table}.{column} is missing (the models read it as "
+                            f"{data_type})")
+        elif found is not None and found != data_type:
+            problems.append(f"legacy column {schemas.live}.{table}.{column} is {found}, the models read "
+                            f"{data_type}")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise LegacyShapeError(f"{problems[0]}{more}; nothing was staged. Give the column back its legacy "
+                               "definition, or adapt the staging model and seeds/legacy_schema_columns.csv")
 
 
 def _columns(cur, schema: str, table: str) -> set[str]:
@@ -116,6 +165,7 @@ def _stage(
                             stage_id, table_id, sql.Identifier(schemas.live), table_id
                         )
                     )
+                    _require_unique_ids(cur, schemas, table)
                     cur.execute(sql.SQL("alter table {}.{} add primary key (id)").format(stage_id, table_id))
                 else:
                     cur.execute(sql.SQL("set local search_path to {}").format(stage_id))

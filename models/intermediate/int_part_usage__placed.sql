@@ -62,6 +62,8 @@ checked as (
         {{ quarantine_columns(
             parent_rules('customer_organization_id', 'organization_found', 'organization_quarantine_reason', 'organisation')
             + parent_rules('part_id', 'part_found', 'part_quarantine_reason', 'part')
+            + [{'when': 'quantity_used is null or abs(quantity_used) >= 10000000', 'reason': 'quantity_out_of_range', 'severity': 'error',
+               'detail': "format('quantity_used %s does not fit numeric(10,3)', quantity_used)"}]
         ) }}
     from placed
 )

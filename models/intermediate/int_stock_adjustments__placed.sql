@@ -34,6 +34,8 @@ checked as (
         {{ quarantine_columns(
             parent_rules('inventory_id', 'inventory_found', 'inventory_quarantine_reason', 'inventory row')
             + parent_rules('user_id', 'user_found', 'user_quarantine_reason', 'user')
+            + [{'when': 'quantity_adjusted is null or abs(quantity_adjusted) >= 10000000', 'reason': 'quantity_out_of_range', 'severity': 'error',
+               'detail': "format('quantity_adjusted %s does not fit numeric(10,3)', quantity_adjusted)"}]
         ) }}
     from placed
 )

@@ -61,7 +61,7 @@ final as (
         from_warehouse_id,
         to_warehouse_id,
         machine_id,
-        quantity,
+        quantity::numeric(10, 3) as quantity,
         unit_of_measure::varchar(50) as unit_of_measure,
         performed_by_user_id,
         transaction_date,
