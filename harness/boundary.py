@@ -22,8 +22,9 @@ import threading
 import time
 from collections.abc import Callable
 
-import click
 import typer
+import typer.core
+from typer._click import exceptions as cli_errors  # typer vendors click: its errors live here
 
 from . import errors, faults, paths
 from .console import err
@@ -70,7 +71,7 @@ def guarded(func: Callable) -> Callable:
             _interruptible()
         try:
             result = func(*args, **kwargs)
-        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, cli_errors.ClickException):
             raise
         except KeyboardInterrupt as interrupt:
             terminated = isinstance(interrupt, Terminated)
@@ -95,3 +96,29 @@ def guarded(func: Callable) -> Callable:
     return wrapper
 
 
+
+
+class CommandLine(typer.core.TyperGroup):
+    """The root command: a usage error is one line and exit 2 (click would print usage, a hint and a box),
+    whether the `harness` script or a test runner calls it."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except cli_errors.NoArgsIsHelpError as no_args:
+            no_args.show()  # the help text is what a bare `harness` should print
+            code = errors.EXIT_USAGE
+        except cli_errors.UsageError as usage:
+            where = f" (`{usage.ctx.command_path} --help` lists them)" if usage.ctx else ""
+            message = usage.format_message().replace("Value error, ", "")
+            err.print(f"error: {message}{where}", markup=False, highlight=False)
+            code = errors.EXIT_USAGE
+        except cli_errors.ClickException as failure:
+            err.print(f"error: {failure.format_message()}", markup=False, highlight=False)
+            code = failure.exit_code
+        except typer.Abort:
+            err.print("error: aborted at a prompt (no answer); nothing was done", markup=False, highlight=False)
+            code = errors.EXIT_CHECK_FAILED
+        sys.exit(code if isinstance(code, int) else 0)

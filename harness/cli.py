@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from . import db, embedded, render, samples, testing
-from .boundary import guarded
+from .boundary import CommandLine, guarded
 from .console import err, print_json
 from .errors import EXIT_USAGE, Aborted, CheckFailed, HarnessError, UsageError
 from .progress import make_progress
@@ -29,9 +29,7 @@ from .schemas import Schemas
 app = typer.Typer(
     name="harness",
     help="Migrate a live ABParts PostgreSQL database from the legacy schema to the business-model schema.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=CommandLine,
 )
 db_app = typer.Typer(help="The embedded PostgreSQL server (data dir inside the project, unix socket only).",
                      no_args_is_help=True)
@@ -447,4 +445,4 @@ def demo_command(ctx: typer.Context, size: SampleSize = typer.Option("production
 
 
 def main() -> None:
-    app()
+    app(prog_name="harness")

@@ -3,11 +3,13 @@ help works, an unreachable server is one line that hides the password."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
-from harness import log, samples
-from harness.cli import app
+from harness import db, log, samples
+from harness.cli import app, main
 from harness.errors import UsageError
 
 runner = CliRunner()
@@ -29,6 +31,21 @@ def test_unreachable_database_is_one_line_and_hides_the_password():
     assert "cannot connect to postgresql://admin:***@/abparts?host=/nonexistent-socket-dir" in result.output
     assert "s3cret-pw" not in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["migrate", "--bogus"], "No such option: --bogus (`harness migrate --help` lists them)"),
+    (["--dsn"], "Option '--dsn' requires an argument"),
+    (["sample", "create"], "No such command 'create'"),
+    (["test", "--type", "everything"], "Invalid value for '--type': 'everything' is not one of 'sample'"),
+])
+def test_a_usage_error_is_one_line_and_exit_2(argv, words, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["harness", *argv])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], lines
 
 
 def test_malformed_dsn_is_a_usage_error():
@@ -60,3 +77,10 @@ def test_unknown_size_is_a_usage_error():
     with pytest.raises(UsageError, match="unknown sample size 'huge'"):
         samples.size_named("huge")
 
+
+
+def test_a_resolved_dsn_is_shown_as_where_it_points():
+    resolved = ("user='migrator' password='pw-9' host='/run/pg' port='5433' dbname='abparts' sslmode='prefer' "
+                "channel_binding='prefer' target_session_attrs='any'")
+    assert db.redact(resolved) == "postgresql://migrator:***@/abparts?host=/run/pg&port=5433"
+    assert db.redact("postgresql://u:pw@db.example:6432/x?sslmode=require") == "postgresql://u:***@db.example:6432/x"
