@@ -114,7 +114,11 @@ def _without_secrets(libpq_message: str) -> str:
     """libpq quotes the part of a DSN it could not parse; that part may hold a password."""
     from .log import redact as redact_text
 
-    return redact_text(re.sub(r'"[^"]*"', '"…"', libpq_message))
+    kept = re.sub(r'"[^"]*"', '"…"', libpq_message)
+    option = re.search(r'invalid connection option "(\w+)"', libpq_message)  # a name, never a value
+    if option:
+        kept = kept.replace('option "…"', f'option "{option.group(1)}"')
+    return redact_text(kept)
 
 
 def make_dsn(params: dict[str, str]) -> str:
@@ -127,24 +131,19 @@ def make_dsn(params: dict[str, str]) -> str:
 
 
 def redact(dsn: str) -> str:
-    """The DSN with any password replaced by ***; safe to print and log."""
+    """Where the DSN points, as user[:***]@host:port/database: safe to print and log. TLS and the other
+    connection settings are left out (they do not say which database it is)."""
     try:
         params = psycopg2.extensions.parse_dsn(dsn)
     except psycopg2.ProgrammingError:
         return "<unparseable DSN>"
-    if "password" in params:
-        params["password"] = "***"
-    host = params.get("host", "")
-    user = params.get("user", "")
-    db = params.get("dbname", "")
-    port = params.get("port")
-    if set(params) <= {"host", "user", "dbname", "port", "password"}:
-        auth = quote(user) + (":***" if "password" in params else "") + ("@" if user else "")
-        hostpart = "" if host.startswith("/") else host
-        portpart = f":{port}" if port and hostpart else ""
-        query = f"?host={host}" if host.startswith("/") else ""
-        return f"postgresql://{auth}{hostpart}{portpart}/{db}{query}"
-    return make_dsn(params)
+    host, user, db, port = (params.get(key, "") for key in ("host", "user", "dbname", "port"))
+    auth = quote(user) + (":***" if "password" in params else "") + ("@" if user else "")
+    hostpart = "" if host.startswith("/") else host
+    portpart = f":{port}" if port and hostpart else ""
+    query = "?" + "&".join(f"{k}={v}" for k, v in (("host", host if host.startswith("/") else ""),
+                                                   ("port", port if not hostpart else "")) if v)
+    return f"postgresql://{auth}{hostpart}{portpart}/{db}{query.rstrip('?')}"
 
 
 def resolve_target(dsn: str | None) -> Target:
