@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit lint pytest docs-checks bench clean
+.PHONY: install demo test unit lint pytest docs-checks docs-troubleshooting bench clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ unit: $(STAMP)
 # regenerate the check table of docs/checks.md from the dbt project
 docs-checks: $(STAMP)
 	$(BIN)/python -m harness.checks --write docs/checks.md
+
+# regenerate the table of refusals of docs/troubleshooting.md from the corpus
+docs-troubleshooting: $(STAMP)
+	$(BIN)/python pytests/corpus.py --write docs/troubleshooting.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py

@@ -95,8 +95,20 @@ def chosen(report_id: str | None) -> list[Path]:
     return [max(newest, key=lambda p: p.stat().st_mtime)]
 
 
+KINDS = ("migration", "validation", "test")
+
+
 def load(path: Path) -> dict:
-    return json.loads(path.read_text())
+    """A report the harness wrote; anything else (damaged, or another program's JSON) is one line."""
+    try:
+        document = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{path} cannot be read as a report ({exc}): is it a report the harness wrote, "
+                         "and whole?") from None
+    if not isinstance(document, dict) or document.get("kind") not in KINDS or "report_version" not in document:
+        raise UsageError(f"{path} is not a report the harness wrote (no report_version and kind "
+                         f"{' | '.join(KINDS)})")
+    return document
 
 
 def schema_errors(document: dict) -> list[str]:

@@ -68,6 +68,9 @@ class SampleResult(Result):
     uuid_ossp: str = ""
 
 
+MAX_SEED = 2**63 - 1  # a bigint in the generator's SQL
+
+
 def size_named(name: str) -> SampleSize:
     try:
         return SIZES[name]
@@ -193,6 +196,8 @@ def _generate(
     dirty: bool = False,
     replace: bool = False,
 ) -> SampleResult:
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed {seed} is out of range: use a whole number from 0 to {MAX_SEED}")
     spec = size_named(size)
     started = time.perf_counter()
     result = SampleResult(size=size, seed=seed, live_schema=schemas.live, dirty=dirty)
