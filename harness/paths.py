@@ -48,7 +48,9 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-PRIVATE_DIRS = ("reports", "backups", "logs", "target", "lineage", ".harness")
+# not .harness itself: when root runs it, the embedded server's OS user must traverse it to
+# reach .harness/pgdata (the server stops when it cannot stat its data directory)
+PRIVATE_DIRS = ("reports", "backups", "logs", "target", "lineage", ".harness/profiles")
 
 
 def make_private() -> None:

@@ -61,3 +61,25 @@ def test_the_readme_is_an_entry_page():
     first_section = readme.split("\n## ")[1]
     assert first_section.startswith("Try it: two commands")
     assert "make demo" in first_section and "make test" in first_section
+
+
+def test_private_directories_leave_the_embedded_data_dir_reachable(tmp_path, monkeypatch):
+    """Root runs the embedded server as another OS user: .harness must stay traversable, or the
+    server stops the moment a command makes the harness's directories private."""
+    import os
+    import stat
+
+    from harness import paths
+
+    monkeypatch.setenv("HARNESS_HOME", str(tmp_path))
+    for name in ("logs", "target", ".harness/profiles", ".harness/pgdata"):
+        (tmp_path / name).mkdir(parents=True)
+        (tmp_path / name).chmod(0o755)
+    umask = os.umask(0o022)
+    try:
+        paths.make_private()
+    finally:
+        os.umask(umask)
+    mode = lambda name: stat.S_IMODE((tmp_path / name).stat().st_mode)  # noqa: E731
+    assert mode("logs") == mode("target") == mode(".harness/profiles") == 0o700
+    assert mode(".harness") & 0o011 == 0o011  # others may traverse to pgdata
