@@ -84,6 +84,7 @@ def start(data_dir: Path | None = None) -> ServerStatus:
     if current.running:
         return current
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_traversable(data_dir.parent)
     try:
         server = _module().get_server(data_dir, cleanup_mode=None)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:

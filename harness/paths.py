@@ -53,6 +53,13 @@ def ensure_private_dir(path: Path) -> Path:
 PRIVATE_DIRS = ("reports", "backups", "logs", "target", "lineage", ".harness/profiles")
 
 
+def make_traversable(path: Path) -> None:
+    """Others may pass through (not list) the directory: the embedded server's OS user reaches
+    .harness/pgdata through it, whatever umask the directory was created under."""
+    if path.is_dir():
+        path.chmod(0o711)
+
+
 def make_private() -> None:
     """Everything the harness and dbt write from now on is the owner's alone: files 0600 and
     directories 0700 (umask 077), and the harness's directories that already exist 0700."""
@@ -61,3 +68,4 @@ def make_private() -> None:
         path = home_dir() / name
         if path.is_dir():
             path.chmod(0o700)
+    make_traversable(state_dir())

@@ -6,12 +6,13 @@ server — and a preflight that names what a role lacks before changing anything
 from __future__ import annotations
 
 import json
+import os
 
 import psycopg2
 import pytest
 from conftest import MIGRATOR, embedded_target, harness_cli, query, scalar
 
-from harness import db, fingerprint, migrate, rollback, samples
+from harness import db, fingerprint, migrate, rollback, samples, testing
 from harness.schemas import Schemas
 
 PUBLIC = Schemas("public")
@@ -50,6 +51,11 @@ def test_the_whole_flow_works_for_an_ordinary_role_with_a_foreign_owned_extensio
 
 def test_the_rehearsal_works_without_createrole_and_says_what_it_skipped(as_migrator):
     target = as_migrator("rehearsal")
+    # roles are cluster-wide: a rehearsal run earlier by the superuser may have left the role behind
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", (testing.APP_ROLE,))
+        if cur.fetchone():
+            cur.execute(f"alter role {testing.APP_ROLE} rename to {testing.APP_ROLE}_{os.getpid()}")
     result = harness_cli("--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", dsn=target.dsn)
     assert result.returncode == 0, result.stderr
     (scenario,) = json.loads(result.stdout)["scenarios"]
