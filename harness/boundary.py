@@ -62,7 +62,7 @@ def guarded(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         from . import log
 
-        command = " ".join(sys.argv[1:]) if sys.argv and "harness" in sys.argv[0] else func.__name__
+        command = log.command_line(sys.argv[1:]) if sys.argv and "harness" in sys.argv[0] else func.__name__
         name = func.__name__.removesuffix("_command").replace("_", " ")
         started = time.perf_counter()
         paths.make_private()

@@ -30,6 +30,23 @@ def redact(text: str) -> str:
     return text
 
 
+def command_line(argv: list[str]) -> str:
+    """The command as typed, for the log: a --dsn value shown as where it points (db.redact), so
+    a DSN the patterns cannot read (an unbalanced quote, a password with spaces) never leaks."""
+    from .db import redact as redact_dsn
+
+    shown, after_dsn = [], False
+    for arg in argv:
+        if after_dsn:
+            shown.append(redact_dsn(arg))
+        elif arg.startswith("--dsn="):
+            shown.append("--dsn=" + redact_dsn(arg.removeprefix("--dsn=")))
+        else:
+            shown.append(arg)
+        after_dsn = arg == "--dsn"
+    return " ".join(shown)
+
+
 class RedactingFilter(logging.Filter):
     """Every record, tracebacks included, passes redact() before it is written."""
 

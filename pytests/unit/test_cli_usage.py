@@ -84,3 +84,16 @@ def test_a_resolved_dsn_is_shown_as_where_it_points():
                 "channel_binding='prefer' target_session_attrs='any'")
     assert db.redact(resolved) == "postgresql://migrator:***@/abparts?host=/run/pg&port=5433"
     assert db.redact("postgresql://u:pw@db.example:6432/x?sslmode=require") == "postgresql://u:***@db.example:6432/x"
+
+
+def test_the_logged_command_line_shows_a_dsn_only_as_where_it_points():
+    # every DSN form, including those no pattern can read: an unbalanced quote, a password with spaces
+    for dsn in ("host=db user=u password=pw-secret-1 dbname=x", "postgresql://u:pw-secret-1@db/x",
+                "host='pw-secret-1", "host=db password='pw secret-1' dbname=x",
+                "postgresql://u:pw-secret-1@db:notaport/x"):
+        for argv in (["--dsn", dsn, "status"], [f"--dsn={dsn}", "status"]):
+            line = log.command_line(argv)
+            assert "secret-1" not in line, line
+            assert line.endswith(" status")
+    assert log.command_line(["--dsn", "postgresql://u:pw@db/x", "cutover"]) == "--dsn postgresql://u:***@db/x cutover"
+    assert log.command_line(["--dsn", "host='pw"]) == "--dsn <unparseable DSN>"
