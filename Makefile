@@ -27,8 +27,10 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint models tests --processes 2 --disable-progress-bar
 	$(BIN)/sqlfluff lint harness/sql --templater placeholder --disable-progress-bar
 
+# one embedded server per worker; a file's tests stay on one worker (module fixtures run once)
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # the part of the suite that needs no database (seconds)
 unit: $(STAMP)

@@ -1,17 +1,16 @@
-"""Operator experience: `harness test` (sample, rollback, comprehensive),
-`harness report`, `harness docs`, the migration log and its secrecy."""
+"""Operator experience: `harness test --type comprehensive`, `harness report`,
+`harness docs`. (The rollback rehearsal with --keep is in test_privileges.py,
+the migration log and its secrecy in test_secrets.py.)"""
 
 from __future__ import annotations
 
 import json
-import logging.handlers
 import re
 
 import pytest
-from conftest import scalar
 from typer.testing import CliRunner
 
-from harness import log, paths, reports, samples
+from harness import reports, samples
 from harness.cli import app
 
 runner = CliRunner()
@@ -56,20 +55,6 @@ def test_report_pretty_prints_a_saved_report(comprehensive):
     assert missing.exit_code == 2 and "no report" in missing.output
 
 
-def test_rollback_rehearsal_keeps_its_database_when_asked(server):
-    result = runner.invoke(app, ["--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", "--keep"])
-    assert result.exit_code == 0, result.output[-2000:]
-    document = json.loads(result.stdout)
-    (scenario,) = document["scenarios"]
-    assert scenario["numbers"]["round_trip_identical"] is True
-    from harness import db, embedded
-
-    kept = db.Target(embedded.dsn(scenario["database"]), embedded=True)
-    assert scalar(kept, "select count(*) from public.organizations") == 3  # the legacy schema, back and kept
-    from conftest import drop_database
-    drop_database(kept)
-
-
 def test_docs_generate_an_offline_page_with_the_lineage(server):
     result = runner.invoke(app, ["docs"])
     assert result.exit_code == 0, result.output
@@ -79,24 +64,3 @@ def test_docs_generate_an_offline_page_with_the_lineage(server):
                  "ledger_reconciles_with_inventory", "one row per warehouse: per (organisation, normalised location)"):
         assert name.lower() in html.lower(), name
     assert "cdn." not in html.split("<body")[0]  # static: no remote assets needed in the head
-
-
-def test_the_migration_log_records_runs_and_never_a_secret(new_database):
-    target = new_database("logged")
-    samples.generate(target, __import__("harness.schemas").schemas.Schemas("public"), "minimal_sample")
-    unreachable = "postgresql://admin:TopSecret-Pw1@/abparts?host=/nonexistent-dir"
-    assert runner.invoke(app, ["--dsn", unreachable, "status"]).exit_code == 2
-    from harness import db
-
-    with_password = db.make_dsn({**target.params, "password": "AnotherSecret9"})  # trust auth ignores it
-    assert runner.invoke(app, ["--dsn", with_password, "build"]).exit_code == 0
-    text = (paths.logs_dir() / "migration.log").read_text()
-    assert re.search(r"run=\d{8}_\d{6}_[0-9a-f]{4} step=stage .*outcome=ok", text)
-    assert re.search(r"step=build .*outcome=ok seconds=", text)
-    assert "command failed (exit 2)" in text
-    for secret in ("TopSecret-Pw1", "AnotherSecret9", "$2b$12$"):
-        assert secret not in text, secret
-    handlers = logging.getLogger(log.LOGGER_NAME).handlers
-    assert any(isinstance(h, logging.handlers.RotatingFileHandler) and h.backupCount == 5 for h in handlers)
-    dbt_log = (paths.logs_dir() / "dbt" / "dbt.log").read_text()  # dbt's own log, separate
-    assert "AnotherSecret9" not in dbt_log and "TopSecret-Pw1" not in dbt_log

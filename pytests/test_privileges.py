@@ -10,7 +10,7 @@ import os
 
 import psycopg2
 import pytest
-from conftest import MIGRATOR, embedded_target, harness_cli, query, scalar
+from conftest import MIGRATOR, drop_database, embedded_target, harness_cli, query, scalar
 
 from harness import db, fingerprint, migrate, rollback, samples, testing
 from harness.schemas import Schemas
@@ -56,11 +56,16 @@ def test_the_rehearsal_works_without_createrole_and_says_what_it_skipped(as_migr
         cur.execute("select 1 from pg_roles where rolname = %s", (testing.APP_ROLE,))
         if cur.fetchone():
             cur.execute(f"alter role {testing.APP_ROLE} rename to {testing.APP_ROLE}_{os.getpid()}")
-    result = harness_cli("--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", dsn=target.dsn)
+    result = harness_cli("--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", "--keep",
+                         dsn=target.dsn)
     assert result.returncode == 0, result.stderr
     (scenario,) = json.loads(result.stdout)["scenarios"]
     assert scenario["verdict"] == "pass" and scenario["numbers"]["round_trip_identical"] is True
     assert any("CREATEROLE" in note for note in scenario["notes"])
+    # --keep: the rehearsal's database stays, with the legacy schema back in it
+    kept = embedded_target(scenario["database"])
+    assert scalar(kept, "select count(*) from public.organizations") == 3
+    drop_database(kept)
 
 
 def test_a_missing_privilege_is_one_line_before_any_change(as_migrator):
