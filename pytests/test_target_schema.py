@@ -1,10 +1,19 @@
-"""The target schema's structure: every constraint under PostgreSQL's
-default name (or the name the source gives)."""
+"""The target is the application's whole schema: the tables the legacy
+database has nothing for are built too, empty, with the application's
+constraints under PostgreSQL's default names (or the names the source gives)
+and the application's indexes."""
 
 from __future__ import annotations
 
-from conftest import query
+from conftest import query, scalar
 
+# table -> the indexes the application's source gives it (besides the constraints' own)
+EMPTY_TABLES = {
+    "invitation_audit_logs": set(),
+    "user_management_audit_logs": set(),
+    "security_events": set(),
+    "user_sessions": {"ix_user_sessions_session_token"},
+}
 # names the source gives explicitly; every other constraint has PostgreSQL's default name
 EXPLICIT_NAMES = {
     "supplier_must_have_parent", "super_admin_oraseas_only", "fk_users_invited_by_user_id",
@@ -27,6 +36,14 @@ def default_name(table: str, columns: list[str], contype: str) -> str:
     return "_".join(p for p in (table[:name1], addition[:name2] if addition else None, label) if p)
 
 
+def test_the_tables_the_legacy_database_has_nothing_for_are_built_empty(built_minimal):
+    tables = {r["relname"] for r in query(built_minimal, "select relname from pg_class"
+                                          " where relnamespace = 'public_next'::regnamespace and relkind = 'r'")}
+    assert set(EMPTY_TABLES) <= tables
+    rows = {t: scalar(built_minimal, f'select count(*) from public_next."{t}"') for t in EMPTY_TABLES}
+    assert rows == dict.fromkeys(EMPTY_TABLES, 0)
+
+
 def test_every_constraint_has_postgresql_default_name_or_the_name_the_source_gives(built_minimal):
     constraints = query(built_minimal, """
         select c.relname, con.conname, con.contype,
@@ -34,8 +51,22 @@ def test_every_constraint_has_postgresql_default_name_or_the_name_the_source_giv
                   join pg_attribute as a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.n) as columns
         from pg_constraint as con join pg_class as c on c.oid = con.conrelid
         where con.connamespace = 'public_next'::regnamespace""")
+    assert {r["relname"] for r in constraints} >= set(EMPTY_TABLES)
     misnamed = [(r["relname"], r["conname"]) for r in constraints
                 if r["conname"] not in EXPLICIT_NAMES
                 and (r["contype"] not in LABELS
                      or r["conname"] != default_name(r["relname"], r["columns"], r["contype"]))]
     assert misnamed == []
+
+
+def test_the_empty_tables_have_the_applications_indexes(built_minimal):
+    indexes = query(built_minimal, """
+        select i.tablename, i.indexname from pg_indexes as i
+        where i.schemaname = 'public_next' and i.tablename = any(%s)
+          and not exists (select 1 from pg_constraint as con
+                          where con.connamespace = 'public_next'::regnamespace and con.conname = i.indexname)""",
+                    (list(EMPTY_TABLES),))
+    found = {t: set() for t in EMPTY_TABLES}
+    for r in indexes:
+        found[r["tablename"]].add(r["indexname"])
+    assert found == EMPTY_TABLES

@@ -15,6 +15,10 @@
 -- depends_on: {{ ref('part_usage') }}
 -- depends_on: {{ ref('stock_adjustments') }}
 -- depends_on: {{ ref('alembic_version') }}
+-- depends_on: {{ ref('invitation_audit_logs') }}
+-- depends_on: {{ ref('user_management_audit_logs') }}
+-- depends_on: {{ ref('security_events') }}
+-- depends_on: {{ ref('user_sessions') }}
 
 {{ config(**check_config('critical',
     'constraint {value} is missing: rebuild; never edit the target schema by hand',
@@ -37,6 +41,12 @@
     'part_usage_pkey', 'part_usage_customer_organization_id_fkey', 'part_usage_part_id_fkey',
     'part_usage_machine_id_fkey', 'part_usage_recorded_by_user_id_fkey', 'part_usage_warehouse_id_fkey',
     'stock_adjustments_pkey', 'stock_adjustments_inventory_id_fkey', 'stock_adjustments_user_id_fkey',
+    'invitation_audit_logs_pkey', 'invitation_audit_logs_performed_by_user_id_fkey',
+    'invitation_audit_logs_user_id_fkey',
+    'user_management_audit_logs_pkey', 'user_management_audit_logs_performed_by_user_id_fkey',
+    'user_management_audit_logs_user_id_fkey',
+    'security_events_pkey', 'security_events_user_id_fkey',
+    'user_sessions_pkey', 'user_sessions_user_id_fkey',
     'alembic_version_pkc',
 ] %}
 

@@ -15,6 +15,10 @@
 -- depends_on: {{ ref('part_usage') }}
 -- depends_on: {{ ref('stock_adjustments') }}
 -- depends_on: {{ ref('alembic_version') }}
+-- depends_on: {{ ref('invitation_audit_logs') }}
+-- depends_on: {{ ref('user_management_audit_logs') }}
+-- depends_on: {{ ref('security_events') }}
+-- depends_on: {{ ref('user_sessions') }}
 
 {{ config(**check_config('critical',
     'enum type {value} differs from the application: rebuild; never edit the target schema by hand',
