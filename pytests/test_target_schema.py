@@ -13,6 +13,9 @@ EMPTY_TABLES = {
     "user_management_audit_logs": set(),
     "security_events": set(),
     "user_sessions": {"ix_user_sessions_session_token"},
+    "transaction_approvals": set(),
+    "part_order_requests": {"ix_part_order_requests_order_number"},
+    "part_order_items": set(),
 }
 # names the source gives explicitly; every other constraint has PostgreSQL's default name
 EXPLICIT_NAMES = {
@@ -70,3 +73,18 @@ def test_the_empty_tables_have_the_applications_indexes(built_minimal):
     for r in indexes:
         found[r["tablename"]].add(r["indexname"])
     assert found == EMPTY_TABLES
+
+
+def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(built_minimal):
+    # the models' defaults are lower-case values; their enum types store the upper-case member names
+    omitted = {("part_order_requests", "status"): "requested", ("part_order_requests", "priority"): "medium"}
+    defaults = {(r["table_name"], r["column_name"]): r["column_default"] for r in query(built_minimal, """
+        select table_name, column_name, column_default from information_schema.columns
+        where table_schema = 'public_next'""")}
+    assert {column: defaults[column] for column in omitted} == dict.fromkeys(omitted)
+    labels = {r["typname"]: r["labels"] for r in query(built_minimal, """
+        select t.typname, array_agg(e.enumlabel::text) as labels from pg_type as t
+        join pg_enum as e on e.enumtypid = t.oid where t.typnamespace = 'public_next'::regnamespace
+        group by t.typname""")}
+    assert "REQUESTED" in labels["orderstatus"] and "requested" not in labels["orderstatus"]
+    assert defaults[("security_events", "risk_level")] == "'low'::character varying"

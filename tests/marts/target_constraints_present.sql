@@ -19,6 +19,9 @@
 -- depends_on: {{ ref('user_management_audit_logs') }}
 -- depends_on: {{ ref('security_events') }}
 -- depends_on: {{ ref('user_sessions') }}
+-- depends_on: {{ ref('transaction_approvals') }}
+-- depends_on: {{ ref('part_order_requests') }}
+-- depends_on: {{ ref('part_order_items') }}
 
 {{ config(**check_config('critical',
     'constraint {value} is missing: rebuild; never edit the target schema by hand',
@@ -47,6 +50,12 @@
     'user_management_audit_logs_user_id_fkey',
     'security_events_pkey', 'security_events_user_id_fkey',
     'user_sessions_pkey', 'user_sessions_user_id_fkey',
+    'transaction_approvals_pkey', 'transaction_approvals_approver_id_fkey', 'transaction_approvals_transaction_id_fkey',
+    'part_order_requests_pkey', 'part_order_requests_approved_by_user_id_fkey',
+    'part_order_requests_customer_organization_id_fkey', 'part_order_requests_received_by_user_id_fkey',
+    'part_order_requests_requested_by_user_id_fkey', 'part_order_requests_supplier_organization_id_fkey',
+    'part_order_items_pkey', 'part_order_items_destination_warehouse_id_fkey', 'part_order_items_order_request_id_fkey',
+    'part_order_items_part_id_fkey',
     'alembic_version_pkc',
 ] %}
 

@@ -19,6 +19,9 @@
 -- depends_on: {{ ref('user_management_audit_logs') }}
 -- depends_on: {{ ref('security_events') }}
 -- depends_on: {{ ref('user_sessions') }}
+-- depends_on: {{ ref('transaction_approvals') }}
+-- depends_on: {{ ref('part_order_requests') }}
+-- depends_on: {{ ref('part_order_items') }}
 
 {{ config(**check_config('critical',
     'enum type {value} differs from the application: rebuild; never edit the target schema by hand',
