@@ -16,11 +16,22 @@ EMPTY_TABLES = {
     "transaction_approvals": set(),
     "part_order_requests": {"ix_part_order_requests_order_number"},
     "part_order_items": set(),
+    "machine_maintenance": set(),
+    "maintenance_part_usage": set(),
+    "machine_part_compatibility": set(),
+    "predictive_maintenance_models": set(),
+    "machine_predictions": set(),
+    "maintenance_recommendations": set(),
+    "machine_model_associations": set(),
+    "recommended_parts": set(),
+    "maintenance_indicators": set(),
+    "machine_indicator_values": {"ix_machine_indicator_values_machine_id", "ix_machine_indicator_values_indicator_id"},
 }
 # names the source gives explicitly; every other constraint has PostgreSQL's default name
 EXPLICIT_NAMES = {
     "supplier_must_have_parent", "super_admin_oraseas_only", "fk_users_invited_by_user_id",
     "_org_warehouse_name_uc", "_warehouse_part_uc", "alembic_version_pkc",
+    "_machine_part_uc", "_predictive_model_machine_model_uc",
 }
 LABELS = {"p": "pkey", "u": "key", "f": "fkey", "n": "not_null"}
 
@@ -77,7 +88,8 @@ def test_the_empty_tables_have_the_applications_indexes(built_minimal):
 
 def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(built_minimal):
     # the models' defaults are lower-case values; their enum types store the upper-case member names
-    omitted = {("part_order_requests", "status"): "requested", ("part_order_requests", "priority"): "medium"}
+    omitted = {("part_order_requests", "status"): "requested", ("part_order_requests", "priority"): "medium",
+               ("maintenance_recommendations", "status"): "pending"}
     defaults = {(r["table_name"], r["column_name"]): r["column_default"] for r in query(built_minimal, """
         select table_name, column_name, column_default from information_schema.columns
         where table_schema = 'public_next'""")}

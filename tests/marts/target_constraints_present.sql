@@ -22,6 +22,16 @@
 -- depends_on: {{ ref('transaction_approvals') }}
 -- depends_on: {{ ref('part_order_requests') }}
 -- depends_on: {{ ref('part_order_items') }}
+-- depends_on: {{ ref('machine_maintenance') }}
+-- depends_on: {{ ref('maintenance_part_usage') }}
+-- depends_on: {{ ref('machine_part_compatibility') }}
+-- depends_on: {{ ref('predictive_maintenance_models') }}
+-- depends_on: {{ ref('machine_predictions') }}
+-- depends_on: {{ ref('maintenance_recommendations') }}
+-- depends_on: {{ ref('machine_model_associations') }}
+-- depends_on: {{ ref('recommended_parts') }}
+-- depends_on: {{ ref('maintenance_indicators') }}
+-- depends_on: {{ ref('machine_indicator_values') }}
 
 {{ config(**check_config('critical',
     'constraint {value} is missing: rebuild; never edit the target schema by hand',
@@ -56,6 +66,21 @@
     'part_order_requests_requested_by_user_id_fkey', 'part_order_requests_supplier_organization_id_fkey',
     'part_order_items_pkey', 'part_order_items_destination_warehouse_id_fkey', 'part_order_items_order_request_id_fkey',
     'part_order_items_part_id_fkey',
+    'machine_maintenance_pkey', 'machine_maintenance_machine_id_fkey', 'machine_maintenance_performed_by_user_id_fkey',
+    'maintenance_part_usage_pkey', 'maintenance_part_usage_maintenance_id_fkey', 'maintenance_part_usage_part_id_fkey',
+    'maintenance_part_usage_warehouse_id_fkey',
+    'machine_part_compatibility_pkey', '_machine_part_uc', 'machine_part_compatibility_machine_id_fkey',
+    'machine_part_compatibility_part_id_fkey',
+    'predictive_maintenance_models_pkey', 'predictive_maintenance_models_created_by_user_id_fkey',
+    'machine_predictions_pkey', 'machine_predictions_machine_id_fkey', 'machine_predictions_predictive_model_id_fkey',
+    'maintenance_recommendations_pkey', 'maintenance_recommendations_machine_id_fkey',
+    'maintenance_recommendations_prediction_id_fkey', 'maintenance_recommendations_resolved_by_maintenance_id_fkey',
+    'machine_model_associations_pkey', '_predictive_model_machine_model_uc',
+    'machine_model_associations_predictive_model_id_fkey',
+    'recommended_parts_pkey', 'recommended_parts_part_id_fkey', 'recommended_parts_recommendation_id_fkey',
+    'maintenance_indicators_pkey',
+    'machine_indicator_values_pkey', 'machine_indicator_values_indicator_id_fkey',
+    'machine_indicator_values_machine_id_fkey', 'machine_indicator_values_recorded_by_user_id_fkey',
     'alembic_version_pkc',
 ] %}
 
