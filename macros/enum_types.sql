@@ -27,6 +27,9 @@
         'suppliertype': ['ORASEAS_EE', 'EXTERNAL_SUPPLIER'],
         'orderstatus': ['REQUESTED', 'APPROVED', 'ORDERED', 'SHIPPED', 'RECEIVED', 'CANCELLED'],
         'orderpriority': ['LOW', 'MEDIUM', 'HIGH', 'URGENT'],
+        'stocktakestatus': ['planned', 'in_progress', 'completed', 'cancelled'],
+        'inventoryalerttype': ['low_stock', 'stockout', 'expiring', 'expired', 'excess', 'discrepancy'],
+        'inventoryalertseverity': ['low', 'medium', 'high', 'critical'],
     }) }}
 {%- endmacro %}
 

@@ -26,6 +26,13 @@ EMPTY_TABLES = {
     "recommended_parts": set(),
     "maintenance_indicators": set(),
     "machine_indicator_values": {"ix_machine_indicator_values_machine_id", "ix_machine_indicator_values_indicator_id"},
+    "stocktakes": {"ix_stocktakes_warehouse_id", "ix_stocktakes_status", "ix_stocktakes_scheduled_date"},
+    "stocktake_items": {"ix_stocktake_items_stocktake_id", "ix_stocktake_items_part_id"},
+    "inventory_alerts": {"ix_inventory_alerts_warehouse_id", "ix_inventory_alerts_part_id",
+                         "ix_inventory_alerts_alert_type", "ix_inventory_alerts_severity",
+                         "ix_inventory_alerts_is_active"},
+    "inventory_adjustments": {"ix_inventory_adjustments_warehouse_id", "ix_inventory_adjustments_part_id",
+                              "ix_inventory_adjustments_adjustment_date", "ix_inventory_adjustments_stocktake_id"},
 }
 # names the source gives explicitly; every other constraint has PostgreSQL's default name
 EXPLICIT_NAMES = {
@@ -100,3 +107,13 @@ def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(b
         group by t.typname""")}
     assert "REQUESTED" in labels["orderstatus"] and "requested" not in labels["orderstatus"]
     assert defaults[("security_events", "risk_level")] == "'low'::character varying"
+    assert defaults[("stocktakes", "status")] == "'planned'::public_next.stocktakestatus"
+
+
+def test_stocktake_items_go_with_their_stocktake(built_minimal):
+    # the schema's only ON DELETE rule (inventory_workflow_001)
+    rules = {r["conname"]: r["confdeltype"] for r in query(built_minimal, """
+        select conname, confdeltype::text from pg_constraint
+        where connamespace = 'public_next'::regnamespace and contype = 'f'""")}
+    assert rules["stocktake_items_stocktake_id_fkey"] == "c"
+    assert {rule for name, rule in rules.items() if name != "stocktake_items_stocktake_id_fkey"} == {"a"}

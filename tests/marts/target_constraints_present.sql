@@ -32,6 +32,10 @@
 -- depends_on: {{ ref('recommended_parts') }}
 -- depends_on: {{ ref('maintenance_indicators') }}
 -- depends_on: {{ ref('machine_indicator_values') }}
+-- depends_on: {{ ref('stocktakes') }}
+-- depends_on: {{ ref('stocktake_items') }}
+-- depends_on: {{ ref('inventory_alerts') }}
+-- depends_on: {{ ref('inventory_adjustments') }}
 
 {{ config(**check_config('critical',
     'constraint {value} is missing: rebuild; never edit the target schema by hand',
@@ -81,6 +85,15 @@
     'maintenance_indicators_pkey',
     'machine_indicator_values_pkey', 'machine_indicator_values_indicator_id_fkey',
     'machine_indicator_values_machine_id_fkey', 'machine_indicator_values_recorded_by_user_id_fkey',
+    'stocktakes_pkey', 'stocktakes_completed_by_user_id_fkey', 'stocktakes_scheduled_by_user_id_fkey',
+    'stocktakes_warehouse_id_fkey',
+    'stocktake_items_pkey', 'stocktake_items_counted_by_user_id_fkey', 'stocktake_items_part_id_fkey',
+    'stocktake_items_stocktake_id_fkey',
+    'inventory_alerts_pkey', 'inventory_alerts_part_id_fkey', 'inventory_alerts_resolved_by_user_id_fkey',
+    'inventory_alerts_warehouse_id_fkey',
+    'inventory_adjustments_pkey', 'inventory_adjustments_adjusted_by_user_id_fkey',
+    'inventory_adjustments_part_id_fkey', 'inventory_adjustments_stocktake_id_fkey',
+    'inventory_adjustments_transaction_id_fkey', 'inventory_adjustments_warehouse_id_fkey',
     'alembic_version_pkc',
 ] %}
 

@@ -32,6 +32,10 @@
 -- depends_on: {{ ref('recommended_parts') }}
 -- depends_on: {{ ref('maintenance_indicators') }}
 -- depends_on: {{ ref('machine_indicator_values') }}
+-- depends_on: {{ ref('stocktakes') }}
+-- depends_on: {{ ref('stocktake_items') }}
+-- depends_on: {{ ref('inventory_alerts') }}
+-- depends_on: {{ ref('inventory_adjustments') }}
 
 {{ config(**check_config('critical',
     'enum type {value} differs from the application: rebuild; never edit the target schema by hand',
