@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from conftest import query, scalar
 
+from harness import db, validate
+from harness.schemas import Schemas
+
+HEADS = {"31e87319dc9b", "add_security_session", "inventory_workflow_001", "predictive_maintenance"}
+
 # table -> the indexes the application's source gives it (besides the constraints' own)
 EMPTY_TABLES = {
     "invitation_audit_logs": set(),
@@ -117,3 +122,29 @@ def test_stocktake_items_go_with_their_stocktake(built_minimal):
         where connamespace = 'public_next'::regnamespace and contype = 'f'""")}
     assert rules["stocktake_items_stocktake_id_fkey"] == "c"
     assert {rule for name, rule in rules.items() if name != "stocktake_items_stocktake_id_fkey"} == {"a"}
+
+
+def test_alembic_version_is_stamped_with_the_heads_of_the_revision_graph(built_minimal):
+    stamped = {r["version_num"] for r in query(built_minimal, "select version_num from public_next.alembic_version")}
+    assert stamped == HEADS
+
+
+def post_validation_finding(target, check: str, *statements: str):
+    """Edit the built target by hand, then run the post-migration validation: the finding of `check`."""
+    with db.connect(target) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+        conn.commit()
+    result = validate.validate(target, Schemas("public"), phase="post", rebuild_work=False)
+    assert not result.ok and not result.dbt_errors
+    return {c.name: c for c in result.checks}[check]
+
+
+def test_a_stamp_that_is_not_a_head_fails_post_validation(built_minimal):
+    # add_user_profile_fields is an ancestor of the head add_security_session, not a head
+    found = post_validation_finding(
+        built_minimal, "alembic_stamp_matches_schema",
+        "update public_next.alembic_version set version_num = 'add_user_profile_fields'"
+        " where version_num = 'add_security_session'")
+    assert found.status == "found" and found.severity == "critical"
+    assert set(found.example_ids) == {"add_user_profile_fields", "add_security_session"}
