@@ -1,11 +1,15 @@
-"""The target is the application's whole schema: the tables the legacy
-database has nothing for are built too, empty, with the application's
+"""The target is the application's whole schema: its 35 tables, those the
+legacy database has nothing for built empty, with the application's
 constraints under PostgreSQL's default names (or the names the source gives)
-and the application's indexes."""
+and its indexes; alembic_version stamps the heads of its revision graph; and
+the post-migration validation fails when the stamp or the schema is edited
+away from the application's."""
 
 from __future__ import annotations
 
-from conftest import query, scalar
+import csv
+
+from conftest import PROJECT, query, scalar
 
 from harness import db, validate
 from harness.schemas import Schemas
@@ -62,12 +66,17 @@ def default_name(table: str, columns: list[str], contype: str) -> str:
     return "_".join(p for p in (table[:name1], addition[:name2] if addition else None, label) if p)
 
 
-def test_the_tables_the_legacy_database_has_nothing_for_are_built_empty(built_minimal):
+def test_a_build_makes_the_applications_35_tables_and_stamps_its_4_heads(built_minimal):
+    with open(PROJECT / "seeds" / "app_schema_columns.csv", newline="") as facts:
+        application_tables = {row["table_name"] for row in csv.DictReader(facts)}
     tables = {r["relname"] for r in query(built_minimal, "select relname from pg_class"
                                           " where relnamespace = 'public_next'::regnamespace and relkind = 'r'")}
-    assert set(EMPTY_TABLES) <= tables
-    rows = {t: scalar(built_minimal, f'select count(*) from public_next."{t}"') for t in EMPTY_TABLES}
-    assert rows == dict.fromkeys(EMPTY_TABLES, 0)
+    assert len(application_tables) == 35 and tables == application_tables
+    assert {t: scalar(built_minimal, f'select count(*) from public_next."{t}"') for t in EMPTY_TABLES} == \
+        dict.fromkeys(EMPTY_TABLES, 0)
+    assert len(EMPTY_TABLES) == 21
+    stamped = {r["version_num"] for r in query(built_minimal, "select version_num from public_next.alembic_version")}
+    assert stamped == HEADS
 
 
 def test_every_constraint_has_postgresql_default_name_or_the_name_the_source_gives(built_minimal):
@@ -124,27 +133,39 @@ def test_stocktake_items_go_with_their_stocktake(built_minimal):
     assert {rule for name, rule in rules.items() if name != "stocktake_items_stocktake_id_fkey"} == {"a"}
 
 
-def test_alembic_version_is_stamped_with_the_heads_of_the_revision_graph(built_minimal):
-    stamped = {r["version_num"] for r in query(built_minimal, "select version_num from public_next.alembic_version")}
-    assert stamped == HEADS
-
-
-def post_validation_finding(target, check: str, *statements: str):
-    """Edit the built target by hand, then run the post-migration validation: the finding of `check`."""
+def post_validation_after(target, *statements: str) -> dict:
+    """Edit the built target by hand, then run the post-migration validation: its findings, by check."""
     with db.connect(target) as conn, conn.cursor() as cur:
         for statement in statements:
             cur.execute(statement)
         conn.commit()
     result = validate.validate(target, Schemas("public"), phase="post", rebuild_work=False)
     assert not result.ok and not result.dbt_errors
-    return {c.name: c for c in result.checks}[check]
+    return {c.name: c for c in result.checks if c.found}
 
 
 def test_a_stamp_that_is_not_a_head_fails_post_validation(built_minimal):
     # add_user_profile_fields is an ancestor of the head add_security_session, not a head
-    found = post_validation_finding(
-        built_minimal, "alembic_stamp_matches_schema",
+    found = post_validation_after(
+        built_minimal,
+        "alter table public_next.alembic_version disable trigger user",  # past any guard on the built target
         "update public_next.alembic_version set version_num = 'add_user_profile_fields'"
-        " where version_num = 'add_security_session'")
-    assert found.status == "found" and found.severity == "critical"
+        " where version_num = 'add_security_session'")["alembic_stamp_matches_schema"]
+    assert found.severity == "critical"
     assert set(found.example_ids) == {"add_user_profile_fields", "add_security_session"}
+
+
+def test_a_retyped_column_fails_post_validation(built_minimal):
+    found = post_validation_after(
+        built_minimal, "alter table public_next.user_sessions alter column ip_address type text"
+    )["target_matches_application_schema"]
+    assert found.severity == "critical"
+    assert found.example_ids == ["user_sessions.ip_address"]
+    assert "is text null, the application has character varying(45) null" in found.fix_hint()
+
+
+def test_a_dropped_table_fails_post_validation(built_minimal):
+    # recommended_parts: revision predictive_maintenance, which is stamped, creates it
+    found = post_validation_after(built_minimal, "drop table public_next.recommended_parts")
+    for check in ("target_matches_application_schema", "alembic_stamp_matches_schema"):
+        assert found[check].severity == "critical" and found[check].example_ids == ["recommended_parts"], check
