@@ -109,9 +109,14 @@ def build(doc: dict) -> None:
     _steps(title, doc.get("steps") or [])
     reconciliation = doc.get("reconciliation") or {}
     _row_counts(reconciliation.get("row_counts") or [])
-    new_tables = {k: v for k, v in (doc.get("target_row_counts") or {}).items() if k in NEW_TABLES}
+    target_rows = doc.get("target_row_counts") or {}
+    new_tables = {k: v for k, v in target_rows.items() if k in NEW_TABLES}
     if new_tables:
         out.print(table("new target tables", ["table", "rows"], new_tables.items(), right=["rows"]))
+    legacy = {c["legacy_table"] for c in reconciliation.get("row_counts") or []}
+    empty = sorted(k for k, v in target_rows.items() if not v and k not in NEW_TABLES and k not in legacy)
+    if empty:
+        line(f"built empty (the legacy database has nothing for them): {len(empty)} tables of the application")
     _stock_and_ledger(reconciliation)
     quarantine = doc.get("quarantine") or {}
     if quarantine.get("groups"):

@@ -1,7 +1,15 @@
 {#
     The target's PostgreSQL enum types, created inside the shadow schema before
-    any model builds so that they move with it at the swap. Values exactly as
-    in the target schema (lower case, in order).
+    any model builds so that they move with it at the swap. Labels exactly as
+    the application stores them, in order (docs/target-schema.md#enum-types):
+      - the six types of the original tables keep the lower-case labels the
+        application's triggers and server defaults use (transactiontype and
+        machinestatus included, although SQLAlchemy would send member names);
+      - the types of the tables the legacy database has nothing for: the
+        member NAMES where the model's Enum(PyEnum) persists names
+        (upper case), the literal labels of the Alembic revision that
+        creates the type (stocktakestatus, inventoryalerttype,
+        inventoryalertseverity).
 #}
 {% macro enum_types() -%}
     {{ return({
@@ -11,6 +19,17 @@
         'userstatus': ['active', 'inactive', 'pending_invitation', 'locked'],
         'transactiontype': ['creation', 'transfer', 'consumption', 'adjustment'],
         'machinestatus': ['active', 'inactive', 'maintenance', 'decommissioned'],
+        'transactionapprovalstatus': ['PENDING', 'APPROVED', 'REJECTED'],
+        'maintenancetype': ['SCHEDULED', 'UNSCHEDULED', 'REPAIR', 'INSPECTION', 'CLEANING', 'CALIBRATION', 'OTHER'],
+        'maintenancerisklevel': ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+        'maintenancepriority': ['LOW', 'MEDIUM', 'HIGH', 'URGENT'],
+        'maintenancestatus': ['PENDING', 'SCHEDULED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED'],
+        'suppliertype': ['ORASEAS_EE', 'EXTERNAL_SUPPLIER'],
+        'orderstatus': ['REQUESTED', 'APPROVED', 'ORDERED', 'SHIPPED', 'RECEIVED', 'CANCELLED'],
+        'orderpriority': ['LOW', 'MEDIUM', 'HIGH', 'URGENT'],
+        'stocktakestatus': ['planned', 'in_progress', 'completed', 'cancelled'],
+        'inventoryalerttype': ['low_stock', 'stockout', 'expiring', 'expired', 'excess', 'discrepancy'],
+        'inventoryalertseverity': ['low', 'medium', 'high', 'critical'],
     }) }}
 {%- endmacro %}
 

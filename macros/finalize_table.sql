@@ -3,7 +3,12 @@
     never during the load):
       - constraint names: dbt creates "<table>__dbt_tmp_<col>_pkey" and friends;
         rename them to the names PostgreSQL/Alembic give ("<table>_pkey",
-        "<table>_<col>_fkey", ...), or to the explicit names in `renames`;
+        "<table>_<col>_fkey", ...), or to the explicit names in `renames`.
+        Where "<table>__dbt_tmp_<col>_<label>" is longer than 63 characters
+        PostgreSQL shortened it (makeObjectName(): the longer of table and
+        column name loses a character at a time) and "__dbt_tmp" may be cut:
+        such a name is recognised by computing it the same way, and renamed
+        to the name PostgreSQL computes for the table itself;
       - column defaults of the target schema (`defaults`: column -> expression);
       - extra indexes (`indexes`: list of {name, columns, unique?, where?}).
 #}
@@ -13,14 +18,48 @@
         c record;
         new_name text;
         renames jsonb := '{{ tojson(renames) }}'::jsonb;
+        base text;
+        label text;
+        addition text;
+        name1_chars int;
+        name2_chars int;
+        shortened text[];
     begin
         for c in
-            select conname from pg_constraint
-            where conrelid = '{{ this }}'::regclass and conname like '%\_\_dbt\_tmp%'
+            select
+                con.conname,
+                con.contype,
+                (select string_agg(a.attname, '_' order by k.n)
+                 from unnest(con.conkey) with ordinality as k (attnum, n)
+                 inner join pg_attribute as a on a.attrelid = con.conrelid and a.attnum = k.attnum) as columns
+            from pg_constraint as con
+            where con.conrelid = '{{ this }}'::regclass
         loop
-            new_name := regexp_replace(
-                replace(c.conname, '__dbt_tmp', ''), '_(pkey|key|fkey|not_null|check)\d+$', '_\1'
-            );
+            new_name := c.conname;
+            if c.conname like '%\_\_dbt\_tmp%' then
+                new_name := regexp_replace(
+                    replace(c.conname, '__dbt_tmp', ''), '_(pkey|key|fkey|not_null|check)\d+$', '_\1'
+                );
+            elsif c.contype in ('p', 'u', 'f', 'n') then
+                label := case c.contype when 'p' then 'pkey' when 'u' then 'key' when 'f' then 'fkey' else 'not_null' end;
+                addition := case when c.contype <> 'p' then c.columns end;
+                shortened := '{}';
+                foreach base in array array['{{ this.identifier }}__dbt_tmp', '{{ this.identifier }}'] loop
+                    name1_chars := length(base);
+                    name2_chars := coalesce(length(addition), 0);
+                    while name1_chars + name2_chars > 63 - length(label) - 1 - case when addition is null then 0 else 1 end loop
+                        if name1_chars > name2_chars then
+                            name1_chars := name1_chars - 1;
+                        else
+                            name2_chars := name2_chars - 1;
+                        end if;
+                    end loop;
+                    shortened := shortened || (left(base, name1_chars) || coalesce('_' || left(addition, name2_chars), '') || '_' || label);
+                end loop;
+                if c.conname = shortened[1] then
+                    new_name := shortened[2];
+                end if;
+            end if;
             new_name := coalesce(renames ->> new_name, new_name);
             if new_name <> c.conname then
                 execute format('alter table {{ this }} rename constraint %I to %I', c.conname, new_name);

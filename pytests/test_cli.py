@@ -41,6 +41,7 @@ def test_sample_generate_then_dry_run_migrate_leaves_live_untouched(new_database
     assert dry.exit_code == 0, dry.output
     assert "dry run complete" in dry.output and "report:" in dry.output
     assert "rows per table: legacy -> target" in dry.output
+    assert "built empty (the legacy database has nothing for them): 21 tables of the application" in dry.output
     assert scalar(target, "select count(*) from public_next.inventory") == 20
     # byte for byte: every row, column, constraint, index, trigger, grant of the live schema
     with db.connect(target) as conn, conn.cursor() as cur:

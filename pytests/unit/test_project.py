@@ -24,6 +24,16 @@ def test_every_model_and_check_has_a_step_and_the_marts_are_the_target_tables():
     assert dbt_project.target_tables() == marts
 
 
+def test_the_checks_that_read_the_catalog_run_after_every_mart():
+    # they read pg_catalog, not a mart: only their depends_on lines order them after the marts
+    dbt_project = project.load(checks.ensure_manifest())
+    marts = {uid for uid in dbt_project.models() if dbt_project.is_target_table(uid)}
+    tests = {node["name"]: set(node["depends_on"]["nodes"]) for node in dbt_project.tests().values()}
+    for name in ("target_constraints_present", "target_enum_types_exact", "target_matches_application_schema",
+                 "alembic_stamp_matches_schema"):
+        assert sorted(marts - tests[name]) == [], name
+
+
 def test_an_unknown_step_is_an_error_never_a_default():
     broken = project.Project(nodes={"model.abparts_migrate.x": {
         "resource_type": "model", "name": "x", "config": {"meta": {"step": "shipping"}}}})

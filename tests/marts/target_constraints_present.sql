@@ -15,6 +15,27 @@
 -- depends_on: {{ ref('part_usage') }}
 -- depends_on: {{ ref('stock_adjustments') }}
 -- depends_on: {{ ref('alembic_version') }}
+-- depends_on: {{ ref('invitation_audit_logs') }}
+-- depends_on: {{ ref('user_management_audit_logs') }}
+-- depends_on: {{ ref('security_events') }}
+-- depends_on: {{ ref('user_sessions') }}
+-- depends_on: {{ ref('transaction_approvals') }}
+-- depends_on: {{ ref('part_order_requests') }}
+-- depends_on: {{ ref('part_order_items') }}
+-- depends_on: {{ ref('machine_maintenance') }}
+-- depends_on: {{ ref('maintenance_part_usage') }}
+-- depends_on: {{ ref('machine_part_compatibility') }}
+-- depends_on: {{ ref('predictive_maintenance_models') }}
+-- depends_on: {{ ref('machine_predictions') }}
+-- depends_on: {{ ref('maintenance_recommendations') }}
+-- depends_on: {{ ref('machine_model_associations') }}
+-- depends_on: {{ ref('recommended_parts') }}
+-- depends_on: {{ ref('maintenance_indicators') }}
+-- depends_on: {{ ref('machine_indicator_values') }}
+-- depends_on: {{ ref('stocktakes') }}
+-- depends_on: {{ ref('stocktake_items') }}
+-- depends_on: {{ ref('inventory_alerts') }}
+-- depends_on: {{ ref('inventory_adjustments') }}
 
 {{ config(**check_config('critical',
     'constraint {value} is missing: rebuild; never edit the target schema by hand',
@@ -37,6 +58,42 @@
     'part_usage_pkey', 'part_usage_customer_organization_id_fkey', 'part_usage_part_id_fkey',
     'part_usage_machine_id_fkey', 'part_usage_recorded_by_user_id_fkey', 'part_usage_warehouse_id_fkey',
     'stock_adjustments_pkey', 'stock_adjustments_inventory_id_fkey', 'stock_adjustments_user_id_fkey',
+    'invitation_audit_logs_pkey', 'invitation_audit_logs_performed_by_user_id_fkey',
+    'invitation_audit_logs_user_id_fkey',
+    'user_management_audit_logs_pkey', 'user_management_audit_logs_performed_by_user_id_fkey',
+    'user_management_audit_logs_user_id_fkey',
+    'security_events_pkey', 'security_events_user_id_fkey',
+    'user_sessions_pkey', 'user_sessions_user_id_fkey',
+    'transaction_approvals_pkey', 'transaction_approvals_approver_id_fkey', 'transaction_approvals_transaction_id_fkey',
+    'part_order_requests_pkey', 'part_order_requests_approved_by_user_id_fkey',
+    'part_order_requests_customer_organization_id_fkey', 'part_order_requests_received_by_user_id_fkey',
+    'part_order_requests_requested_by_user_id_fkey', 'part_order_requests_supplier_organization_id_fkey',
+    'part_order_items_pkey', 'part_order_items_destination_warehouse_id_fkey', 'part_order_items_order_request_id_fkey',
+    'part_order_items_part_id_fkey',
+    'machine_maintenance_pkey', 'machine_maintenance_machine_id_fkey', 'machine_maintenance_performed_by_user_id_fkey',
+    'maintenance_part_usage_pkey', 'maintenance_part_usage_maintenance_id_fkey', 'maintenance_part_usage_part_id_fkey',
+    'maintenance_part_usage_warehouse_id_fkey',
+    'machine_part_compatibility_pkey', '_machine_part_uc', 'machine_part_compatibility_machine_id_fkey',
+    'machine_part_compatibility_part_id_fkey',
+    'predictive_maintenance_models_pkey', 'predictive_maintenance_models_created_by_user_id_fkey',
+    'machine_predictions_pkey', 'machine_predictions_machine_id_fkey', 'machine_predictions_predictive_model_id_fkey',
+    'maintenance_recommendations_pkey', 'maintenance_recommendations_machine_id_fkey',
+    'maintenance_recommendations_prediction_id_fkey', 'maintenance_recommendations_resolved_by_maintenance_id_fkey',
+    'machine_model_associations_pkey', '_predictive_model_machine_model_uc',
+    'machine_model_associations_predictive_model_id_fkey',
+    'recommended_parts_pkey', 'recommended_parts_part_id_fkey', 'recommended_parts_recommendation_id_fkey',
+    'maintenance_indicators_pkey',
+    'machine_indicator_values_pkey', 'machine_indicator_values_indicator_id_fkey',
+    'machine_indicator_values_machine_id_fkey', 'machine_indicator_values_recorded_by_user_id_fkey',
+    'stocktakes_pkey', 'stocktakes_completed_by_user_id_fkey', 'stocktakes_scheduled_by_user_id_fkey',
+    'stocktakes_warehouse_id_fkey',
+    'stocktake_items_pkey', 'stocktake_items_counted_by_user_id_fkey', 'stocktake_items_part_id_fkey',
+    'stocktake_items_stocktake_id_fkey',
+    'inventory_alerts_pkey', 'inventory_alerts_part_id_fkey', 'inventory_alerts_resolved_by_user_id_fkey',
+    'inventory_alerts_warehouse_id_fkey',
+    'inventory_adjustments_pkey', 'inventory_adjustments_adjusted_by_user_id_fkey',
+    'inventory_adjustments_part_id_fkey', 'inventory_adjustments_stocktake_id_fkey',
+    'inventory_adjustments_transaction_id_fkey', 'inventory_adjustments_warehouse_id_fkey',
     'alembic_version_pkc',
 ] %}
 

@@ -15,6 +15,27 @@
 -- depends_on: {{ ref('part_usage') }}
 -- depends_on: {{ ref('stock_adjustments') }}
 -- depends_on: {{ ref('alembic_version') }}
+-- depends_on: {{ ref('invitation_audit_logs') }}
+-- depends_on: {{ ref('user_management_audit_logs') }}
+-- depends_on: {{ ref('security_events') }}
+-- depends_on: {{ ref('user_sessions') }}
+-- depends_on: {{ ref('transaction_approvals') }}
+-- depends_on: {{ ref('part_order_requests') }}
+-- depends_on: {{ ref('part_order_items') }}
+-- depends_on: {{ ref('machine_maintenance') }}
+-- depends_on: {{ ref('maintenance_part_usage') }}
+-- depends_on: {{ ref('machine_part_compatibility') }}
+-- depends_on: {{ ref('predictive_maintenance_models') }}
+-- depends_on: {{ ref('machine_predictions') }}
+-- depends_on: {{ ref('maintenance_recommendations') }}
+-- depends_on: {{ ref('machine_model_associations') }}
+-- depends_on: {{ ref('recommended_parts') }}
+-- depends_on: {{ ref('maintenance_indicators') }}
+-- depends_on: {{ ref('machine_indicator_values') }}
+-- depends_on: {{ ref('stocktakes') }}
+-- depends_on: {{ ref('stocktake_items') }}
+-- depends_on: {{ ref('inventory_alerts') }}
+-- depends_on: {{ ref('inventory_adjustments') }}
 
 {{ config(**check_config('critical',
     'enum type {value} differs from the application: rebuild; never edit the target schema by hand',
