@@ -107,3 +107,76 @@ def test_missing_or_non_legacy_schemas_are_refused_with_one_line(new_database):
     with pytest.raises(OutOfOrder, match="nothing is staged"):
         samples.generate(target, Schemas("public"), "minimal_sample")
         build.build(target, Schemas("public"), stage_first=False)
+
+
+# One deliberate break per post-migration singular check (tests/marts, tests/audit): a check that
+# could no longer fail would leave its break unseen. Each statement runs on the built target, around
+# its read-only guard, as a buggy model or a hand edit would leave it.
+BREAKS = {
+    "every_legacy_row_accounted_for": [
+        "delete from public_next.customer_order_items where id = (select min(id::text)::uuid"
+        " from public_next.customer_order_items)"],
+    "totals_preserved": [  # no row lost: only a quantity changed
+        "update public_next.supplier_order_items set quantity = quantity + 1 where id = (select min(id::text)::uuid"
+        " from public_next.supplier_order_items)"],
+    "ledger_reconciles_with_inventory": [
+        "update public_next.inventory set current_stock = current_stock + 1 where id = (select min(id::text)::uuid"
+        " from public_next.inventory where current_stock > 0)"],
+    "stock_conserved_per_organization_and_part": [],  # the same stock change
+    "no_negative_stock": [
+        "update public_next.inventory set current_stock = -1 where id = (select max(id::text)::uuid"
+        " from public_next.inventory)"],
+    "inventory_unit_matches_part": [
+        "update public_next.inventory set unit_of_measure = unit_of_measure || '-tampered'"
+        " where id = (select max(id::text)::uuid from public_next.inventory where current_stock >= 0)"],
+    "alembic_stamp_matches_schema": [
+        "delete from public_next.alembic_version where version_num = (select min(version_num)"
+        " from public_next.alembic_version)"],
+    "new_ids_derived_from_legacy_ids": [
+        "update public_next.transactions set id = md5('tampered')::uuid where id = (select min(id::text)::uuid"
+        " from public_next.transactions where reference_number is distinct from 'opening-balance')"],
+    "transaction_warehouses_follow_type": [
+        "update public_next.transactions set from_warehouse_id = to_warehouse_id where id = (select min(id::text)::uuid"
+        " from public_next.transactions where transaction_type = 'creation')"],
+    "single_oraseas_ee": [  # the application's partial unique index would refuse a second one: gone first
+        "alter table public_next.organizations drop constraint if exists unique_oraseas_ee",
+        "drop index if exists public_next.unique_oraseas_ee",
+        "insert into public_next.organizations select (jsonb_populate_record(o, jsonb_build_object("
+        "'id', md5('tampered-org')::uuid, 'name', 'Tampered Org', 'organization_type', 'oraseas_ee',"
+        " 'parent_organization_id', null))).* from public_next.organizations o"
+        " where o.organization_type = 'customer' limit 1"],
+    "organizations_without_warehouse": [],  # the organisation above has none
+    "super_admins_only_in_oraseas_ee": [
+        "update public_next.users set role = 'super_admin' where id = (select min(u.id::text)::uuid"
+        " from public_next.users u join public_next.organizations o on o.id = u.organization_id"
+        " where o.organization_type = 'customer')"],
+    "target_constraints_present": [
+        "alter table public_next.organizations drop constraint supplier_must_have_parent"],
+    "suppliers_have_parent": [
+        "update public_next.organizations set parent_organization_id = null where id = (select min(id::text)::uuid"
+        " from public_next.organizations where organization_type = 'supplier')"],
+    "target_enum_types_exact": [
+        "alter type public_next.organizationtype add value 'tampered'"],
+    "target_matches_application_schema": [
+        "alter table public_next.security_events add column tampered integer"],
+}
+
+
+def test_every_post_migration_check_fails_when_its_break_is_put_into_the_target(built_minimal):
+    from conftest import PROJECT
+
+    singular = {path.stem for folder in ("marts", "audit") for path in (PROJECT / "tests" / folder).glob("*.sql")
+                if "phase='post'" in path.read_text()}
+    assert singular == set(BREAKS)  # a new check needs its break here
+    target, schemas = built_minimal, Schemas("public")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        for table in db.tables_in(cur, "public_next"):
+            cur.execute(f'alter table public_next."{table}" disable trigger user')  # around the read-only guard
+        for statements in BREAKS.values():
+            for statement in statements:
+                cur.execute(statement)
+        conn.commit()
+    post = validate.validate(target, schemas, phase="post", rebuild_work=False)
+    found = {c.name for c in post.checks if c.found}
+    assert sorted(set(BREAKS) - found) == []
+    assert not post.ok
