@@ -97,3 +97,20 @@ def test_the_logged_command_line_shows_a_dsn_only_as_where_it_points():
             assert line.endswith(" status")
     assert log.command_line(["--dsn", "postgresql://u:pw@db/x", "cutover"]) == "--dsn postgresql://u:***@db/x cutover"
     assert log.command_line(["--dsn", "host='pw"]) == "--dsn <unparseable DSN>"
+
+
+def test_the_log_file_never_holds_a_secret_given_to_it(tmp_path, monkeypatch):
+    # raw text, as a library or psycopg2 message could carry it, through the real handler into the file
+    monkeypatch.setenv("HARNESS_HOME", str(tmp_path))
+    secrets = ("pw-in-uri-1", "pw-key-value-2", "pw-env-3", "$2b$12$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ01")
+    log.event(f"connect postgresql://u:{secrets[0]}@db/x and host=db password={secrets[1]} PGPASSWORD={secrets[2]}")
+    try:
+        raise RuntimeError(f"failed with hash {secrets[3]}")
+    except RuntimeError:
+        log.logger().exception("unexpected error")
+    for handler in log.logger().handlers:
+        handler.flush()
+    text = (tmp_path / "logs" / "migration.log").read_text()
+    assert "connect postgresql://u:***@db/x" in text and "RuntimeError" in text  # written, masked
+    for secret in secrets:
+        assert secret not in text, secret
