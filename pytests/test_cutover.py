@@ -37,6 +37,7 @@ def execute(target, *statements, params=None):
         conn.commit()
 
 
+@pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
 def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_database):
     target = new_database("drift")
     samples.generate(target, PUBLIC, "minimal_sample")

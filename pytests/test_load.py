@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from conftest import query, scalar
 
 from harness import load, migrate, rollback, samples
@@ -24,6 +25,7 @@ def wait_for_writes(driver: load.Load, more: int, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
 def test_no_write_is_lost_through_catch_up_cutover_and_rollback_under_load(new_database):
     target = new_database("load")
     samples.generate(target, PUBLIC, "small_sample")

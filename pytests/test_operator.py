@@ -22,6 +22,7 @@ def comprehensive(server):
     return result
 
 
+@pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
 def test_comprehensive_runs_every_size_clean_and_dirty_and_rolls_each_back(comprehensive):
     assert comprehensive.exit_code == 0, comprehensive.output[-2000:]
     document = json.loads(comprehensive.stdout)
@@ -42,6 +43,7 @@ def test_comprehensive_runs_every_size_clean_and_dirty_and_rolls_each_back(compr
     assert production["numbers"]["legacy_rows"] == 10190
 
 
+@pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
 def test_report_pretty_prints_a_saved_report(comprehensive):
     test_id = json.loads(comprehensive.stdout)["test_id"]
     shown = runner.invoke(app, ["report", test_id])

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import PROJECT
 
 
+@pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
 def test_the_python_api_examples_run(new_database, monkeypatch):
     target = new_database("api")
     monkeypatch.setenv("HARNESS_DSN", target.dsn)

@@ -36,6 +36,7 @@ def home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
 def test_no_password_reaches_a_file_or_the_console(home, templates, new_database, monkeypatch):
     target = new_database("secrets", template=templates("minimal", sample_template("minimal_sample")))
     params = target.params
