@@ -12,6 +12,7 @@ so the password is carried everywhere but never checked."""
 
 from __future__ import annotations
 
+import json
 import logging.handlers
 import re
 import stat
@@ -62,7 +63,8 @@ def test_no_password_reaches_a_file_or_the_console(home, templates, new_database
     run("--dsn", "cutover")
     for channel in both:
         run(channel, "report")
-        run(channel, "status")
+        status = json.loads(run(channel, "--json", "status"))
+        assert status["phase"] == "cut over" and status["cutover"]["details"]["lock_window_ms"] > 0
         run(channel, "cutover", expect=1)  # already cut over
     run("HARNESS_DSN", "validate", "--phase", "post")
     run("--dsn", "docs")
