@@ -3,7 +3,6 @@ server: exit codes, one-line errors, JSON output, no secrets printed."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from conftest import scalar
@@ -52,18 +51,6 @@ def test_sample_generate_then_dry_run_migrate_leaves_live_untouched(new_database
     assert re.search(r"\[transactions\] model transactions: success \d+ rows", dry.output)
 
 
-def test_build_json_output_parses_and_names_the_report(new_database):
-    target = new_database("clijson")
-    assert run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample").exit_code == 0
-    result = run("--dsn", target.dsn, "--json", "build")
-    assert result.exit_code == 0, result.output
-    document = json.loads(result.output)
-    assert document["success"] is True
-    assert document["target_row_counts"]["inventory"] == 20
-    assert document["report"].endswith(f"migration_report_{document['run_id']}.json")
-    assert [s["phase"] for s in document["steps"]][:3] == ["validate", "backup", "organisations"]
-
-
 def test_build_with_nothing_staged_is_out_of_order(new_database):
     target = new_database("order")
     assert run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample").exit_code == 0
@@ -96,16 +83,3 @@ def test_the_harness_and_dbt_meet_in_the_database_libpq_resolves(new_database, m
     assert scalar(target, "select count(*) from public_stage.stg_legacy__organizations") == 3  # a model dbt built
     with db.connect(target.with_database("postgres")) as conn, conn.cursor() as cur:
         assert not db.schema_exists(cur, "public_stage")  # the user's own database stays untouched
-
-
-def test_one_migrate_reuses_its_connections(new_database, monkeypatch):
-    from harness import db, migrate, samples
-    from harness.schemas import Schemas
-
-    target = db.resolve(new_database("connections"))
-    samples.generate(target, Schemas("public"), "minimal_sample")
-    opened = []
-    real_open = db._open
-    monkeypatch.setattr(db, "_open", lambda *args: opened.append(args[1]) or real_open(*args))
-    migrate.migrate(target, Schemas("public"), confirm=lambda plan: True)
-    assert len(opened) <= 4, opened  # dbt and pg_dump have their own

@@ -59,7 +59,10 @@ def test_no_password_reaches_a_file_or_the_console(home, templates, new_database
         run(channel, "status")
         run(channel, "stage")  # with change capture, as build wants it
         run(channel, "migrate", expect=2)  # off a terminal without --yes: refused before any work
-    run("HARNESS_DSN", "build", "--no-stage")
+    built = json.loads(run("HARNESS_DSN", "--json", "build", "--no-stage"))
+    assert built["success"] is True and built["target_row_counts"]["inventory"] == 20
+    assert built["report"].endswith(f"migration_report_{built['run_id']}.json")
+    assert [s["phase"] for s in built["steps"]][:3] == ["validate", "backup", "organisations"]
     run("--dsn", "cutover")
     for channel in both:
         run(channel, "report")
