@@ -34,6 +34,12 @@ create function pg_temp.between(lo int, hi int, kind text, n bigint) returns int
     select lo + (pg_temp.h(pg_temp.k(kind, n)) % (hi - lo + 1))::int
 $$;
 
+-- A number as at least four digits, zero-padded, never cut: part 12345 is
+-- PN-12345, not PN-1234 (lpad alone truncates to its length).
+create function pg_temp.digits(n bigint) returns text language sql immutable as $$
+    select lpad(n::text, greatest(4, length(n::text)), '0')
+$$;
+
 -- ---------------------------------------------------------------- organisations
 create temp table gen_orgs on commit drop as
 with params as (
@@ -181,7 +187,7 @@ insert into parts (
 )
 select
     p.id,
-    'PN-' || lpad(p.idx::text, 4, '0') || '-' || chr(65 + p.idx % 26),
+    'PN-' || pg_temp.digits(p.idx) || '-' || chr(65 + p.idx % 26),
     case
         when p.idx <= 5
             then (array[
@@ -216,7 +222,7 @@ select
     case when p.idx % 5 = 0 then null else pg_temp.between(7, 60, 'mdel', p.idx) end,
     case when p.idx % 4 = 0 then null else pg_temp.between(1, 10, 'ldel', p.idx) end,
     case when p.idx % 4 = 0 then null
-        else array['/static/images/pn-' || lpad(p.idx::text, 4, '0') || '.jpg']
+        else array['/static/images/pn-' || pg_temp.digits(p.idx) || '.jpg']
     end,
     timestamptz '2023-01-01 08:00:00+00' + p.idx * interval '3 hours',
     timestamptz '2023-01-01 08:00:00+00'
@@ -252,7 +258,7 @@ select
     m.organization_id,
     mt.v,
     'AutoBoss ' || mt.v || ' #' || m.idx,
-    'AB' || replace(replace(mt.v, '.', ''), 'V', 'V') || '-SN' || lpad(m.idx::text, 4, '0'),
+    'AB' || replace(replace(mt.v, '.', ''), 'V', 'V') || '-SN' || pg_temp.digits(m.idx),
     o.created_at + pg_temp.between(5, 200, 'mcreated', m.idx) * interval '1 day',
     o.created_at + pg_temp.between(201, 500, 'mupd', m.idx) * interval '1 day'
 from gen_machines as m
