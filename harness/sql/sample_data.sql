@@ -3,7 +3,12 @@
 -- from the temp table gen_params (seed, n_orgs, n_users, n_parts,
 -- n_machines, n_inventory). Every id, name, date and quantity is a function
 -- of (seed, kind, index) through md5, so the same parameters give the same
--- database on every run and every server. No per-row round trips.
+-- database on every run and every server. No per-row round trips, and no
+-- join that compares every row of one side with every row of the other: the
+-- benchmark sizes are millions of rows.
+
+-- the benchmark sizes sort millions of rows: in memory, not on disk
+set local work_mem = '64MB';
 
 create function pg_temp.h(k text) returns bigint language sql immutable as $$
     select ('x' || substr(md5(k), 1, 12))::bit(48)::bigint
@@ -168,6 +173,17 @@ cross join lateral (select pg_temp.pick(array[
     'Ioannou', 'Karagianni', 'Olsen', 'Walsh', 'Vlachos', 'Antoniou', 'Berg'
 ], 'ln', u.idx) as v) as ln;
 
+-- Who acts for an organisation in the history: its first user (oldest, then
+-- lowest id) and its last (newest, then lowest id). Joined to, never looked up
+-- per row: a lookup scans every user for every order, usage and adjustment.
+create temp table gen_org_users on commit drop as
+select
+    organization_id,
+    (array_agg(id order by created_at asc, id asc))[1] as first_user_id,
+    (array_agg(id order by created_at desc, id asc))[1] as last_user_id
+from users
+group by organization_id;
+
 -- ---------------------------------------------------------------- parts
 -- Every eighth part is a bulk material (oils, greases, coolants); the first
 -- five carry the names of the real seed parts.
@@ -237,8 +253,13 @@ with customers as (
     select
         idx,
         id,
-        row_number() over (order by idx) as rn,
-        count(*) over () as n
+        row_number() over (order by idx) as rn
+    from gen_orgs
+    where kind = 'customer'
+),
+
+owners as (
+    select greatest(ceil(count(*) * 0.75)::int, 1) as n
     from gen_orgs
     where kind = 'customer'
 )
@@ -249,8 +270,9 @@ select
     c.idx as org_idx,
     pg_temp.uid('machine', m) as id
 from gen_params as p
+cross join owners as w
 cross join generate_series(1, p.n_machines) as m
-inner join customers as c on c.rn = 1 + (m - 1) % greatest(ceil(c.n * 0.75)::int, 1);
+inner join customers as c on c.rn = 1 + (m - 1) % w.n;
 
 insert into machines (id, organization_id, model_type, name, serial_number, created_at, updated_at)
 select
@@ -340,10 +362,14 @@ with orders as (
 suppliers as (
     select
         o.name,
-        row_number() over (order by g.idx) as rn,
-        count(*) over () as n
+        row_number() over (order by g.idx) as rn
     from gen_orgs as g inner join organizations as o on g.id = o.id
     where g.kind = 'supplier'
+),
+
+supplier_count as (
+    select count(*) as n from gen_orgs
+    where kind = 'supplier'
 )
 
 select
@@ -360,10 +386,7 @@ select
         )
     end,
     case when x.i % 7 = 6 then pg_temp.pick(array['Bosch Rexroth', 'SKF Hellas', 'Parker Hannifin'], 'soname', x.i)
-        else (
-            select s.name from suppliers as s
-            where s.rn = 1 + (x.i - 1) % s.n
-        )
+        else s.name
     end,
     x.order_date,
     x.order_date + interval '14 days',
@@ -374,7 +397,10 @@ select
     case when x.i % 3 = 0 then 'Restock for season' end,
     x.order_date,
     x.order_date + interval '3 days'
-from orders as x;
+from orders as x
+cross join supplier_count as sc
+left join suppliers as s on s.rn = 1 + (x.i - 1) % nullif(sc.n, 0)
+order by x.i;
 
 insert into supplier_order_items (id, supplier_order_id, part_id, quantity, unit_price, created_at, updated_at)
 select
@@ -399,9 +425,13 @@ insert into customer_orders (
 with customers as (
     select
         id,
-        row_number() over (order by idx) as rn,
-        count(*) over () as n
+        row_number() over (order by idx) as rn
     from gen_orgs
+    where kind = 'customer'
+),
+
+customer_count as (
+    select count(*) as n from gen_orgs
     where kind = 'customer'
 ),
 
@@ -411,11 +441,9 @@ orders as (
         c.id as customer_id,
         timestamptz '2023-09-01 09:00:00+00' + pg_temp.between(0, 600, 'codate', i) * interval '1 day' as order_date,
         pg_temp.pick(array['Pending', 'Shipped', 'Delivered', 'Delivered', 'DELIVERED', 'Cancelled'], 'costatus', i) as status
-    from generate_series(1, 2 * (
-            select count(*) from gen_orgs
-            where kind = 'customer'
-        )) as i
-    inner join customers as c on c.rn = 1 + (i - 1) % c.n
+    from customer_count as cc
+    cross join generate_series(1, 2 * cc.n) as i
+    inner join customers as c on c.rn = 1 + (i - 1) % cc.n
 )
 
 select
@@ -431,17 +459,13 @@ select
             then x.order_date + pg_temp.between(2, 15, 'codeliv', x.i) * interval '1 day'
     end,
     x.status,
-    case when x.i % 5 = 0 then null
-        else (
-            select u.id from users as u
-            where u.organization_id = x.customer_id
-            order by u.created_at, u.id limit 1
-        )
-    end,
+    case when x.i % 5 = 0 then null else ou.first_user_id end,
     case when x.i % 4 = 0 then 'Urgent: machine down' end,
     x.order_date,
     x.order_date + interval '1 day'
-from orders as x;
+from orders as x
+left join gen_org_users as ou on x.customer_id = ou.organization_id
+order by x.i;
 
 insert into customer_order_items (id, customer_order_id, part_id, quantity, unit_price, created_at, updated_at)
 select
@@ -464,7 +488,19 @@ inner join gen_parts as p on p.idx = 1 + pg_temp.h(pg_temp.k('coipart', co.rn * 
 where k <= 1 + pg_temp.h(pg_temp.k('coin', co.rn)) % 3;
 
 -- ---------------------------------------------------------------- part usage
--- Four usages per machine, mostly of parts the customer stocks.
+-- Four usages per machine, mostly of parts the customer stocks: a machine's
+-- k-th usage is of its owner's stocked part with the lowest md5(inventory id
+-- || k), found for every owner and k at once.
+create temp table gen_usage_parts on commit drop as
+select distinct on (i.organization_id, k)
+    i.organization_id,
+    k as nth,
+    i.part_id
+from inventory as i
+inner join (select distinct organization_id from gen_machines) as owners on i.organization_id = owners.organization_id
+cross join generate_series(1, 4) as k
+order by i.organization_id asc, k asc, md5(i.id::text || k) asc;
+
 insert into part_usage (
     id, customer_organization_id, part_id, usage_date, quantity_used, machine_id,
     recorded_by_user_id, notes, created_at, updated_at
@@ -473,12 +509,7 @@ select
     pg_temp.uid('part_usage', m.idx * 10 + k),
     m.organization_id,
     coalesce(
-        case when (m.idx + k) % 5 <> 0 then (
-                select i.part_id from inventory as i
-                where i.organization_id = m.organization_id
-                order by md5(i.id::text || k) limit 1
-            )
-        end,
+        case when (m.idx + k) % 5 <> 0 then up.part_id end,
         (
             select p.id from gen_parts as p
             where p.idx = 1 + pg_temp.h(pg_temp.k('pupart', m.idx * 10 + k)) % (select n_parts from gen_params)
@@ -487,18 +518,15 @@ select
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day',
     pg_temp.between(1, 5, 'puq', m.idx * 10 + k),
     case when (m.idx + k) % 10 = 0 then null else m.id end,
-    case when (m.idx + k) % 3 = 0 then null
-        else (
-            select u.id from users as u
-            where u.organization_id = m.organization_id
-            order by u.created_at desc, u.id asc limit 1
-        )
-    end,
+    case when (m.idx + k) % 3 = 0 then null else ou.last_user_id end,
     case when k = 1 then 'Scheduled service' end,
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day',
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day'
 from gen_machines as m
-cross join generate_series(1, 4) as k;
+cross join generate_series(1, 4) as k
+left join gen_usage_parts as up on m.organization_id = up.organization_id and k = up.nth
+left join gen_org_users as ou on m.organization_id = ou.organization_id
+order by m.idx, k;
 
 -- ---------------------------------------------------------------- stock adjustments
 insert into stock_adjustments (
@@ -516,11 +544,7 @@ select
     pg_temp.uid('stock_adjustment', r.rn),
     r.id,
     coalesce(
-        (
-            select u.id from users as u
-            where u.organization_id = r.organization_id
-            order by u.created_at, u.id limit 1
-        ),
+        ou.first_user_id,
         (
             select id from gen_users
             where idx = 1
@@ -536,4 +560,6 @@ select
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day',
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day'
 from ranked as r
-where r.rn <= greatest(1, (select n_inventory from gen_params) / 10);
+left join gen_org_users as ou on r.organization_id = ou.organization_id
+where r.rn <= greatest(1, (select n_inventory / 10 from gen_params))
+order by r.rn;
