@@ -1,11 +1,12 @@
 -- Deterministic, set-based legacy ABParts data. Runs with search_path set to
--- the live schema after legacy_ddl.sql, in one transaction. Reads its sizes
--- from the temp table gen_params (seed, n_orgs, n_users, n_parts,
--- n_machines, n_inventory). Every id, name, date and quantity is a function
--- of (seed, kind, index) through md5, so the same parameters give the same
--- database on every run and every server. No per-row round trips, and no
--- join that compares every row of one side with every row of the other: the
--- benchmark sizes are millions of rows.
+-- the live schema after legacy_ddl.sql, in one transaction, with the tables'
+-- keys, unique constraints, foreign keys and indexes taken off (samples.py
+-- puts them back after it). Reads its sizes from the temp table gen_params
+-- (seed, n_orgs, n_users, n_parts, n_machines, n_inventory). Every id, name,
+-- date and quantity is a function of (seed, kind, index) through md5, so the
+-- same parameters give the same database on every run and every server. No
+-- per-row round trips, and no join that compares every row of one side with
+-- every row of the other: the benchmark sizes are millions of rows.
 
 -- the benchmark sizes sort millions of rows: in memory, not on disk
 set local work_mem = '64MB';
