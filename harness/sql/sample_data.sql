@@ -2,11 +2,12 @@
 -- the live schema after legacy_ddl.sql, in one transaction, with the tables'
 -- keys, unique constraints, foreign keys and indexes taken off (samples.py
 -- puts them back after it). Reads its sizes from the temp table gen_params
--- (seed, n_orgs, n_users, n_parts, n_machines, n_inventory). Every id, name,
--- date and quantity is a function of (seed, kind, index) through md5, so the
--- same parameters give the same database on every run and every server. No
--- per-row round trips, and no join that compares every row of one side with
--- every row of the other: the benchmark sizes are millions of rows.
+-- (seed, n_orgs, n_users, n_parts, n_machines, n_inventory,
+-- adjustments_per_100, exact_inventory). Every id, name, date and quantity is
+-- a function of (seed, kind, index) through md5, so the same parameters give
+-- the same database on every run and every server. No per-row round trips,
+-- and no join that compares every row of one side with every row of the
+-- other: the benchmark sizes are millions of rows.
 
 -- the benchmark sizes sort millions of rows: in memory, not on disk
 set local work_mem = '64MB';
@@ -292,10 +293,14 @@ cross join lateral (select pg_temp.pick(array['V3.1B', 'V4.0', 'V3.0', 'V4.0'], 
 -- The n_inventory (organisation, part) pairs with the lowest weighted score:
 -- Oraseas EE holds most parts, suppliers few. Locations are free text with
 -- the real data's inconsistent spelling, case and blanks.
-insert into inventory (
-    id, organization_id, part_id, location, current_stock, minimum_stock_recommendation,
-    reorder_threshold_set_by, last_recommendation_update, created_at, updated_at
-)
+--
+-- Up to a few million pairs (exact_inventory) every pair is scored. Beyond
+-- that, scoring every pair would take minutes, so each organisation's parts
+-- are visited in an order of their own (an affine permutation of 1..n_parts)
+-- and the j-th visited gets the score the j-th lowest of n_parts uniform
+-- draws would have (stratified), weighted as above, for half as many parts
+-- again as its expected share: the same choice in distribution.
+create temp table gen_inventory on commit drop as
 with pairs as (
     select
         o.idx as org_idx,
@@ -308,13 +313,90 @@ with pairs as (
         pg_temp.r(pg_temp.k('inv', o.idx * 100000 + p.idx))
         * case o.kind when 'oraseas' then 0.05 when 'supplier' then 1.6 else 1.0 end as score
     from gen_orgs as o cross join gen_parts as p
-),
-
-chosen as (
-    select * from pairs
-    order by score, n limit (select n_inventory from gen_params)
+    where (select exact_inventory from gen_params)
 )
 
+select * from pairs
+order by score, n limit (select n_inventory from gen_params);
+
+insert into gen_inventory
+with params as (
+    select
+        n_parts,
+        n_inventory
+    from gen_params
+    where not exact_inventory
+),
+
+weighted as (
+    select
+        idx,
+        id,
+        kind,
+        case kind when 'oraseas' then 0.05 when 'supplier' then 1.6 else 1.0 end as weight,
+        pg_temp.h(pg_temp.k('invstart', idx)) as start_hash,
+        pg_temp.h(pg_temp.k('invstep', idx)) as step_hash
+    from gen_orgs
+),
+
+-- the score below which n_inventory of all the pairs would fall
+threshold as (
+    select max(p.n_inventory) / (max(p.n_parts) * sum(1 / w.weight)) as score
+    from params as p cross join weighted as w
+),
+
+visits as materialized (
+    select
+        w.idx,
+        w.id,
+        w.kind,
+        w.weight,
+        p.n_parts,
+        least(p.n_parts, ceil(1.5 * p.n_parts * least(1, t.score / w.weight))::int + 2) as visited,
+        w.start_hash % p.n_parts as first_offset,
+        step.step
+    from weighted as w
+    cross join params as p
+    cross join threshold as t
+    -- a step prime to n_parts visits every part once
+    cross join lateral (
+        select min(s) as step
+        from generate_series(1 + w.step_hash % p.n_parts, 64 + w.step_hash % p.n_parts) as s
+        where gcd(s, p.n_parts) = 1
+    ) as step
+),
+
+pairs as (
+    select
+        v.idx as org_idx,
+        v.id as organization_id,
+        v.kind,
+        v.weight,
+        v.n_parts,
+        j,
+        1 + (v.first_offset + (j - 1) * v.step::bigint) % v.n_parts as part_idx
+    from visits as v
+    cross join lateral generate_series(1, v.visited) as j
+)
+
+select
+    pairs.org_idx,
+    pairs.organization_id,
+    pairs.kind,
+    pairs.part_idx,
+    p.id as part_id,
+    p.bulk,
+    pairs.org_idx * 100000 + pairs.part_idx as n,
+    pairs.weight * (pairs.j - 1 + pg_temp.r(pg_temp.k('inv', pairs.org_idx * 100000 + pairs.part_idx)))
+    / pairs.n_parts as score
+from pairs
+inner join gen_parts as p on pairs.part_idx = p.idx
+order by score, n limit (select n_inventory from gen_params);
+
+insert into inventory (
+    id, organization_id, part_id, location, current_stock, minimum_stock_recommendation,
+    reorder_threshold_set_by, last_recommendation_update, created_at, updated_at
+)
 select
     pg_temp.uid('inventory', c.n),
     c.organization_id,
@@ -342,7 +424,8 @@ select
     end,
     timestamptz '2023-03-01 10:00:00+00' + pg_temp.between(0, 300, 'invc', c.n) * interval '1 day',
     timestamptz '2024-03-01 10:00:00+00' + pg_temp.between(0, 500, 'invu', c.n) * interval '1 day'
-from chosen as c;
+from gen_inventory as c
+order by c.score, c.n;
 
 -- ---------------------------------------------------------------- supplier orders
 insert into supplier_orders (
@@ -530,6 +613,8 @@ left join gen_org_users as ou on m.organization_id = ou.organization_id
 order by m.idx, k;
 
 -- ---------------------------------------------------------------- stock adjustments
+-- adjustments_per_100 of every hundred inventory rows have one (ten but for
+-- the largest benchmark size, whose ledger it brings to a million rows).
 insert into stock_adjustments (
     id, inventory_id, user_id, adjustment_date, quantity_adjusted, reason_code, notes, created_at, updated_at
 )
@@ -562,5 +647,5 @@ select
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day'
 from ranked as r
 left join gen_org_users as ou on r.organization_id = ou.organization_id
-where r.rn <= greatest(1, (select n_inventory / 10 from gen_params))
+where r.rn <= greatest(1, (select n_inventory * adjustments_per_100 / 100 from gen_params))
 order by r.rn;
