@@ -75,6 +75,8 @@ def test_the_quirks_of_the_real_data_are_there(new_database):
 def test_the_legacy_ddl_is_the_init_scripts(new_database):
     target = new_database("ddl")
     samples.generate(target, Schemas("public"), "minimal_sample")
+    # again, in the same session: its helpers are still there, its constraints come back whole
+    samples.generate(target, Schemas("public"), "minimal_sample", replace=True)
     constraints = {r["conname"] for r in query(
         target, "select conname from pg_constraint where connamespace = 'public'::regnamespace")}
     assert {"organizations_pkey", "organizations_name_key", "users_username_key", "users_email_key",

@@ -12,11 +12,13 @@
 -- the benchmark sizes sort millions of rows: in memory, not on disk
 set local work_mem = '64MB';
 
-create function pg_temp.h(k text) returns bigint language sql immutable as $$
+-- or replace: a second sample in the same session finds the first one's
+-- helpers (temporary objects live as long as the session)
+create or replace function pg_temp.h(k text) returns bigint language sql immutable as $$
     select ('x' || substr(md5(k), 1, 12))::bit(48)::bigint
 $$;
 
-create function pg_temp.r(k text) returns double precision language sql immutable as $$
+create or replace function pg_temp.r(k text) returns double precision language sql immutable as $$
     select pg_temp.h(k)::double precision / 281474976710656.0
 $$;
 
@@ -25,25 +27,25 @@ $$;
 -- over the millions of calls of the benchmark size).
 select set_config('abparts.sample_seed', seed::text, true) from gen_params;
 
-create function pg_temp.k(kind text, n bigint) returns text language sql stable as $$
+create or replace function pg_temp.k(kind text, n bigint) returns text language sql stable as $$
     select current_setting('abparts.sample_seed') || ':' || kind || ':' || n
 $$;
 
-create function pg_temp.uid(kind text, n bigint) returns uuid language sql stable as $$
+create or replace function pg_temp.uid(kind text, n bigint) returns uuid language sql stable as $$
     select md5(pg_temp.k(kind, n))::uuid
 $$;
 
-create function pg_temp.pick(arr text[], kind text, n bigint) returns text language sql stable as $$
+create or replace function pg_temp.pick(arr text[], kind text, n bigint) returns text language sql stable as $$
     select arr[1 + (pg_temp.h(pg_temp.k(kind, n)) % array_length(arr, 1))::int]
 $$;
 
-create function pg_temp.between(lo int, hi int, kind text, n bigint) returns int language sql stable as $$
+create or replace function pg_temp.between(lo int, hi int, kind text, n bigint) returns int language sql stable as $$
     select lo + (pg_temp.h(pg_temp.k(kind, n)) % (hi - lo + 1))::int
 $$;
 
 -- A number as at least four digits, zero-padded, never cut: part 12345 is
 -- PN-12345, not PN-1234 (lpad alone truncates to its length).
-create function pg_temp.digits(n bigint) returns text language sql immutable as $$
+create or replace function pg_temp.digits(n bigint) returns text language sql immutable as $$
     select lpad(n::text, greatest(4, length(n::text)), '0')
 $$;
 
