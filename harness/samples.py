@@ -1,7 +1,8 @@
 """Deterministic legacy ABParts databases of the original tool's sample sizes.
 
 All rows are produced by set-based SQL (generate_series + md5), never by a
-Python loop, so production_scale takes about a second.
+Python loop, so production_scale takes about a second and benchmark_100x
+(about a million rows) well under two minutes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class SampleSize:
     parts: int
     machines: int
     inventory: int
+    adjustments_per_100: int = 10  # stock adjustments per hundred inventory rows
 
 
 SIZES: dict[str, SampleSize] = {
@@ -52,6 +54,8 @@ SIZES: dict[str, SampleSize] = {
         SampleSize("production_scale", 100, 200, 200, 150, 7500),
         # beyond the original tool: for benchmarks only
         SampleSize("benchmark_10x", 1000, 2000, 2000, 1500, 75000),
+        # ~1M legacy rows; three adjustments in ten inventory rows bring the ledger past 1M rows
+        SampleSize("benchmark_100x", 10000, 20000, 8000, 15000, 750000, adjustments_per_100=30),
     )
 }
 ORIGINAL_SIZES = ("minimal_sample", "small_sample", "medium_sample", "large_sample", "production_scale")
@@ -69,6 +73,9 @@ class SampleResult(Result):
 
 
 MAX_SEED = 2**63 - 1  # a bigint in the generator's SQL
+# Up to this many (organisation, part) pairs every pair is scored to choose the inventory
+# (every size but benchmark_100x: 80M pairs would take minutes); beyond, a sample of them.
+EXACT_INVENTORY_PAIRS = 5_000_000
 
 
 def size_named(name: str) -> SampleSize:
@@ -162,6 +169,38 @@ def create_legacy_schema(cur, schemas: Schemas, *, replace: bool = False) -> str
     return how
 
 
+def _take_off_constraints(cur, schema: str) -> list[sql.Composable]:
+    """Drop the keys, unique constraints, foreign keys and indexes of a schema's tables for a
+    bulk load; return the statements that put exactly the same ones back (names, definitions).
+
+    A million rows checked and indexed one at a time take about a minute; the
+    same constraints built once after the load take seconds."""
+    cur.execute(
+        "select t.relname, c.conname, c.contype, pg_get_constraintdef(c.oid) from pg_constraint as c"
+        " join pg_class as t on t.oid = c.conrelid where c.connamespace = %s::regnamespace"
+        " and c.contype in ('p', 'u', 'f') order by c.contype = 'f' desc, t.relname, c.conname",
+        (schema,),
+    )
+    constraints = cur.fetchall()
+    cur.execute(
+        "select x.relname, pg_get_indexdef(i.indexrelid) from pg_index as i join pg_class as x on x.oid ="
+        " i.indexrelid where x.relnamespace = %s::regnamespace"
+        " and not exists (select 1 from pg_constraint as c where c.conindid = i.indexrelid) order by x.relname",
+        (schema,),
+    )
+    indexes = cur.fetchall()
+    put_back: list[sql.Composable] = []
+    for table, name, _, definition in constraints:  # foreign keys first, put back last: they need the keys
+        relation = sql.Identifier(schema, table)
+        cur.execute(sql.SQL("alter table {} drop constraint {}").format(relation, sql.Identifier(name)))
+        put_back.insert(0, sql.SQL(" ").join([
+            sql.SQL("alter table {} add constraint {}").format(relation, sql.Identifier(name)), sql.SQL(definition)]))
+    for name, definition in indexes:
+        cur.execute(sql.SQL("drop index {}").format(sql.Identifier(schema, name)))
+        put_back.insert(0, sql.SQL(definition))
+    return put_back
+
+
 def mark_as_sample(cur, schemas: Schemas, description: str) -> None:
     cur.execute(
         sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.live)), (f"{SAMPLE_MARKER}: {description}",)
@@ -205,10 +244,15 @@ def _generate(
         result.uuid_ossp = create_legacy_schema(cur, schemas, replace=replace)
         cur.execute(
             "create temp table gen_params on commit drop as select %s::bigint as seed, %s::int as n_orgs, "
-            "%s::int as n_users, %s::int as n_parts, %s::int as n_machines, %s::int as n_inventory",
-            (seed, spec.orgs, spec.users, spec.parts, spec.machines, spec.inventory),
+            "%s::int as n_users, %s::int as n_parts, %s::int as n_machines, %s::int as n_inventory, "
+            "%s::int as adjustments_per_100, %s::boolean as exact_inventory",
+            (seed, spec.orgs, spec.users, spec.parts, spec.machines, spec.inventory, spec.adjustments_per_100,
+             spec.orgs * spec.parts <= EXACT_INVENTORY_PAIRS),
         )
+        put_back = _take_off_constraints(cur, schemas.live)
         cur.execute(sqlfiles.read("sample_data.sql"))
+        for statement in put_back:
+            cur.execute(statement)
         if dirty:
             cur.execute(sqlfiles.read("sample_dirt.sql"))
         mark_as_sample(cur, schemas, f"size={size} seed={seed} dirty={str(dirty).lower()}")

@@ -24,6 +24,19 @@ def test_every_size_has_the_original_tools_counts(new_database, size):
         assert counts[table] > 0, table
 
 
+def test_numbers_past_9999_stay_unique_and_a_large_inventory_is_sampled(new_database, monkeypatch):
+    # the sizes beyond benchmark_10x in miniature: more than 9,999 parts (part and serial numbers are
+    # written by one function), the inventory chosen from a sample of the pairs, not all of them scored
+    monkeypatch.setitem(samples.SIZES, "wide", samples.SampleSize("wide", 3, 5, 10_001, 15, 400))
+    monkeypatch.setattr(samples, "EXACT_INVENTORY_PAIRS", 0)
+    target = new_database("wide")
+    counts = samples.generate(target, Schemas("public"), "wide").row_counts
+    assert (counts["parts"], counts["machines"], counts["inventory"]) == (10_001, 15, 400)
+    assert scalar(target, "select count(distinct part_number) from public.parts") == 10_001
+    assert scalar(target, "select count(*) from public.parts where part_number in ('PN-1000-M', 'PN-10000-Q')") == 2
+    assert scalar(target, "select count(distinct organization_id) from public.inventory") == 3
+
+
 def test_same_seed_same_database_other_seed_other_database(new_database):
     schemas = Schemas("public")
     prints = []
@@ -75,6 +88,8 @@ def test_each_quirk_of_the_real_data_is_there(new_database):
 def test_the_legacy_ddl_is_the_init_scripts(new_database):
     target = new_database("ddl")
     samples.generate(target, Schemas("public"), "minimal_sample")
+    # again, in the same session: its helpers are still there, its constraints come back whole
+    samples.generate(target, Schemas("public"), "minimal_sample", replace=True)
     constraints = {r["conname"] for r in query(
         target, "select conname from pg_constraint where connamespace = 'public'::regnamespace")}
     assert {"organizations_pkey", "organizations_name_key", "users_username_key", "users_email_key",

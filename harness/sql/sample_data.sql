@@ -1,15 +1,24 @@
 -- Deterministic, set-based legacy ABParts data. Runs with search_path set to
--- the live schema after legacy_ddl.sql, in one transaction. Reads its sizes
--- from the temp table gen_params (seed, n_orgs, n_users, n_parts,
--- n_machines, n_inventory). Every id, name, date and quantity is a function
--- of (seed, kind, index) through md5, so the same parameters give the same
--- database on every run and every server. No per-row round trips.
+-- the live schema after legacy_ddl.sql, in one transaction, with the tables'
+-- keys, unique constraints, foreign keys and indexes taken off (samples.py
+-- puts them back after it). Reads its sizes from the temp table gen_params
+-- (seed, n_orgs, n_users, n_parts, n_machines, n_inventory,
+-- adjustments_per_100, exact_inventory). Every id, name, date and quantity is
+-- a function of (seed, kind, index) through md5, so the same parameters give
+-- the same database on every run and every server. No per-row round trips,
+-- and no join that compares every row of one side with every row of the
+-- other: the benchmark sizes are millions of rows.
 
-create function pg_temp.h(k text) returns bigint language sql immutable as $$
+-- the benchmark sizes sort millions of rows: in memory, not on disk
+set local work_mem = '64MB';
+
+-- or replace: a second sample in the same session finds the first one's
+-- helpers (temporary objects live as long as the session)
+create or replace function pg_temp.h(k text) returns bigint language sql immutable as $$
     select ('x' || substr(md5(k), 1, 12))::bit(48)::bigint
 $$;
 
-create function pg_temp.r(k text) returns double precision language sql immutable as $$
+create or replace function pg_temp.r(k text) returns double precision language sql immutable as $$
     select pg_temp.h(k)::double precision / 281474976710656.0
 $$;
 
@@ -18,20 +27,26 @@ $$;
 -- over the millions of calls of the benchmark size).
 select set_config('abparts.sample_seed', seed::text, true) from gen_params;
 
-create function pg_temp.k(kind text, n bigint) returns text language sql stable as $$
+create or replace function pg_temp.k(kind text, n bigint) returns text language sql stable as $$
     select current_setting('abparts.sample_seed') || ':' || kind || ':' || n
 $$;
 
-create function pg_temp.uid(kind text, n bigint) returns uuid language sql stable as $$
+create or replace function pg_temp.uid(kind text, n bigint) returns uuid language sql stable as $$
     select md5(pg_temp.k(kind, n))::uuid
 $$;
 
-create function pg_temp.pick(arr text[], kind text, n bigint) returns text language sql stable as $$
+create or replace function pg_temp.pick(arr text[], kind text, n bigint) returns text language sql stable as $$
     select arr[1 + (pg_temp.h(pg_temp.k(kind, n)) % array_length(arr, 1))::int]
 $$;
 
-create function pg_temp.between(lo int, hi int, kind text, n bigint) returns int language sql stable as $$
+create or replace function pg_temp.between(lo int, hi int, kind text, n bigint) returns int language sql stable as $$
     select lo + (pg_temp.h(pg_temp.k(kind, n)) % (hi - lo + 1))::int
+$$;
+
+-- A number as at least four digits, zero-padded, never cut: part 12345 is
+-- PN-12345, not PN-1234 (lpad alone truncates to its length).
+create or replace function pg_temp.digits(n bigint) returns text language sql immutable as $$
+    select lpad(n::text, greatest(4, length(n::text)), '0')
 $$;
 
 -- ---------------------------------------------------------------- organisations
@@ -162,6 +177,17 @@ cross join lateral (select pg_temp.pick(array[
     'Ioannou', 'Karagianni', 'Olsen', 'Walsh', 'Vlachos', 'Antoniou', 'Berg'
 ], 'ln', u.idx) as v) as ln;
 
+-- Who acts for an organisation in the history: its first user (oldest, then
+-- lowest id) and its last (newest, then lowest id). Joined to, never looked up
+-- per row: a lookup scans every user for every order, usage and adjustment.
+create temp table gen_org_users on commit drop as
+select
+    organization_id,
+    (array_agg(id order by created_at asc, id asc))[1] as first_user_id,
+    (array_agg(id order by created_at desc, id asc))[1] as last_user_id
+from users
+group by organization_id;
+
 -- ---------------------------------------------------------------- parts
 -- Every eighth part is a bulk material (oils, greases, coolants); the first
 -- five carry the names of the real seed parts.
@@ -181,7 +207,7 @@ insert into parts (
 )
 select
     p.id,
-    'PN-' || lpad(p.idx::text, 4, '0') || '-' || chr(65 + p.idx % 26),
+    'PN-' || pg_temp.digits(p.idx) || '-' || chr(65 + p.idx % 26),
     case
         when p.idx <= 5
             then (array[
@@ -216,7 +242,7 @@ select
     case when p.idx % 5 = 0 then null else pg_temp.between(7, 60, 'mdel', p.idx) end,
     case when p.idx % 4 = 0 then null else pg_temp.between(1, 10, 'ldel', p.idx) end,
     case when p.idx % 4 = 0 then null
-        else array['/static/images/pn-' || lpad(p.idx::text, 4, '0') || '.jpg']
+        else array['/static/images/pn-' || pg_temp.digits(p.idx) || '.jpg']
     end,
     timestamptz '2023-01-01 08:00:00+00' + p.idx * interval '3 hours',
     timestamptz '2023-01-01 08:00:00+00'
@@ -231,8 +257,13 @@ with customers as (
     select
         idx,
         id,
-        row_number() over (order by idx) as rn,
-        count(*) over () as n
+        row_number() over (order by idx) as rn
+    from gen_orgs
+    where kind = 'customer'
+),
+
+owners as (
+    select greatest(ceil(count(*) * 0.75)::int, 1) as n
     from gen_orgs
     where kind = 'customer'
 )
@@ -243,8 +274,9 @@ select
     c.idx as org_idx,
     pg_temp.uid('machine', m) as id
 from gen_params as p
+cross join owners as w
 cross join generate_series(1, p.n_machines) as m
-inner join customers as c on c.rn = 1 + (m - 1) % greatest(ceil(c.n * 0.75)::int, 1);
+inner join customers as c on c.rn = 1 + (m - 1) % w.n;
 
 insert into machines (id, organization_id, model_type, name, serial_number, created_at, updated_at)
 select
@@ -252,7 +284,7 @@ select
     m.organization_id,
     mt.v,
     'AutoBoss ' || mt.v || ' #' || m.idx,
-    'AB' || replace(replace(mt.v, '.', ''), 'V', 'V') || '-SN' || lpad(m.idx::text, 4, '0'),
+    'AB' || replace(replace(mt.v, '.', ''), 'V', 'V') || '-SN' || pg_temp.digits(m.idx),
     o.created_at + pg_temp.between(5, 200, 'mcreated', m.idx) * interval '1 day',
     o.created_at + pg_temp.between(201, 500, 'mupd', m.idx) * interval '1 day'
 from gen_machines as m
@@ -263,10 +295,14 @@ cross join lateral (select pg_temp.pick(array['V3.1B', 'V4.0', 'V3.0', 'V4.0'], 
 -- The n_inventory (organisation, part) pairs with the lowest weighted score:
 -- Oraseas EE holds most parts, suppliers few. Locations are free text with
 -- the real data's inconsistent spelling, case and blanks.
-insert into inventory (
-    id, organization_id, part_id, location, current_stock, minimum_stock_recommendation,
-    reorder_threshold_set_by, last_recommendation_update, created_at, updated_at
-)
+--
+-- Up to a few million pairs (exact_inventory) every pair is scored. Beyond
+-- that, scoring every pair would take minutes, so each organisation's parts
+-- are visited in an order of their own (an affine permutation of 1..n_parts)
+-- and the j-th visited gets the score the j-th lowest of n_parts uniform
+-- draws would have (stratified), weighted as above, for half as many parts
+-- again as its expected share: the same choice in distribution.
+create temp table gen_inventory on commit drop as
 with pairs as (
     select
         o.idx as org_idx,
@@ -279,13 +315,90 @@ with pairs as (
         pg_temp.r(pg_temp.k('inv', o.idx * 100000 + p.idx))
         * case o.kind when 'oraseas' then 0.05 when 'supplier' then 1.6 else 1.0 end as score
     from gen_orgs as o cross join gen_parts as p
-),
-
-chosen as (
-    select * from pairs
-    order by score, n limit (select n_inventory from gen_params)
+    where (select exact_inventory from gen_params)
 )
 
+select * from pairs
+order by score, n limit (select n_inventory from gen_params);
+
+insert into gen_inventory
+with params as (
+    select
+        n_parts,
+        n_inventory
+    from gen_params
+    where not exact_inventory
+),
+
+weighted as (
+    select
+        idx,
+        id,
+        kind,
+        case kind when 'oraseas' then 0.05 when 'supplier' then 1.6 else 1.0 end as weight,
+        pg_temp.h(pg_temp.k('invstart', idx)) as start_hash,
+        pg_temp.h(pg_temp.k('invstep', idx)) as step_hash
+    from gen_orgs
+),
+
+-- the score below which n_inventory of all the pairs would fall
+threshold as (
+    select max(p.n_inventory) / (max(p.n_parts) * sum(1 / w.weight)) as score
+    from params as p cross join weighted as w
+),
+
+visits as materialized (
+    select
+        w.idx,
+        w.id,
+        w.kind,
+        w.weight,
+        p.n_parts,
+        least(p.n_parts, ceil(1.5 * p.n_parts * least(1, t.score / w.weight))::int + 2) as visited,
+        w.start_hash % p.n_parts as first_offset,
+        step.step
+    from weighted as w
+    cross join params as p
+    cross join threshold as t
+    -- a step prime to n_parts visits every part once
+    cross join lateral (
+        select min(s) as step
+        from generate_series(1 + w.step_hash % p.n_parts, 64 + w.step_hash % p.n_parts) as s
+        where gcd(s, p.n_parts) = 1
+    ) as step
+),
+
+pairs as (
+    select
+        v.idx as org_idx,
+        v.id as organization_id,
+        v.kind,
+        v.weight,
+        v.n_parts,
+        j,
+        1 + (v.first_offset + (j - 1) * v.step::bigint) % v.n_parts as part_idx
+    from visits as v
+    cross join lateral generate_series(1, v.visited) as j
+)
+
+select
+    pairs.org_idx,
+    pairs.organization_id,
+    pairs.kind,
+    pairs.part_idx,
+    p.id as part_id,
+    p.bulk,
+    pairs.org_idx * 100000 + pairs.part_idx as n,
+    pairs.weight * (pairs.j - 1 + pg_temp.r(pg_temp.k('inv', pairs.org_idx * 100000 + pairs.part_idx)))
+    / pairs.n_parts as score
+from pairs
+inner join gen_parts as p on pairs.part_idx = p.idx
+order by score, n limit (select n_inventory from gen_params);
+
+insert into inventory (
+    id, organization_id, part_id, location, current_stock, minimum_stock_recommendation,
+    reorder_threshold_set_by, last_recommendation_update, created_at, updated_at
+)
 select
     pg_temp.uid('inventory', c.n),
     c.organization_id,
@@ -313,7 +426,8 @@ select
     end,
     timestamptz '2023-03-01 10:00:00+00' + pg_temp.between(0, 300, 'invc', c.n) * interval '1 day',
     timestamptz '2024-03-01 10:00:00+00' + pg_temp.between(0, 500, 'invu', c.n) * interval '1 day'
-from chosen as c;
+from gen_inventory as c
+order by c.score, c.n;
 
 -- ---------------------------------------------------------------- supplier orders
 insert into supplier_orders (
@@ -334,10 +448,14 @@ with orders as (
 suppliers as (
     select
         o.name,
-        row_number() over (order by g.idx) as rn,
-        count(*) over () as n
+        row_number() over (order by g.idx) as rn
     from gen_orgs as g inner join organizations as o on g.id = o.id
     where g.kind = 'supplier'
+),
+
+supplier_count as (
+    select count(*) as n from gen_orgs
+    where kind = 'supplier'
 )
 
 select
@@ -354,10 +472,7 @@ select
         )
     end,
     case when x.i % 7 = 6 then pg_temp.pick(array['Bosch Rexroth', 'SKF Hellas', 'Parker Hannifin'], 'soname', x.i)
-        else (
-            select s.name from suppliers as s
-            where s.rn = 1 + (x.i - 1) % s.n
-        )
+        else s.name
     end,
     x.order_date,
     x.order_date + interval '14 days',
@@ -368,7 +483,10 @@ select
     case when x.i % 3 = 0 then 'Restock for season' end,
     x.order_date,
     x.order_date + interval '3 days'
-from orders as x;
+from orders as x
+cross join supplier_count as sc
+left join suppliers as s on s.rn = 1 + (x.i - 1) % nullif(sc.n, 0)
+order by x.i;
 
 insert into supplier_order_items (id, supplier_order_id, part_id, quantity, unit_price, created_at, updated_at)
 select
@@ -393,9 +511,13 @@ insert into customer_orders (
 with customers as (
     select
         id,
-        row_number() over (order by idx) as rn,
-        count(*) over () as n
+        row_number() over (order by idx) as rn
     from gen_orgs
+    where kind = 'customer'
+),
+
+customer_count as (
+    select count(*) as n from gen_orgs
     where kind = 'customer'
 ),
 
@@ -405,11 +527,9 @@ orders as (
         c.id as customer_id,
         timestamptz '2023-09-01 09:00:00+00' + pg_temp.between(0, 600, 'codate', i) * interval '1 day' as order_date,
         pg_temp.pick(array['Pending', 'Shipped', 'Delivered', 'Delivered', 'DELIVERED', 'Cancelled'], 'costatus', i) as status
-    from generate_series(1, 2 * (
-            select count(*) from gen_orgs
-            where kind = 'customer'
-        )) as i
-    inner join customers as c on c.rn = 1 + (i - 1) % c.n
+    from customer_count as cc
+    cross join generate_series(1, 2 * cc.n) as i
+    inner join customers as c on c.rn = 1 + (i - 1) % cc.n
 )
 
 select
@@ -425,17 +545,13 @@ select
             then x.order_date + pg_temp.between(2, 15, 'codeliv', x.i) * interval '1 day'
     end,
     x.status,
-    case when x.i % 5 = 0 then null
-        else (
-            select u.id from users as u
-            where u.organization_id = x.customer_id
-            order by u.created_at, u.id limit 1
-        )
-    end,
+    case when x.i % 5 = 0 then null else ou.first_user_id end,
     case when x.i % 4 = 0 then 'Urgent: machine down' end,
     x.order_date,
     x.order_date + interval '1 day'
-from orders as x;
+from orders as x
+left join gen_org_users as ou on x.customer_id = ou.organization_id
+order by x.i;
 
 insert into customer_order_items (id, customer_order_id, part_id, quantity, unit_price, created_at, updated_at)
 select
@@ -458,7 +574,19 @@ inner join gen_parts as p on p.idx = 1 + pg_temp.h(pg_temp.k('coipart', co.rn * 
 where k <= 1 + pg_temp.h(pg_temp.k('coin', co.rn)) % 3;
 
 -- ---------------------------------------------------------------- part usage
--- Four usages per machine, mostly of parts the customer stocks.
+-- Four usages per machine, mostly of parts the customer stocks: a machine's
+-- k-th usage is of its owner's stocked part with the lowest md5(inventory id
+-- || k), found for every owner and k at once.
+create temp table gen_usage_parts on commit drop as
+select distinct on (i.organization_id, k)
+    i.organization_id,
+    k as nth,
+    i.part_id
+from inventory as i
+inner join (select distinct organization_id from gen_machines) as owners on i.organization_id = owners.organization_id
+cross join generate_series(1, 4) as k
+order by i.organization_id asc, k asc, md5(i.id::text || k) asc;
+
 insert into part_usage (
     id, customer_organization_id, part_id, usage_date, quantity_used, machine_id,
     recorded_by_user_id, notes, created_at, updated_at
@@ -467,12 +595,7 @@ select
     pg_temp.uid('part_usage', m.idx * 10 + k),
     m.organization_id,
     coalesce(
-        case when (m.idx + k) % 5 <> 0 then (
-                select i.part_id from inventory as i
-                where i.organization_id = m.organization_id
-                order by md5(i.id::text || k) limit 1
-            )
-        end,
+        case when (m.idx + k) % 5 <> 0 then up.part_id end,
         (
             select p.id from gen_parts as p
             where p.idx = 1 + pg_temp.h(pg_temp.k('pupart', m.idx * 10 + k)) % (select n_parts from gen_params)
@@ -481,20 +604,19 @@ select
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day',
     pg_temp.between(1, 5, 'puq', m.idx * 10 + k),
     case when (m.idx + k) % 10 = 0 then null else m.id end,
-    case when (m.idx + k) % 3 = 0 then null
-        else (
-            select u.id from users as u
-            where u.organization_id = m.organization_id
-            order by u.created_at desc, u.id asc limit 1
-        )
-    end,
+    case when (m.idx + k) % 3 = 0 then null else ou.last_user_id end,
     case when k = 1 then 'Scheduled service' end,
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day',
     timestamptz '2024-01-10 08:00:00+00' + pg_temp.between(0, 500, 'pudate', m.idx * 10 + k) * interval '1 day'
 from gen_machines as m
-cross join generate_series(1, 4) as k;
+cross join generate_series(1, 4) as k
+left join gen_usage_parts as up on m.organization_id = up.organization_id and k = up.nth
+left join gen_org_users as ou on m.organization_id = ou.organization_id
+order by m.idx, k;
 
 -- ---------------------------------------------------------------- stock adjustments
+-- adjustments_per_100 of every hundred inventory rows have one (ten but for
+-- the largest benchmark size, whose ledger it brings to a million rows).
 insert into stock_adjustments (
     id, inventory_id, user_id, adjustment_date, quantity_adjusted, reason_code, notes, created_at, updated_at
 )
@@ -510,11 +632,7 @@ select
     pg_temp.uid('stock_adjustment', r.rn),
     r.id,
     coalesce(
-        (
-            select u.id from users as u
-            where u.organization_id = r.organization_id
-            order by u.created_at, u.id limit 1
-        ),
+        ou.first_user_id,
         (
             select id from gen_users
             where idx = 1
@@ -530,4 +648,6 @@ select
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day',
     timestamptz '2024-02-01 12:00:00+00' + pg_temp.between(0, 450, 'sadate', r.rn) * interval '1 day'
 from ranked as r
-where r.rn <= greatest(1, (select n_inventory from gen_params) / 10);
+left join gen_org_users as ou on r.organization_id = ou.organization_id
+where r.rn <= greatest(1, (select n_inventory * adjustments_per_100 / 100 from gen_params))
+order by r.rn;
