@@ -164,6 +164,7 @@ def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(new_
     assert "password_hash" not in json.dumps(document)  # quarantined users are summarised, never copied
 
 
+@pytest.mark.timeout(400)  # two builds and four post-validations; the default is 120 s
 def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses_any_quarantine(new_database):
     target, schemas = new_database("post"), Schemas("public")
     samples.generate(target, schemas, "minimal_sample", dirty=True)
