@@ -127,6 +127,8 @@ def _rollback(
         extensions=(cut.get("details") or {}).get("extensions_moved", []), capture_off_outgoing=True,
         outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
         guard=writes_guard, before_rename=carry, details=details, on_locked=on_locked,
+        # the legacy tables come back with the statistics they left with: only what the carry-back wrote
+        analyze_tables=lambda: result.carried.carried_ids if result.carried else (),
     )
     with db.connect(target) as conn:
         swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries)

@@ -17,13 +17,14 @@ In one transaction, under lock_timeout with bounded retries (locks.py):
   5. extensions: the named ones move from the outgoing schema to the new live one
   6. the audit row of the step
 After the commit: the lock window measured into the audit row, change capture
-taken off the outgoing tables (a rollback), then ANALYZE.
+taken off the outgoing tables (a rollback), then ANALYZE (a rollback: only the
+tables its carry-back wrote; the others come back with their statistics).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,6 +67,8 @@ class Swap:
     before_rename: Callable[..., None] | None = None  # before_rename(cur), under the live locks
     on_locked: Callable[[], None] | None = None  # told when the live tables are locked (load tests, scripts)
     details: Callable[[], dict] | None = None  # more details for the audit row
+    # the new live tables to ANALYZE after the commit (None: every one): statistics survive a rename
+    analyze_tables: Callable[[], Iterable[str]] | None = None
 
 
 @dataclass
@@ -207,17 +210,19 @@ def swap(
             from . import log
 
             log.event(f"change capture stays on {spec.outgoing}: {busy.message}", run_id=spec.run_id, level=30)
-    analyze(conn, spec.live)
+    analyze(conn, spec.live, None if spec.analyze_tables is None else set(spec.analyze_tables()))
     return result
 
 
-def analyze(conn, schema: str) -> None:
-    """Fresh statistics for the new live tables (outside the locks)."""
+def analyze(conn, schema: str, only: set[str] | None = None) -> None:
+    """Fresh statistics for the new live tables (outside the locks); `only`: just those."""
     old = conn.autocommit
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             for table in db.tables_in(cur, schema):
+                if only is not None and table not in only:
+                    continue
                 cur.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, table)))
     finally:
         conn.autocommit = old
