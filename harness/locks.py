@@ -139,5 +139,17 @@ def command_lock(target, live: str, command: str) -> Iterator[None]:
             yield
         finally:
             del _held[key]
+            _unlock(conn, live)
     finally:
-        conn.close()  # ends the session: the advisory lock goes with it
+        conn.close()  # ends the session: the advisory lock goes with it, however the process ends
+
+
+def _unlock(conn, live: str) -> None:
+    """Release the lock before closing: the server ends a closed session's backend (and frees its
+    locks) a moment after the client has moved on, and the next command of this very process
+    (migrate, then rollback) must not find its own lock still held."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (LOCK_CLASS, live))
+    except Exception:  # noqa: BLE001 - a broken connection: closing it frees the lock all the same
+        pass

@@ -218,3 +218,37 @@ def test_stock_changed_in_two_warehouses_of_one_organisation_comes_back_as_their
     legacy = query(target, "select current_stock from public.inventory where organization_id = %(org)s"
                            " and part_id = %(part)s", row)
     assert legacy == [{"current_stock": row["current_stock"] + 5 + 7}]
+
+
+def test_a_finished_command_frees_the_schema_at_once(new_database, monkeypatch):
+    # a closed session's backend frees its locks a moment after the client moved on, so the lock is
+    # released before the close; here the close is held back, as a busy server would, to see it
+    from harness import locks
+
+    target = new_database("unlock")
+    kept = []
+
+    class KeptOpen:
+        def __init__(self, conn):
+            object.__setattr__(self, "conn", conn)
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        def __setattr__(self, name, value):
+            setattr(self.conn, name, value)
+
+        def close(self):
+            kept.append(self.conn)
+
+    real_open = db.open_connection
+    monkeypatch.setattr(db, "open_connection", lambda *args: KeptOpen(real_open(*args)))
+    with locks.command_lock(target, "public", "migrate"):
+        pass
+    assert kept  # the lock's session is still open
+    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select pg_try_advisory_lock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
+        assert cur.fetchone()[0], "the finished command still holds the schema"
+        cur.execute("select pg_advisory_unlock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
+    for conn in kept:
+        conn.close()
