@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import psycopg2.errors
 from psycopg2 import sql
 
 from . import audit, db, fingerprint, migrate, parity, privileges, reports, rollback, samples
@@ -86,7 +87,10 @@ def _like_production(target: db.Target) -> list[str]:
         cur.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,))
         exists = cur.fetchone() is not None
         if not exists and privileges.can_create_roles(cur):
-            cur.execute(sql.SQL("create role {} nologin").format(sql.Identifier(APP_ROLE)))
+            try:
+                cur.execute(sql.SQL("create role {} nologin").format(sql.Identifier(APP_ROLE)))
+            except (psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation):
+                pass  # a scenario running side by side (--jobs) created it a moment earlier
             exists = True
         if exists:
             role = sql.Identifier(APP_ROLE)
