@@ -360,15 +360,15 @@ def restore_command(
 def test_command(
     ctx: typer.Context,
     test_type: TestType = typer.Option("sample", "--type", help="What to rehearse."),
-    sample_size: OriginalSize | None = typer.Option(None, "--sample-size", help="The size to rehearse on "
-                                                    "(sample, rollback; comprehensive runs every size)."),
+    sample_size: list[OriginalSize] | None = typer.Option(None, "--sample-size", help="The size to rehearse on "
+                                                          "(comprehensive: every size unless given, repeatable)."),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary databases for inspection."),
     jobs: int = typer.Option(1, "--jobs", min=1, max=8, help="Scenarios run side by side (more load on the server)."),
 ) -> None:
     """Rehearse on throwaway databases: migrate, validate, roll back; a verdict with reasons."""
     o = opts(ctx)
-    if test_type.value == "comprehensive" and sample_size:
-        raise UsageError("--sample-size goes with --type sample or rollback; comprehensive runs every size")
+    sizes = [size.value for size in sample_size or []]
+    testing.scenario_plan(test_type.value, sizes)  # a bad combination is refused before any work
     if not (o.json or o.quiet):
         render.line(f"harness test --type {test_type.value}: each scenario in its own temporary database")
 
@@ -376,7 +376,7 @@ def test_command(
         if not (o.json or o.quiet):
             render.line(render.scenario_line(scenario.to_dict()))
 
-    result = testing.run(o.target(), test_type.value, sample_size=sample_size.value if sample_size else None,
+    result = testing.run(o.target(), test_type.value, sample_size=sizes,
                          keep=keep, jobs=jobs, on_scenario=on_scenario)
     o.show(result.to_dict(), render.test_run)
     if not result.passed:

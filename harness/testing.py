@@ -5,7 +5,8 @@
   --type rollback        the round-trip proof: migrate + rollback on a sample with an
                          application role, grants, default privileges and an extension
                          in the live schema; the legacy schema must come back identical
-  --type comprehensive   every size, clean and dirty (dirty with --force), each rolled back
+  --type comprehensive   every size (or the --sample-size ones), clean and dirty (dirty with
+                         --force), each rolled back
 
 Each scenario runs in its own temporary database on the server of --dsn (the
 embedded one by default), dropped afterwards unless --keep; with --jobs N,
@@ -212,21 +213,34 @@ def _run_parallel(server: db.Target, plan: list[tuple], databases: list[str | No
     return names
 
 
+def scenario_plan(test_type: str, sample_size: str | list[str] | None = None) -> list[tuple[str, bool, bool]]:
+    """(size, dirty, production_like) per scenario, in order. sample and rollback rehearse one
+    size (small_sample by default); comprehensive every size clean and dirty, or the sizes given."""
+    if test_type not in TYPES:
+        raise UsageError(f"unknown test type {test_type!r}; choose one of: {', '.join(TYPES)}")
+    sizes = [sample_size] if isinstance(sample_size, str) else list(sample_size or [])
+    for size in sizes:
+        samples.size_named(size)
+    if test_type == "comprehensive":
+        chosen = [size for size in samples.ORIGINAL_SIZES if size in sizes] or list(samples.ORIGINAL_SIZES)
+        return [(size, dirty, True) for size in chosen for dirty in (False, True)]
+    if len(sizes) > 1:
+        raise UsageError(f"--type {test_type} rehearses one size; give --sample-size once (or use --type comprehensive)")
+    return [(sizes[0] if sizes else "small_sample", False, True)]
+
+
 def run(
     server: db.Target,
     test_type: str,
     *,
-    sample_size: str | None = None,
+    sample_size: str | list[str] | None = None,
     keep: bool = False,
     jobs: int = 1,
     on_scenario: Callable[[Scenario], None] | None = None,
     progress: Progress | None = None,
 ) -> TestRun:
     """Rehearse; `jobs` > 1 runs scenarios side by side in worker processes (more load on the server)."""
-    if test_type not in TYPES:
-        raise UsageError(f"unknown test type {test_type!r}; choose one of: {', '.join(TYPES)}")
-    if sample_size is not None:
-        samples.size_named(sample_size)
+    plan = scenario_plan(test_type, sample_size)
     with db.connect(server) as conn, conn.cursor() as cur:
         if not privileges.can_create_databases(cur):
             cur.execute("select current_user")
@@ -236,10 +250,6 @@ def run(
                 f"(ALTER ROLE {role} CREATEDB), or run it as another role on the same server")
     test_id = audit.new_run_id()
     began = time.perf_counter()
-    if test_type == "comprehensive":
-        plan = [(size, dirty, True) for size in samples.ORIGINAL_SIZES for dirty in (False, True)]
-    else:
-        plan = [(sample_size or "small_sample", False, True)]
     # --keep needs a name per scenario; otherwise reused names keep dbt's parse warm
     databases = [f"abparts_test_{test_id}_{index}" if keep else None for index in range(1, len(plan) + 1)]
     outcome = TestRun(test_id=test_id, type=test_type, server=server.redacted())

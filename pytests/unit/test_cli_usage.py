@@ -61,8 +61,20 @@ def test_help_works(args):
 def test_test_command_refuses_bad_options():
     assert run("test", "--type", "everything").exit_code == 2
     assert run("test", "--type", "sample", "--sample-size", "huge").exit_code == 2
-    mixed = run("test", "--type", "comprehensive", "--sample-size", "small_sample")
-    assert mixed.exit_code == 2 and "--sample-size goes with" in mixed.output
+    two = run("test", "--type", "sample", "--sample-size", "small_sample", "--sample-size", "minimal_sample")
+    assert two.exit_code == 2 and "rehearses one size" in two.output
+
+
+def test_comprehensive_rehearses_every_size_clean_and_dirty_unless_sizes_are_given():
+    from harness import samples, testing
+
+    every = testing.scenario_plan("comprehensive")
+    assert every == [(size, dirty, True) for size in samples.ORIGINAL_SIZES for dirty in (False, True)]
+    assert len(every) == 10
+    chosen = testing.scenario_plan("comprehensive", ["production_scale", "minimal_sample"])
+    assert [(size, dirty) for size, dirty, _ in chosen] == [
+        ("minimal_sample", False), ("minimal_sample", True), ("production_scale", False), ("production_scale", True)]
+    assert testing.scenario_plan("rollback") == [("small_sample", False, True)]
 
 
 def test_redaction_masks_every_kind_of_secret():
