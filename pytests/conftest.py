@@ -49,23 +49,32 @@ def embedded_target(name: str):
     return db.Target(embedded.dsn(name), embedded=True)
 
 
+TEMPLATE_WORKBENCH = "tpl_workbench"
+
+
 @pytest.fixture(scope="session")
 def templates(server):
     """Database states worth sharing, made once per session: a test copies one
     with CREATE DATABASE ... TEMPLATE (a fraction of a second) instead of
     generating and building again (seconds). Keyed by a name; `make(target)`
-    brings a fresh database into the state."""
+    brings a fresh database (or a copy of `base`) into the state."""
     from harness import db
 
     made: dict[str, str] = {}
 
-    def template(name: str, make) -> str:
+    def template(name: str, make, base: str | None = None) -> str:
+        """`base`: the name of a template database to start from (a state built on another)."""
         if name not in made:
-            target = embedded_target(f"tpl_{name}")
-            db.create_database(embedded_target("postgres"), target.database, replace=True)
-            make(target)
-            target.close()  # a template must have no open session
-            made[name] = target.database
+            # made under one name and renamed after: dbt's partial parse is kept per database name,
+            # so every template after the first is made without a full parse of the project
+            server_db, work = embedded_target("postgres"), embedded_target(TEMPLATE_WORKBENCH)
+            db.create_database(server_db, work.database, template=base, replace=True)
+            make(work)
+            work.close()  # a template must have no open session
+            db.drop_database(server_db, f"tpl_{name}")
+            with db.connect(server_db, autocommit=True) as conn, conn.cursor() as cur:
+                cur.execute(f'alter database {work.database} rename to "tpl_{name}"')
+            made[name] = f"tpl_{name}"
         return made[name]
 
     yield template

@@ -34,14 +34,12 @@ def _dry(target) -> None:
 def _cut(target) -> None:
     from harness import cutover
 
-    sample_template("minimal_sample", build=True)(target)
     cutover.cutover(target, PUBLIC)
 
 
 def _rolled(target) -> None:
     from harness import rollback
 
-    _cut(target)
     rollback.rollback(target, PUBLIC)
 
 
@@ -50,10 +48,15 @@ def _values(target) -> None:
     _execute(target, *corpus.VALUES_SETUP)
 
 
+# state -> (template name, how it is made, the state it starts from): one build serves built, cut
+# and rolled; "built_minimal" is conftest's built_minimal fixture's template (made once per session)
 MAKERS = {
-    "legacy": sample_template("minimal_sample"),
-    "built": sample_template("minimal_sample", build=True),
-    "dry": _dry, "cut": _cut, "rolled": _rolled, "values": _values,
+    "legacy": ("corpus_legacy", sample_template("minimal_sample"), None),
+    "built": ("built_minimal", sample_template("minimal_sample", build=True), None),
+    "cut": ("corpus_cut", _cut, "built"),
+    "rolled": ("corpus_rolled", _rolled, "cut"),
+    "dry": ("corpus_dry", _dry, None),
+    "values": ("corpus_values", _values, None),
 }
 
 
@@ -66,10 +69,14 @@ def corpus_run(templates, migrator_role):
     server = embedded_target("postgres")
     console.out.width = console.err.width = 2000  # one line stays one line
 
+    def template_of(state: str) -> str:
+        name, make, base = MAKERS[state]
+        return templates(name, make, base=template_of(base) if base else None)
+
     def database_for(case: corpus.Case) -> db.Target | None:
         if case.state == "none":
             return None
-        template = templates(f"corpus_{case.state}", MAKERS[case.state])
+        template = template_of(case.state)
         if case.setup or case.changes_live:
             return db.create_database(server, "corpus_case", template=template, replace=True)
         if case.state not in shared:
