@@ -58,9 +58,10 @@ class Load:
     """Start with start(), stop with stop() (which returns the result)."""
 
     def __init__(self, dsn: str, organization_id: str, *, writers: int = 8, readers: int = 8,
-                 schema: str = "public", write_interval_s: float = 0.005):
+                 schema: str = "public", write_interval_s: float = 0.005, read_interval_s: float = 0.002):
         self.dsn, self.organization_id, self.schema = dsn, organization_id, schema
         self.writers, self.readers, self.write_interval_s = writers, readers, write_interval_s
+        self.read_interval_s = read_interval_s
         self.result = LoadResult()
         self._stop = threading.Event()
         self._writing = threading.Event()
@@ -128,5 +129,5 @@ class Load:
                     self._record(Statement("read", started, time.perf_counter()))
                 except psycopg2.Error as exc:
                     self._record(Statement("read", started, time.perf_counter(), str(exc).strip()))
-                time.sleep(0.002)
+                time.sleep(self.read_interval_s)
         conn.close()
