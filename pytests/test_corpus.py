@@ -77,11 +77,11 @@ def corpus_run(templates, migrator_role):
         if case.state == "none":
             return None
         template = template_of(case.state)
+        # database names from conftest's pool (t1, t2, ...): dbt's partial parse is kept per name
         if case.setup or case.changes_live:
-            return db.create_database(server, "corpus_case", template=template, replace=True)
+            return db.create_database(server, "t1", template=template, replace=True)
         if case.state not in shared:
-            shared[case.state] = db.create_database(server, f"corpus_{case.state}_shared", template=template,
-                                                    replace=True)
+            shared[case.state] = db.create_database(server, f"t{len(shared) + 2}", template=template, replace=True)
         return shared[case.state]
 
     def run(case: corpus.Case):
@@ -127,7 +127,7 @@ def corpus_run(templates, migrator_role):
     for target in shared.values():
         target.close()
         db.drop_database(server, target.database)
-    db.drop_database(server, "corpus_case")
+    db.drop_database(server, "t1")
 
 
 def live_fingerprint(target, schema: str):
