@@ -49,7 +49,10 @@ def test_comprehensive_runs_each_size_clean_and_dirty_and_rolls_each_back(compre
 
 
 @pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
-def test_report_pretty_prints_a_saved_report(comprehensive):
+def test_report_pretty_prints_a_saved_report(comprehensive, monkeypatch):
+    from harness import console
+
+    monkeypatch.setattr(console.out, "width", 200)  # the scenario names whole, whatever the terminal
     test_id = json.loads(comprehensive.stdout)["test_id"]
     shown = runner.invoke(app, ["report", test_id])
     assert shown.exit_code == 0
