@@ -225,7 +225,8 @@ def scenario_plan(test_type: str, sample_size: str | list[str] | None = None) ->
         chosen = [size for size in samples.ORIGINAL_SIZES if size in sizes] or list(samples.ORIGINAL_SIZES)
         return [(size, dirty, True) for size in chosen for dirty in (False, True)]
     if len(sizes) > 1:
-        raise UsageError(f"--type {test_type} rehearses one size; give --sample-size once (or use --type comprehensive)")
+        raise UsageError(f"--type {test_type} rehearses one size; give --sample-size once "
+                         "(or use --type comprehensive)")
     return [(sizes[0] if sizes else "small_sample", False, True)]
 
 
