@@ -107,10 +107,11 @@
 {%- endmacro %}
 
 {#
-    The marts' project-level pre-hook. Creating a foreign key takes a SHARE ROW
+    Run by postgres__create_table_as (macros/create_table_as.sql) right before
+    a mart's foreign keys are added. Creating a foreign key takes a SHARE ROW
     EXCLUSIVE lock on the referenced table, and that mode conflicts with
     itself: two marts built in parallel that reference the same parents in a
-    different column order can deadlock. Taking all parent locks up front, in
+    different column order can deadlock. Taking all parent locks at once, in
     one global (alphabetical) order, makes them queue instead.
 #}
 {% macro lock_mart_parents() -%}
