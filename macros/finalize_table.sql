@@ -83,6 +83,15 @@
 #}
 {% macro finalize_mart() -%}
     {%- set settings = (config.get('meta') or {}).get('finalize', {}) -%}
+    {%- set keys = mart_keys() -%}
+    {%- if keys %}
+    {#- a table this one replaces (dbt drops it at commit) still holds the index names -#}
+    drop table if exists {{ this.incorporate(path={"identifier": this.identifier ~ "__dbt_backup"}) }} cascade;
+    {{ lock_mart_parents() }};
+    {%- for key in keys %}
+    alter table {{ this }} add {{ key }};
+    {%- endfor %}
+    {%- endif %}
     {{ finalize_table(settings.get('defaults', {}), settings.get('indexes', []), settings.get('renames', {})) }}
     {%- for fk in settings.get('self_foreign_keys', []) %}
     {{ self_foreign_key(fk['name'], fk['column']) }};
@@ -107,8 +116,8 @@
 {%- endmacro %}
 
 {#
-    Run by postgres__create_table_as (macros/create_table_as.sql) right before
-    a mart's foreign keys are added. Creating a foreign key takes a SHARE ROW
+    Run by finalize_mart right before a mart's keys are added (after its load,
+    macros/create_table_as.sql). Creating a foreign key takes a SHARE ROW
     EXCLUSIVE lock on the referenced table, and that mode conflicts with
     itself: two marts built in parallel that reference the same parents in a
     different column order can deadlock. Taking all parent locks at once, in
