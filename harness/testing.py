@@ -222,7 +222,9 @@ def scenario_plan(test_type: str, sample_size: str | list[str] | None = None) ->
     for size in sizes:
         samples.size_named(size)
     if test_type == "comprehensive":
-        chosen = [size for size in samples.ORIGINAL_SIZES if size in sizes] or list(samples.ORIGINAL_SIZES)
+        order = {size: index for index, size in enumerate(samples.ORIGINAL_SIZES)}
+        chosen = sorted(dict.fromkeys(sizes), key=lambda size: order.get(size, len(order)))
+        chosen = chosen or list(samples.ORIGINAL_SIZES)
         return [(size, dirty, True) for size in chosen for dirty in (False, True)]
     if len(sizes) > 1:
         raise UsageError(f"--type {test_type} rehearses one size; give --sample-size once "

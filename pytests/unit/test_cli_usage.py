@@ -74,6 +74,8 @@ def test_comprehensive_rehearses_every_size_clean_and_dirty_unless_sizes_are_giv
     chosen = testing.scenario_plan("comprehensive", ["production_scale", "minimal_sample"])
     assert [(size, dirty) for size, dirty, _ in chosen] == [
         ("minimal_sample", False), ("minimal_sample", True), ("production_scale", False), ("production_scale", True)]
+    assert testing.scenario_plan("comprehensive", ["benchmark_10x"]) == [  # the API takes any size
+        ("benchmark_10x", False, True), ("benchmark_10x", True, True)]
     assert testing.scenario_plan("rollback") == [("small_sample", False, True)]
 
 
