@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import db, faults, paths
+from . import db, dbt_events, faults, paths
 from .errors import HarnessError
 from .schemas import Schemas
 
@@ -205,6 +205,7 @@ def invoke(
     """Run one dbt command; `on_node(kind, info)` gets 'start'/'finish' events."""
     from dbt.cli.main import dbtRunner
 
+    dbt_events.install()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # libpq's own variables (PGDATABASE, PGSERVICE, ...) must not steer dbt elsewhere: the
