@@ -29,10 +29,11 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint models tests --processes 2 --disable-progress-bar
 	$(BIN)/sqlfluff lint harness/sql --templater placeholder --disable-progress-bar
 
-# one embedded server per worker; a file's tests stay on one worker (module fixtures run once)
+# one embedded server per worker; a file's tests stay on one worker (module fixtures run once);
+# files are handed out in the order of pytests/conftest.py's LONGEST_FIRST
 PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # the part of the suite that needs no database (seconds)
 unit: $(STAMP)

@@ -83,3 +83,10 @@ def test_private_directories_leave_the_embedded_data_dir_reachable(tmp_path, mon
     mode = lambda name: stat.S_IMODE((tmp_path / name).stat().st_mode)  # noqa: E731
     assert mode("logs") == mode("target") == mode(".harness/profiles") == 0o700
     assert mode(".harness") & 0o011 == 0o011  # others may traverse to pgdata
+
+
+def test_every_suite_file_has_its_place_in_the_longest_first_order():
+    from conftest import LONGEST_FIRST
+
+    files = sorted(p.name for p in (PROJECT / "pytests").glob("test_*.py"))
+    assert sorted(LONGEST_FIRST) == files  # a new file goes where its measured time puts it
