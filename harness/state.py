@@ -170,6 +170,10 @@ def post_validation_target(cur, schemas: Schemas) -> PostTarget:
     current = describe(cur, schemas)
     if current.cutover:
         run_id = current.cutover["run_id"]
+        if current.stage_exists and current.stage_run == run_id:
+            # the snapshot the target was built from, equal to the archive (the drift guard held at the
+            # swap); one name for every run keeps dbt's parse of the project warm (a full parse is seconds)
+            return PostTarget(run_id, schemas.live, schemas.stage)
         archive = schemas.archive(run_id)
         if not db.schema_exists(cur, archive):
             raise OutOfOrder(f"the archive {archive!r} of the cutover is gone (pruned?); post validation needs it")
