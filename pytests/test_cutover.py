@@ -116,8 +116,8 @@ def write_after_cutover(target) -> dict:
     return params
 
 
-def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(built_small):
-    target = built_small
+def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(built_minimal):
+    target = built_minimal
     cutover.cutover(target, PUBLIC)
     written = write_after_cutover(target)
     organisation_stock = scalar(
@@ -162,8 +162,8 @@ def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(bu
         assert "warehouses" not in db.tables_in(cur, "public")  # the live schema is the legacy one again
 
 
-def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an_error(built_small):
-    target = built_small
+def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an_error(built_minimal):
+    target = built_minimal
 
     # 1. an open write transaction holds a lock the swap needs: retries, then a clean refusal
     blocker = psycopg2.connect(target.dsn)
@@ -214,8 +214,8 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
     assert result.lock_window_ms < 5000
 
 
-def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_small):
-    target = built_small
+def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_minimal):
+    target = built_minimal
     with db.connect(target) as conn, conn.cursor() as cur:
         legacy = fingerprint.table_hashes(cur, "public")
     cut = cutover.cutover(target, PUBLIC)
@@ -224,8 +224,8 @@ def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_sma
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
     # public_<run>.dump (.1.dump, ... for a later attempt of the same run: the template's run is shared)
     assert re.fullmatch(rf"public_{cut.run_id}(\.\d+)?\.dump", dump.name) and cut.backup.dump_bytes > 0
-    assert cut.backup.snapshot_rows["inventory"] == 100
-    assert scalar(target, "select count(*) from migration_backup.public__inventory") == 100
+    assert cut.backup.snapshot_rows["inventory"] == 20  # minimal_sample
+    assert scalar(target, "select count(*) from migration_backup.public__inventory") == 20
 
     runner = CliRunner()
     restored = runner.invoke(app, ["--dsn", target.dsn, "restore", "--from", str(dump), "--schema-name", "legacy_copy"])

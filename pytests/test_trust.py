@@ -32,8 +32,8 @@ def live_fingerprint(target) -> dict:
         return fingerprint.fingerprint(cur, "public")
 
 
-def test_a_table_dropped_from_the_built_target_is_never_cut_over(built_small):
-    target = built_small
+def test_a_table_dropped_from_the_built_target_is_never_cut_over(built_minimal):
+    target = built_minimal
     before = live_fingerprint(target)
     execute(target, "drop table public_next.part_usage")
     with pytest.raises(CheckFailed, match=r"public_next .*part_usage"):
@@ -43,8 +43,8 @@ def test_a_table_dropped_from_the_built_target_is_never_cut_over(built_small):
         assert state.describe(cur, PUBLIC).live_kind == "legacy"
 
 
-def test_the_built_target_is_read_only_and_rows_slipped_in_stop_the_cutover(built_small):
-    target = built_small
+def test_the_built_target_is_read_only_and_rows_slipped_in_stop_the_cutover(built_minimal):
+    target = built_minimal
     with pytest.raises(Exception, match="read-only until the cutover"):
         execute(target, "insert into public_next.parts (id, part_number, name) values (gen_random_uuid(), 'X', 'X')")
     # somebody with the owner's rights goes around the guard: the row counts differ
@@ -55,8 +55,8 @@ def test_the_built_target_is_read_only_and_rows_slipped_in_stop_the_cutover(buil
         cutover.cutover(target, PUBLIC)
 
 
-def test_a_killed_rebuild_is_shown_interrupted_and_never_cut_over(built_small):
-    target = built_small
+def test_a_killed_rebuild_is_shown_interrupted_and_never_cut_over(built_minimal):
+    target = built_minimal
     # killed half-way: organizations is in <live>_next, inventory and transactions are not yet
     killed = harness_cli("build", "--no-stage", dsn=target.dsn, fault="kill@dbt:organizations")
     assert killed.returncode == -9, killed.stderr
@@ -81,11 +81,11 @@ def wait_for(path, seconds: float = 120) -> str:
     raise AssertionError(f"{path} never appeared")
 
 
-def test_a_second_command_on_the_same_live_schema_is_refused_at_once_naming_the_holder(built_small, tmp_path):
+def test_a_second_command_on_the_same_live_schema_is_refused_at_once_naming_the_holder(built_minimal, tmp_path):
     import signal
     import time
 
-    target = built_small
+    target = built_minimal
     marker = tmp_path / "paused"
     first = harness_cli("build", "--no-stage", dsn=target.dsn, fault=f"pause@dbt:{FIRST_NODE}",
                         env={"HARNESS_FAULT_MARKER": str(marker)}, background=True)
@@ -103,10 +103,10 @@ def test_a_second_command_on_the_same_live_schema_is_refused_at_once_naming_the_
         first.wait(timeout=60)
 
 
-def test_an_existing_backup_file_is_never_overwritten(built_small):
+def test_an_existing_backup_file_is_never_overwritten(built_minimal):
     from harness import backup, paths
 
-    target = built_small
+    target = built_minimal
     path = paths.backups_dir() / "public_19990101_000000_beef.dump"
     paths.ensure_private_dir(path.parent)
     path.write_bytes(b"an earlier backup")
@@ -124,11 +124,11 @@ def harness_backends(target) -> list[str]:
 
 
 @pytest.mark.parametrize("signal_name, exit_code", [("SIGINT", 130), ("SIGTERM", 143)])
-def test_ctrl_c_and_sigterm_stop_a_build_within_seconds_and_record_it(built_small, tmp_path, signal_name, exit_code):
+def test_ctrl_c_and_sigterm_stop_a_build_within_seconds_and_record_it(built_minimal, tmp_path, signal_name, exit_code):
     import signal
     import time
 
-    target = built_small
+    target = built_minimal
     marker = tmp_path / "paused"
     process = harness_cli("build", "--no-stage", dsn=target.dsn, fault=f"pause@dbt:{FIRST_NODE}",
                           env={"HARNESS_FAULT_MARKER": str(marker)}, background=True)
@@ -167,10 +167,10 @@ def cut_over(target) -> None:
     cutover_mod.cutover(target, PUBLIC)
 
 
-def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(built_small):
+def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(built_minimal):
     from harness import rollback
 
-    target = built_small
+    target = built_minimal
     cut_over(target)
     held = query(target, "select i.id::text as inventory_id, i.warehouse_id::text as warehouse_id,"
                          " i.part_id::text as part_id, w.organization_id::text as org from public.inventory i"
@@ -200,10 +200,10 @@ def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(b
     assert not [r for r in reasons.values() if "instead" in r]  # no reason that is not true
 
 
-def test_stock_changed_in_two_warehouses_of_one_organisation_comes_back_as_their_sum(built_small):
+def test_stock_changed_in_two_warehouses_of_one_organisation_comes_back_as_their_sum(built_minimal):
     from harness import rollback
 
-    target = built_small
+    target = built_minimal
     cut_over(target)
     row = query(target, "select w.organization_id::text as org, i.part_id::text as part, i.id::text as inventory,"
                         " i.current_stock, (select w2.id::text from public.warehouses w2 where w2.organization_id ="
