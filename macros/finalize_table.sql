@@ -1,8 +1,9 @@
 {#
     Post-load finishing of a mart, run as its post-hook (after the data is in,
     never during the load):
-      - constraint names: dbt creates "<table>__dbt_tmp_<col>_pkey" and friends;
-        rename them to the names PostgreSQL/Alembic give ("<table>_pkey",
+      - constraint names: dbt creates "<table>__dbt_tmp_<col>_pkey" and friends
+        when it builds beside an existing table (a fresh schema gets the table
+        under its own name: macros/table_materialization.sql); rename them to the names PostgreSQL/Alembic give ("<table>_pkey",
         "<table>_<col>_fkey", ...), or to the explicit names in `renames`.
         Where "<table>__dbt_tmp_<col>_<label>" is longer than 63 characters
         PostgreSQL shortened it (makeObjectName(): the longer of table and
