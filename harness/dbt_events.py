@@ -31,10 +31,14 @@ _ALWAYS = _RANK["warn"]
 _installed = False
 
 
+def _rank(level) -> int:
+    """An EventLevel (or its name) as a number to compare."""
+    return _RANK.get(str(getattr(level, "value", level)), 0)
+
+
 def _lowest_logged(manager) -> int:
     """The lowest level any of dbt's loggers writes (its loggers change with each invocation)."""
-    ranks = [_RANK.get(str(getattr(logger.level, "value", logger.level)), 0) for logger in manager.loggers]
-    return min(ranks, default=_ALWAYS)
+    return min((_rank(logger.level) for logger in manager.loggers), default=_ALWAYS)
 
 
 def _wanted(name: str, rank: int, manager) -> bool:
@@ -57,13 +61,12 @@ def install() -> None:
     set_attribute = event_class.__setattr__
 
     def filtered_fire_event(self, e, level=None, node=None, force_warn_or_error_handling=False):
-        rank = _RANK.get(str((level or e.level_tag()).value), 0)
-        if force_warn_or_error_handling or _wanted(type(e).__name__, rank, self):
+        if force_warn_or_error_handling or _wanted(type(e).__name__, _rank(level or e.level_tag()), self):
             fire_event(self, e, level=level, node=node, force_warn_or_error_handling=force_warn_or_error_handling)
 
     def deferred_init(self, *args, **kwargs):
         fixed_level = not isinstance(self, base_types.DynamicLevel)
-        if fixed_level and not args and not _wanted(type(self).__name__, _RANK.get(self.level_tag().value, 0),
+        if fixed_level and not args and not _wanted(type(self).__name__, _rank(self.level_tag()),
                                                     functions.get_event_manager()):
             object.__setattr__(self, "_deferred", kwargs)
             return

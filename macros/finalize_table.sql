@@ -3,8 +3,9 @@
     never during the load):
       - constraint names: dbt creates "<table>__dbt_tmp_<col>_pkey" and friends
         when it builds beside an existing table (a fresh schema gets the table
-        under its own name: macros/table_materialization.sql); rename them to the names PostgreSQL/Alembic give ("<table>_pkey",
-        "<table>_<col>_fkey", ...), or to the explicit names in `renames`.
+        under its own name: macros/table_materialization.sql); rename them to
+        the names PostgreSQL/Alembic give ("<table>_pkey", "<table>_<col>_fkey",
+        ...), or to the explicit names in `renames`.
         Where "<table>__dbt_tmp_<col>_<label>" is longer than 63 characters
         PostgreSQL shortened it (makeObjectName(): the longer of table and
         column name loses a character at a time) and "__dbt_tmp" may be cut:
