@@ -263,7 +263,8 @@ def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: boo
         "build", target, schemas,
         args=["--exclude", "resource_type:snapshot", "--log-level", "none",
               "--log-level-file", dbt_runner.file_log_level()],
-        dbt_vars={"force": force, "strict": strict} | (extra_vars or {}),
+        dbt_vars=extra_vars,
+        modes=tuple(mode for mode, on in (("force", force), ("strict", strict)) if on),
         on_node=progress.on_node,
     )
 

@@ -133,6 +133,21 @@ def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
     return env
 
 
+CHECK_MODES = ("force", "strict", "report")
+
+
+def _mode_options(options: str | None, modes: tuple[str, ...]) -> dict[str, str]:
+    """libpq's options for dbt's sessions: the DBA's own, then the check modes
+    (abparts_migrate.<mode>, read by macros/checks.sql when a check runs)."""
+    unknown = set(modes) - set(CHECK_MODES)
+    if unknown:
+        raise ValueError(f"unknown check mode {sorted(unknown)[0]!r}")
+    if not modes:
+        return {}
+    settings = " ".join(f"-c abparts_migrate.{mode}=on" for mode in modes)
+    return {"PGOPTIONS": f"{options} {settings}" if options else settings}
+
+
 def target_path(env: dict[str, str], variables: dict) -> Path:
     """dbt's target dir for one connection and set of vars.
 
@@ -200,9 +215,13 @@ def invoke(
     *,
     args: list[str] | None = None,
     dbt_vars: dict | None = None,
+    modes: tuple[str, ...] = (),
     on_node: NodeCallback | None = None,
 ) -> DbtRun:
-    """Run one dbt command; `on_node(kind, info)` gets 'start'/'finish' events."""
+    """Run one dbt command; `on_node(kind, info)` gets 'start'/'finish' events.
+
+    `modes` ("force", "strict", "report"): how the checks decide what fails
+    (macros/checks.sql), set on dbt's sessions, not in its vars."""
     from dbt.cli.main import dbtRunner
 
     dbt_events.install()
@@ -215,7 +234,10 @@ def invoke(
     for k in saved:
         os.environ.pop(k, None)
     connection_env = _connection_env(target, schemas)
-    os.environ.update(connection_env)
+    session_env = connection_env | _mode_options(connection_env.get("PGOPTIONS"), modes)
+    os.environ.update(session_env)
+    # afterwards the process's own environment again, whatever the run set
+    saved |= {k: None for k in session_env if k not in saved}
 
     outcomes: list[NodeOutcome] = []
 

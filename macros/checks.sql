@@ -15,6 +15,15 @@
                   with error_when_strict, an error under --strict
     Every check stores its failing rows (id, value) so the harness can show
     the count, examples and the fix hint ({value} = the first value).
+
+    --force, --strict and report mode are decided when the check runs, not
+    when dbt parses the project: error_if is SQL (dbt runs
+    `count(*) <error_if>`), and it reads the run's mode from settings the
+    harness gives dbt's sessions (check_mode below; harness/dbt_runner.py).
+    A mode in dbt's vars would make dbt parse the whole project again
+    whenever it changes. Report mode (validation) makes no check fail its
+    node, so that dbt skips nothing downstream of a finding; the harness
+    reads every check's severity and count and decides what blocks.
 #}
 {% macro check_config(severity, fix, phase='pre', error_when_strict=false) -%}
     {%- if severity not in ('critical', 'error', 'warning', 'info') -%}
@@ -28,16 +37,32 @@
         'store_failures': true,
         'meta': {'check_severity': severity, 'check_phase': phase, 'fix': fix},
     } -%}
-    {%- if severity == 'critical' -%}
-        {%- do config.update({'severity': 'error'}) -%}
+    {%- set never = '>= 2000000000' -%}
+    {%- if severity == 'critical' or (severity == 'error' and phase == 'post') -%}
+        {%- do config.update({'severity': 'error',
+                              'error_if': '!= 0 and not ' ~ check_mode('report')}) -%}
     {%- elif severity == 'error' -%}
-        {%- do config.update({'severity': 'warn' if (phase == 'pre' and var('force')) else 'error'}) -%}
+        {%- do config.update({'severity': 'error',
+                              'error_if': '!= 0 and not (' ~ check_mode('report') ~ ' or ' ~ check_mode('force') ~ ')'}) -%}
     {%- elif severity == 'warning' -%}
         {%- do config.update({'severity': 'warn'}) -%}
-    {%- elif error_when_strict and var('strict', false) -%}
-        {%- do config.update({'severity': 'error', 'warn_if': '!= 0', 'error_if': '!= 0'}) -%}
+    {%- elif error_when_strict -%}
+        {%- do config.update({'severity': 'error', 'warn_if': never,
+                              'error_if': '!= 0 and ' ~ check_mode('strict') ~ ' and not ' ~ check_mode('report')}) -%}
     {%- else -%}
-        {%- do config.update({'severity': 'warn', 'warn_if': '>= 2000000000', 'error_if': '>= 2000000000'}) -%}
+        {%- do config.update({'severity': 'warn', 'warn_if': never, 'error_if': never}) -%}
     {%- endif -%}
     {{ return(config) }}
+{%- endmacro %}
+
+{#
+    Whether the run is in a mode (force, strict, report): a setting of the
+    session, abparts_migrate.<mode> = on, that the harness passes to every
+    connection dbt opens (libpq's options).
+#}
+{% macro check_mode(mode) -%}
+    {%- if mode not in ('force', 'strict', 'report') -%}
+        {{ exceptions.raise_compiler_error("check mode must be force, strict or report, not " ~ mode) }}
+    {%- endif -%}
+    (coalesce(current_setting('abparts_migrate.{{ mode }}', true), 'off') = 'on')
 {%- endmacro %}

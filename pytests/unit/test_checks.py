@@ -27,3 +27,38 @@ def test_a_skipped_check_blocks_the_verdict():
     info = Check(name="x", severity="info", phase="post", meaning="", fix="", status="skipped")
     assert not info.blocking
 
+
+
+def test_force_relaxes_only_pre_migration_errors_and_report_mode_blocks_nothing():
+    # the modes are settings of dbt's sessions read when a check runs (macros/checks.sql): what each
+    # check's error_if lets through is fixed here, from the parsed project
+    from harness import project
+
+    nodes = project.load(checks.ensure_manifest()).tests()
+    by_id = checks.catalogue()
+    seen = set()
+    for unique_id, check in by_id.items():
+        config = nodes[unique_id]["config"]
+        error_if = config.get("error_if", "")
+        forced = "abparts_migrate.force" in error_if
+        assert forced == (check.severity == "error" and check.phase == "pre"), check.name
+        if check.severity in ("critical", "error"):
+            assert config["severity"] == "error" and "abparts_migrate.report" in error_if, check.name
+        seen.add(check.severity)
+    assert seen == {"critical", "error", "warning", "info"}
+    strict = nodes[next(u for u, c in by_id.items() if c.name == "quarantine_is_empty_when_strict")]["config"]
+    assert "abparts_migrate.strict" in strict["error_if"] and strict["severity"] == "error"
+
+
+def test_check_modes_reach_dbt_as_session_settings_after_the_dbas_own_options():
+    import pytest
+
+    from harness.dbt_runner import _mode_options
+
+    assert _mode_options(None, ()) == {}
+    assert _mode_options(None, ("force", "strict")) == {
+        "PGOPTIONS": "-c abparts_migrate.force=on -c abparts_migrate.strict=on"}
+    assert _mode_options("-c statement_timeout=0", ("report",)) == {
+        "PGOPTIONS": "-c statement_timeout=0 -c abparts_migrate.report=on"}
+    with pytest.raises(ValueError, match="unknown check mode"):
+        _mode_options(None, ("lenient",))
