@@ -34,14 +34,10 @@ STEP_NAMES = [name for name, _ in STEPS]
 PHASES = ("pre", "post")
 
 # Selections defined in selectors.yml (the dbt project owns what they contain).
-SEEDS = "seeds"
-PRE_MODELS = "pre_validation_models"
-PRE_TESTS = "pre_validation_checks"
-WORK_MODELS = "validation_work_models"
-POST_TESTS = "post_validation_checks"
-LEAN_POST_MODELS = "lean_post_validation_models"
-LEAN_POST_TESTS = "lean_post_validation_checks"
-SELECTORS = (SEEDS, PRE_MODELS, PRE_TESTS, WORK_MODELS, POST_TESTS, LEAN_POST_MODELS, LEAN_POST_TESTS)
+PRE_VALIDATION = "pre_validation"
+POST_VALIDATION = "post_validation"
+LEAN_POST_VALIDATION = "lean_post_validation"
+SELECTORS = (PRE_VALIDATION, POST_VALIDATION, LEAN_POST_VALIDATION)
 
 
 class ProjectError(HarnessError):

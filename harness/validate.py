@@ -6,10 +6,11 @@ pre  — stage a fresh snapshot, then build seeds, staging, intermediate and
 post — rebuild the work relations from the legacy snapshot the target was
        built from and run every check on the target tables in place
        (<live>_next, or the live schema after a cutover), reading only.
-Every run writes reports/validation_report_<run_id>.json. What each phase
-runs is a named selection of the dbt project (selectors.yml, project.py):
-seeds, models and tests in separate invocations, because in one `dbt build`
-a failing check would make dbt skip everything downstream of it.
+Every run writes reports/validation_report_<run_id>.json. Each phase is one
+`dbt build` of a named selection of the dbt project (selectors.yml,
+project.py) in report mode: no check fails its dbt node, so dbt skips
+nothing downstream of a finding and every check runs; what blocks is
+decided here from each check's severity (macros/checks.sql, checks.py).
 """
 
 from __future__ import annotations
@@ -56,13 +57,13 @@ class ValidationResult:
         return self.summary["verdict"] == "pass" and not self.dbt_errors
 
 
-def _run(command: str, target, schemas, selector, dbt_vars, progress, extra=None) -> dbt_runner.DbtRun:
-    """One dbt invocation of a named selection of selectors.yml."""
+def _run(target, schemas, selector, dbt_vars, progress) -> dbt_runner.DbtRun:
+    """One `dbt build` of a named selection of selectors.yml, every check reporting."""
     run = dbt_runner.invoke(
-        command, target, schemas,
-        args=["--selector", selector, "--log-level", "none",
-              "--log-level-file", dbt_runner.file_log_level()] + (extra or []),
+        "build", target, schemas,
+        args=["--selector", selector, "--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
         dbt_vars=dbt_vars,
+        modes=("report",),
         on_node=progress.on_node,
     )
     dbt_runner.raise_on_error(run)
@@ -122,31 +123,20 @@ def _validate(
             run_id = latest["run_id"]
         target_schema = None
         dbt_vars: dict = {}
-        runs = [
-            _run("build", target, schemas, project.SEEDS, dbt_vars, progress),
-            _run("run", target, schemas, project.PRE_MODELS, dbt_vars, progress),
-            _run("test", target, schemas, project.PRE_TESTS, dbt_vars, progress),
-        ]
+        runs = [_run(target, schemas, project.PRE_VALIDATION, dbt_vars, progress)]
     else:
         with db.connect(target) as conn, conn.cursor() as cur:
             where = state.post_validation_target(cur, schemas)
         run_id, target_schema = where.run_id, where.target_schema
         dbt_vars = {"shadow_schema": where.target_schema, "source_schema": where.source_schema}
         if rebuild_work:
-            runs = [
-                _run("build", target, schemas, project.SEEDS, dbt_vars, progress),
-                _run("run", target, schemas, project.WORK_MODELS, dbt_vars, progress),
-                _run("test", target, schemas, project.POST_TESTS, dbt_vars, progress),
-            ]
+            runs = [_run(target, schemas, project.POST_VALIDATION, dbt_vars, progress)]
         else:
             with db.connect(target) as conn, conn.cursor() as cur:
                 if not db.schema_exists(cur, schemas.stage):
                     raise OutOfOrder("the stage is gone: validate with rebuild_work")
                 dbt_vars["source_schema"] = schemas.stage  # the snapshot the archive equals (drift guard)
-            runs = [
-                _run("run", target, schemas, project.LEAN_POST_MODELS, dbt_vars, progress),
-                _run("test", target, schemas, project.LEAN_POST_TESTS, dbt_vars, progress),
-            ]
+            runs = [_run(target, schemas, project.LEAN_POST_VALIDATION, dbt_vars, progress)]
     progress.tracker.close_open_phases(True)
     result = ValidationResult(
         run_id=run_id, phase=phase, live_schema=schemas.live, target_schema=target_schema,
