@@ -16,15 +16,17 @@ from harness.cli import app
 runner = CliRunner()
 
 
-# one size, clean and dirty, side by side: every size costs the same dbt work; which sizes a
-# comprehensive run covers by default, and --sample-size repeated, are unit-tested
-# (test_cli_usage.py); the demo test migrates production_scale
+# one size, clean and dirty: every size costs the same dbt work; which sizes a comprehensive
+# run covers by default, and --sample-size repeated, are unit-tested (test_cli_usage.py); the
+# demo test migrates production_scale. In-process, one after the other: --jobs N runs the same
+# scenarios in worker processes (unit-tested: test_rehearsal_jobs.py), each paying dbt's
+# start-up and a parse of the project
 SIZE = "minimal_sample"
 
 
 @pytest.fixture(scope="module")
 def comprehensive(server):
-    return runner.invoke(app, ["--json", "test", "--type", "comprehensive", "--sample-size", SIZE, "--jobs", "2"])
+    return runner.invoke(app, ["--json", "test", "--type", "comprehensive", "--sample-size", SIZE])
 
 
 @pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
