@@ -149,6 +149,15 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
+        # the drift guard, early: writes already logged since the stage refuse the cutover before
+        # the backups are taken for nothing (the guard under the locks is the one that counts)
+        writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+        if writes:
+            refused = drift_refusal(schemas.live, run_id, writes)
+            audit.record_step(cur, schemas.live, run_id, "cutover", started_at, "refused",
+                              details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
+            conn.commit()
+            raise refused
         conn.commit()
     result = CutoverResult(run_id=run_id, live_schema=schemas.live, archive_schema=schemas.archive(run_id))
     result.backup = backup.backup(target, schemas, run_id, progress)

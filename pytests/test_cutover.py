@@ -72,6 +72,8 @@ def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_
     with db.connect(target2) as conn, conn.cursor() as cur:
         current = state.describe(cur, PUBLIC)
         assert current.live_kind == "legacy" and current.next_exists and not current.cutover
+        # refused before the backups: no snapshot was taken for a cutover that could not happen
+        assert not db.schema_exists(cur, "migration_backup")
 
 
 NEW = {
