@@ -133,6 +133,10 @@ def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
     return env
 
 
+# what the profile (PROFILE above) renders from each variable when it is not set
+_PROFILE_DEFAULTS = {"HARNESS_PGHOST": None, "HARNESS_PGPORT": "5432", "HARNESS_PGUSER": None,
+                     "HARNESS_PGDATABASE": None, "HARNESS_PGSSLMODE": "prefer", "HARNESS_LIVE_SCHEMA": None}
+
 CHECK_MODES = ("force", "strict", "report")
 
 
@@ -151,11 +155,14 @@ def _mode_options(options: str | None, modes: tuple[str, ...]) -> dict[str, str]
 def target_path(env: dict[str, str], variables: dict) -> Path:
     """dbt's target dir for one connection and set of vars.
 
-    dbt throws its partial parse away whenever the connection or the vars
-    differ from the previous run's (a full parse costs seconds); one target
-    dir per combination keeps each combination's parse for the next time.
+    dbt throws its partial parse away whenever the profile's connection or the
+    vars differ from the previous run's (a full parse costs seconds); one
+    target dir per combination keeps each combination's parse for the next
+    time. The key is what the profile renders (a default spelled out is the
+    same connection), not libpq's other settings, which dbt never sees.
     """
-    key = json.dumps([{k: v for k, v in env.items() if k != "HARNESS_PGPASSWORD"}, variables], sort_keys=True)
+    profile = {name: env.get(name, default) for name, default in _PROFILE_DEFAULTS.items()}
+    key = json.dumps([profile, variables], sort_keys=True)
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     return paths.home_dir() / "target" / f"{env.get('HARNESS_PGDATABASE', 'db')}-{digest}"
 
