@@ -11,8 +11,10 @@ import os
 import psycopg2
 import pytest
 from conftest import MIGRATOR, drop_database, embedded_target, harness_cli, query, scalar
+from typer.testing import CliRunner
 
 from harness import db, fingerprint, migrate, rollback, samples, testing
+from harness.cli import app
 from harness.schemas import Schemas
 
 PUBLIC = Schemas("public")
@@ -60,9 +62,9 @@ def test_the_rehearsal_works_without_createrole_and_says_what_it_skipped(as_migr
         cur.execute("select 1 from pg_roles where rolname = %s", (testing.APP_ROLE,))
         if cur.fetchone():
             cur.execute(f"alter role {testing.APP_ROLE} rename to {testing.APP_ROLE}_{os.getpid()}")
-    result = harness_cli("--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", "--keep",
-                         dsn=target.dsn)
-    assert result.returncode == 0, result.stderr
+    result = CliRunner().invoke(app, ["--dsn", target.dsn, "--json", "test", "--type", "rollback",
+                                      "--sample-size", "minimal_sample", "--keep"])
+    assert result.exit_code == 0, result.output[-2000:]
     (scenario,) = json.loads(result.stdout)["scenarios"]
     assert scenario["verdict"] == "pass" and scenario["numbers"]["round_trip_identical"] is True
     assert any("CREATEROLE" in note for note in scenario["notes"])
@@ -87,11 +89,11 @@ def test_a_missing_privilege_is_one_line_before_any_change(as_migrator):
     assert fingerprint.differences(before, live_fingerprint(target)) == []
 
 
-def test_the_harness_and_dbt_meet_in_one_database_as_an_ordinary_role(as_migrator):
+def test_the_harness_and_dbt_meet_in_one_database_as_an_ordinary_role(as_migrator, monkeypatch):
     target = as_migrator("pgdatabase")
     samples.generate(target, PUBLIC, "minimal_sample")
-    result = harness_cli("validate", dsn=f"host={target.params['host']} user={MIGRATOR}",
-                         env={"PGDATABASE": target.database})
-    assert result.returncode == 0, result.stderr
+    monkeypatch.setenv("PGDATABASE", target.database)
+    result = CliRunner().invoke(app, ["--dsn", f"host={target.params['host']} user={MIGRATOR}", "validate"])
+    assert result.exit_code == 0, result.output[-2000:]
     assert scalar(target, "select count(*) from public_stage.stg_legacy__organizations") == 3
     assert query(embedded_target("postgres"), "select nspname from pg_namespace where nspname = 'public_stage'") == []
