@@ -145,12 +145,6 @@ def sample_template(size: str, *, dirty: bool = False, build: bool = False, forc
 
 
 @pytest.fixture
-def built_small(templates, new_database):
-    """A small sample, staged with change capture and built into public_next (a copy per test)."""
-    return new_database("built", template=templates("built_small", sample_template("small_sample", build=True)))
-
-
-@pytest.fixture
 def built_minimal(templates, new_database):
     """A minimal sample, staged with change capture and built into public_next (a copy per test)."""
     return new_database("built", template=templates("built_minimal", sample_template("minimal_sample", build=True)))
