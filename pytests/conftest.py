@@ -63,6 +63,7 @@ def embedded_target(name: str):
 
 
 TEMPLATE_WORKBENCH = "tpl_workbench"
+POOL_FIRST = "t1"  # the first name new_database hands out
 
 
 @pytest.fixture(scope="session")
@@ -79,8 +80,13 @@ def templates(server):
         """`base`: the name of a template database to start from (a state built on another)."""
         if name not in made:
             # made under one name and renamed after: dbt's partial parse is kept per database name,
-            # so every template after the first is made without a full parse of the project
-            server_db, work = embedded_target("postgres"), embedded_target(TEMPLATE_WORKBENCH)
+            # so every template after the first is made without a full parse of the project. The
+            # name is the pool's first (new_database) when no test holds it: the tests' own
+            # builds and the templates' then share one parse
+            server_db = embedded_target("postgres")
+            with db.connect(server_db) as conn, conn.cursor() as cur:
+                cur.execute("select 1 from pg_database where datname = %s", (POOL_FIRST,))
+                work = embedded_target(TEMPLATE_WORKBENCH if cur.fetchone() else POOL_FIRST)
             db.create_database(server_db, work.database, template=base, replace=True)
             make(work)
             work.close()  # a template must have no open session
