@@ -159,7 +159,6 @@ def build(
     strict: bool = False,
     progress: Progress | None = None,
     mode: str = "build",
-    extra_vars: dict | None = None,
     capture: bool | None = None,
 ) -> BuildResult:
     """Stage (unless stage_first=False) and build the whole target into <live>_next.
@@ -171,12 +170,12 @@ def build(
     can be cut over."""
     with locks.command_lock(target, schemas.live, mode):
         return _build(target, schemas, stage_first=stage_first, force=force, strict=strict,
-                      progress=progress or Progress(), mode=mode, extra_vars=extra_vars,
+                      progress=progress or Progress(), mode=mode,
                       capture=(mode != "dry-run") if capture is None else capture)
 
 
 def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: bool, strict: bool,
-           progress: Progress, mode: str, extra_vars: dict | None, capture: bool) -> BuildResult:
+           progress: Progress, mode: str, capture: bool) -> BuildResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -215,7 +214,7 @@ def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: boo
                                    {"force": force, "strict": strict, "pid": os.getpid()})
         db.drop_schema(cur, schemas.next)
     try:
-        run = _run_dbt(target, schemas, progress, force, strict, extra_vars)
+        run = _run_dbt(target, schemas, progress, force, strict)
         result.dbt = run
         dbt_project = project.load(run.manifest) if not run.error and run.manifest.exists() else None
         if dbt_project and dbt_project.problems():
@@ -256,14 +255,12 @@ def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: boo
     return result
 
 
-def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: bool, strict: bool,
-             extra_vars: dict | None) -> dbt_runner.DbtRun:
+def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: bool, strict: bool) -> dbt_runner.DbtRun:
     progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
     return dbt_runner.invoke(
         "build", target, schemas,
         args=["--exclude", "resource_type:snapshot", "--log-level", "none",
               "--log-level-file", dbt_runner.file_log_level()],
-        dbt_vars=extra_vars,
         modes=tuple(mode for mode, on in (("force", force), ("strict", strict)) if on),
         on_node=progress.on_node,
     )
