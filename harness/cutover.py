@@ -149,15 +149,20 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
+
+        def no_drift(cur) -> None:
+            writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+            if writes:
+                raise drift_refusal(schemas.live, run_id, writes)
+
         # the drift guard, early: writes already logged since the stage refuse the cutover before
-        # the backups are taken for nothing (the guard under the locks is the one that counts)
-        writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
-        if writes:
-            refused = drift_refusal(schemas.live, run_id, writes)
-            audit.record_step(cur, schemas.live, run_id, "cutover", started_at, "refused",
-                              details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
+        # the backups are taken for nothing (the guard under the locks, below, is the one that counts)
+        try:
+            no_drift(cur)
+        except SwapRefused as refused:
+            swap_mod.record_refusal(cur, schemas.live, run_id, "cutover", started_at, refused)
             conn.commit()
-            raise refused
+            raise
         conn.commit()
     result = CutoverResult(run_id=run_id, live_schema=schemas.live, archive_schema=schemas.archive(run_id))
     result.backup = backup.backup(target, schemas, run_id, progress)
@@ -171,11 +176,6 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
         differences = fingerprint.catalog_differences(sealed["catalog"], fingerprint.catalog(cur, schemas.next))
         if differences:
             raise SwapRefused("target_changed", _not_what_was_built(schemas, run_id, differences))
-
-    def no_drift(cur) -> None:
-        writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
-        if writes:
-            raise drift_refusal(schemas.live, run_id, writes)
 
     spec = swap_mod.Swap(
         kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,

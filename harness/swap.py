@@ -162,6 +162,12 @@ def _exchange(cur, swap: Swap, result: SwapResult, timings: dict[str, float]) ->
                     (swap.outgoing_comment,))
 
 
+def record_refusal(cur, live: str, run_id: str, kind: str, started_at, refused: SwapRefused) -> None:
+    """A refused cutover or rollback as an audit step, with its reason (the caller commits)."""
+    audit.record_step(cur, live, run_id, kind, started_at, "refused",
+                      details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
+
+
 def swap(
     conn,
     spec: Swap,
@@ -189,8 +195,7 @@ def swap(
                                 what=f"the {spec.kind} of {spec.live}", on_retry=on_retry)
     except SwapRefused as refused:
         with conn.cursor() as cur:
-            audit.record_step(cur, spec.live, spec.run_id, spec.kind, started_at, "refused",
-                              details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
+            record_refusal(cur, spec.live, spec.run_id, spec.kind, started_at, refused)
         conn.commit()
         raise
     committed = time.perf_counter()
