@@ -140,6 +140,25 @@ _PROFILE_DEFAULTS = {"HARNESS_PGHOST": None, "HARNESS_PGPORT": "5432", "HARNESS_
 CHECK_MODES = ("force", "strict", "report")
 
 
+@dataclass(frozen=True)
+class ReadFrom:
+    """Where a validation reads the target tables and the legacy tables (None: where
+    the build put them): after a cutover, the live schema and the stage or the archive."""
+
+    target_tables: str | None = None
+    legacy_tables: str | None = None
+
+
+# ReadFrom's fields -> the variables macros/read_schemas.sql reads when a node runs
+READ_FROM_ENV = {"target_tables": "HARNESS_READ_TARGET_FROM", "legacy_tables": "HARNESS_READ_LEGACY_FROM"}
+
+
+def _read_from_env(read_from: ReadFrom | None) -> dict[str, str]:
+    if read_from is None:
+        return {}
+    return {name: getattr(read_from, field) for field, name in READ_FROM_ENV.items() if getattr(read_from, field)}
+
+
 def _mode_options(options: str | None, modes: tuple[str, ...]) -> dict[str, str]:
     """libpq's options for dbt's sessions: the DBA's own, then the check modes
     (abparts_migrate.<mode>, read by macros/checks.sql when a check runs)."""
@@ -221,14 +240,17 @@ def invoke(
     schemas: Schemas,
     *,
     args: list[str] | None = None,
-    dbt_vars: dict | None = None,
     modes: tuple[str, ...] = (),
+    read_from: ReadFrom | None = None,
     on_node: NodeCallback | None = None,
 ) -> DbtRun:
     """Run one dbt command; `on_node(kind, info)` gets 'start'/'finish' events.
 
     `modes` ("force", "strict", "report"): how the checks decide what fails
-    (macros/checks.sql), set on dbt's sessions, not in its vars."""
+    (macros/checks.sql), set on dbt's sessions, not in its vars. `read_from`:
+    where the checks read the target and the legacy tables when not where the
+    build put them (macros/read_schemas.sql); not a var either. Neither changes
+    dbt's parse, which every invocation of one connection shares."""
     from dbt.cli.main import dbtRunner
 
     dbt_events.install()
@@ -236,12 +258,12 @@ def invoke(
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # libpq's own variables (PGDATABASE, PGSERVICE, ...) must not steer dbt elsewhere: the
     # resolved parameters are all it gets
-    ours = list(_PROFILE_ENV.values()) + ["HARNESS_LIVE_SCHEMA", "HARNESS_DBT_THREADS"]
+    ours = list(_PROFILE_ENV.values()) + ["HARNESS_LIVE_SCHEMA", "HARNESS_DBT_THREADS", *READ_FROM_ENV.values()]
     saved = {k: v for k, v in os.environ.items() if k.startswith("PG")} | {k: os.environ.get(k) for k in ours}
     for k in saved:
         os.environ.pop(k, None)
     connection_env = _connection_env(target, schemas)
-    session_env = connection_env | _mode_options(connection_env.get("PGOPTIONS"), modes)
+    session_env = connection_env | _mode_options(connection_env.get("PGOPTIONS"), modes) | _read_from_env(read_from)
     os.environ.update(session_env)
     # afterwards the process's own environment again, whatever the run set
     saved |= {k: None for k in session_env if k not in saved}
@@ -282,8 +304,7 @@ def invoke(
             if on_node:
                 on_node("finish", outcome.__dict__)
 
-    # only non-default vars: identical vars keep dbt's partial parse valid
-    variables = schemas.dbt_vars() | {k: v for k, v in (dbt_vars or {}).items() if v not in (False, 0, None)}
+    variables = schemas.dbt_vars()
     run_target = target_path(connection_env, variables)
     cli = command.split() + [
         "--project-dir", str(paths.project_dir()),

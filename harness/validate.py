@@ -57,13 +57,13 @@ class ValidationResult:
         return self.summary["verdict"] == "pass" and not self.dbt_errors
 
 
-def _run(target, schemas, selector, dbt_vars, progress) -> dbt_runner.DbtRun:
+def _run(target, schemas, selector, read_from, progress) -> dbt_runner.DbtRun:
     """One `dbt build` of a named selection of selectors.yml, every check reporting."""
     run = dbt_runner.invoke(
         "build", target, schemas,
         args=["--selector", selector, "--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
-        dbt_vars=dbt_vars,
         modes=("report",),
+        read_from=read_from,
         on_node=progress.on_node,
     )
     dbt_runner.raise_on_error(run)
@@ -122,21 +122,21 @@ def _validate(
                     raise OutOfOrder("nothing is staged to validate again: run `harness validate`")
             run_id = latest["run_id"]
         target_schema = None
-        dbt_vars: dict = {}
-        runs = [_run(target, schemas, project.PRE_VALIDATION, dbt_vars, progress)]
+        runs = [_run(target, schemas, project.PRE_VALIDATION, None, progress)]
     else:
         with db.connect(target) as conn, conn.cursor() as cur:
             where = state.post_validation_target(cur, schemas)
         run_id, target_schema = where.run_id, where.target_schema
-        dbt_vars = {"shadow_schema": where.target_schema, "source_schema": where.source_schema}
         if rebuild_work:
-            runs = [_run(target, schemas, project.POST_VALIDATION, dbt_vars, progress)]
+            read_from = dbt_runner.ReadFrom(target_tables=where.target_schema, legacy_tables=where.source_schema)
+            runs = [_run(target, schemas, project.POST_VALIDATION, read_from, progress)]
         else:
             with db.connect(target) as conn, conn.cursor() as cur:
                 if not db.schema_exists(cur, schemas.stage):
                     raise OutOfOrder("the stage is gone: validate with rebuild_work")
-                dbt_vars["source_schema"] = schemas.stage  # the snapshot the archive equals (drift guard)
-            runs = [_run(target, schemas, project.LEAN_POST_VALIDATION, dbt_vars, progress)]
+            # the legacy tables in the stage: the snapshot the archive equals (drift guard)
+            read_from = dbt_runner.ReadFrom(target_tables=where.target_schema, legacy_tables=schemas.stage)
+            runs = [_run(target, schemas, project.LEAN_POST_VALIDATION, read_from, progress)]
     progress.tracker.close_open_phases(True)
     result = ValidationResult(
         run_id=run_id, phase=phase, live_schema=schemas.live, target_schema=target_schema,

@@ -6,7 +6,7 @@
     check runs, so the counting SQL is generated then (when the seed exists).
 #}
 {% macro legacy_columns_not_migrated(expected) -%}
-    {%- set schema = var('source_schema', var('stage_schema')) %}
+    {%- set schema = legacy_tables_schema() %}
     {%- set legacy_tables = ['organizations', 'users', 'machines', 'parts', 'inventory', 'supplier_orders',
         'supplier_order_items', 'customer_orders', 'customer_order_items', 'part_usage', 'stock_adjustments'] %}
     {%- set extra = [] %}

@@ -8,7 +8,7 @@
 {% macro source_has_column(source_name, table_name, column_name) -%}
     {%- if not execute -%}{{ return(true) }}{%- endif -%}
     {%- set relation = adapter.get_relation(
-        database=target.database, schema=var('source_schema', var('stage_schema')), identifier=table_name) -%}
+        database=target.database, schema=legacy_tables_schema(), identifier=table_name) -%}
     {%- if relation is none -%}{{ return(false) }}{%- endif -%}
     {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
     {{ return(column_name in names) }}
@@ -17,6 +17,6 @@
 {% macro source_exists(source_name, table_name) -%}
     {%- if not execute -%}{{ return(true) }}{%- endif -%}
     {%- set relation = adapter.get_relation(
-        database=target.database, schema=var('source_schema', var('stage_schema')), identifier=table_name) -%}
+        database=target.database, schema=legacy_tables_schema(), identifier=table_name) -%}
     {{ return(relation is not none) }}
 {%- endmacro %}

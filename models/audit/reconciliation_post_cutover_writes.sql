@@ -5,8 +5,11 @@
 -- schema after a cutover; during a build they read <live>_next, which nobody
 -- writes. A view: each proof reads it in the same statement, so in the same
 -- snapshot, as the target rows it leaves out (the application keeps writing).
+-- Which branch is decided when the view is built (macros/read_schemas.sql): dbt
+-- records both sources whatever the branch.
+-- depends_on: {{ source('harness_audit', 'steps') }}, {{ source('harness_audit', 'change_log') }}
 {{ config(materialized='view') }}
-{%- if var('shadow_schema') == var('live_schema') %}
+{%- if target_tables_schema() == var('live_schema') %}
     with cutover as (
         select max(run_id) as run_id
         from {{ source('harness_audit', 'steps') }}

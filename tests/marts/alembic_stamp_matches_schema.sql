@@ -105,7 +105,7 @@ missing_table as (
     where not exists (
             select 1 from pg_class as c
             where
-                c.relnamespace = '{{ var("shadow_schema") }}'::regnamespace
+                c.relnamespace = '{{ target_tables_schema() }}'::regnamespace
                 and c.relname = created.table_name
                 and c.relkind in ('r', 'p')
         )

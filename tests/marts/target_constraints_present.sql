@@ -110,5 +110,5 @@ select
 from expected
 where not exists (
         select 1 from pg_constraint as c
-        where c.conname = expected.conname and c.connamespace = '{{ var("shadow_schema") }}'::regnamespace
+        where c.conname = expected.conname and c.connamespace = '{{ target_tables_schema() }}'::regnamespace
     )

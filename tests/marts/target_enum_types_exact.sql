@@ -56,7 +56,7 @@ actual as (
         string_agg(e.enumlabel, ',' order by e.enumsortorder) as labels
     from pg_type as t
     inner join pg_enum as e on t.oid = e.enumtypid
-    where t.typnamespace = '{{ var("shadow_schema") }}'::regnamespace
+    where t.typnamespace = '{{ target_tables_schema() }}'::regnamespace
     group by t.typname
 )
 

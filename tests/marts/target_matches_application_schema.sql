@@ -58,7 +58,7 @@ tables as (
     select c.relname::text as table_name
     from pg_class as c
     where
-        c.relnamespace = '{{ var("shadow_schema") }}'::regnamespace
+        c.relnamespace = '{{ target_tables_schema() }}'::regnamespace
         and c.relkind in ('r', 'p')
 ),
 
@@ -67,13 +67,13 @@ actual as (
         c.relname::text as table_name,
         a.attname::text as column_name,
         replace(
-            format_type(a.atttypid, a.atttypmod), quote_ident('{{ var("shadow_schema") }}') || '.', ''
+            format_type(a.atttypid, a.atttypmod), quote_ident('{{ target_tables_schema() }}') || '.', ''
         ) as data_type,
         not a.attnotnull as is_nullable
     from pg_attribute as a
     inner join pg_class as c on a.attrelid = c.oid
     where
-        c.relnamespace = '{{ var("shadow_schema") }}'::regnamespace
+        c.relnamespace = '{{ target_tables_schema() }}'::regnamespace
         and c.relkind in ('r', 'p')
         and a.attnum > 0
         and not a.attisdropped
