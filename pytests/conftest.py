@@ -169,17 +169,23 @@ def module_database(server):
 
 @pytest.fixture
 def project_copy(tmp_path, monkeypatch):
-    """A private copy of the dbt project, for tests that edit seeds like a DBA would."""
+    """A private copy of the dbt project and a harness home of its own, for tests that edit
+    seeds like a DBA would. The home starts with dbt's parses of the session (the parse only,
+    no artefact): dbt then parses again just the files the test edits, not the whole project."""
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests"):
+    for name in ("dbt_project.yml", "selectors.yml", "models", "macros", "seeds", "snapshots", "tests"):
         source = PROJECT / name
         if source.is_dir():
             shutil.copytree(source, copy / name)
         elif source.exists():
             shutil.copy(source, copy / name)
+    home = tmp_path / "home"
+    for parse in (Path(os.environ["HARNESS_HOME"]) / "target").glob("*/partial_parse.msgpack"):
+        (home / "target" / parse.parent.name).mkdir(parents=True)
+        shutil.copy2(parse, home / "target" / parse.parent.name)
     monkeypatch.setenv("HARNESS_PROJECT_DIR", str(copy))
-    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HARNESS_HOME", str(home))
     return copy
 
 
