@@ -158,13 +158,28 @@ def built_minimal(templates, new_database):
 
 @pytest.fixture(scope="module")
 def module_database(server):
-    """A database shared by the tests of one module (built once, read many times)."""
+    """Factory: the database shared by the tests of one module (made once, read many times).
+
+    `module_database(prepare)` runs `prepare(target)` on a new database and returns the
+    database and what `prepare` returned. It is made under the pool's first name, whose dbt
+    parse the session keeps warm, and renamed before the module's tests take that name."""
     from harness import db
 
-    target = embedded_target("m1")
-    db.create_database(embedded_target("postgres"), "m1", replace=True)
-    yield target
-    drop_database(target)
+    name = "m1"
+    server_db = embedded_target("postgres")
+
+    def make(prepare):
+        work = embedded_target(POOL_FIRST)
+        db.create_database(server_db, POOL_FIRST, replace=True)
+        value = prepare(work)
+        work.close()
+        db.drop_database(server_db, name)
+        with db.connect(server_db, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f"alter database {POOL_FIRST} rename to {name}")
+        return embedded_target(name), value
+
+    yield make
+    db.drop_database(server_db, name)
 
 
 @pytest.fixture

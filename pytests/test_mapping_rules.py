@@ -24,11 +24,14 @@ def part(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def built(module_database):
-    schemas = Schemas("public")
-    load_fixture(module_database, schemas, "mapping_rules")
-    result = build.build(module_database, schemas)
-    assert result.success, result.failure_summary()
-    return module_database
+    def prepare(target) -> None:
+        schemas = Schemas("public")
+        load_fixture(target, schemas, "mapping_rules")
+        result = build.build(target, schemas)
+        assert result.success, result.failure_summary()
+
+    target, _ = module_database(prepare)
+    return target
 
 
 def warehouse(target, organization_id: str, name: str) -> str:

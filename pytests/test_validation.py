@@ -61,9 +61,12 @@ CRITICAL_FINDINGS = {
 
 @pytest.fixture(scope="module")
 def dirty(module_database):
-    schemas = Schemas("public")
-    samples.generate(module_database, schemas, "small_sample", dirty=True)
-    result = validate.validate(module_database, schemas)
+    def prepare(target) -> validate.ValidationResult:
+        schemas = Schemas("public")
+        samples.generate(target, schemas, "small_sample", dirty=True)
+        return validate.validate(target, schemas)
+
+    _, result = module_database(prepare)
     return {c.name: c for c in result.checks}, result
 
 
