@@ -42,7 +42,23 @@ def execute(target, *statements, params=None):
 def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_database):
     target = new_database("drift")
     samples.generate(target, PUBLIC, "minimal_sample")
-    # the application writes while migrate is between its build and its cutover
+
+    # the application writes while migrate is between its build and its cutover: without a
+    # catch-up round left, the refusal stands and nothing is cut over
+    def always_writes(plan):
+        execute(target, "update public.organizations set address = 'Busy' where name = 'Autoboss Inc'")
+
+    with pytest.raises(swap.SwapRefused, match=r"organizations 1 writes") as drift:
+        migrate.migrate(target, PUBLIC, confirm=lambda plan: True, on_plan=always_writes, catch_up=True,
+                        catch_up_rounds=0)
+    assert drift.value.reason == "drift"
+    with db.connect(target) as conn, conn.cursor() as cur:
+        current = state.describe(cur, PUBLIC)
+        assert current.live_kind == "legacy" and current.next_exists and not current.cutover
+        # refused before the backups: no snapshot was taken for a cutover that could not happen
+        assert not db.schema_exists(cur, "migration_backup")
+
+    # with a round of catch-up, the write is taken in and the cutover goes through
     def application_writes(plan):
         execute(target, "update public.organizations set address = 'Moved after the stage' where name = 'Autoboss Inc'")
 
@@ -51,29 +67,13 @@ def test_a_write_after_the_stage_stops_the_cutover_and_catch_up_takes_it_in(new_
     assert done.stopped_after == "done" and done.catch_up_rounds == 1
     steps = query(target, "select step, outcome, details, message from migration_audit.steps"
                           " where step = 'cutover' order by id")
-    refused, cut = steps
+    assert len(steps) == 3  # the refusal above, then this migrate's refusal and its cutover
+    refused, cut = steps[1:]
     assert refused["outcome"] == "refused" and refused["details"] == {"reason": "drift", "writes": {"organizations": 1}}
     assert "changed since the stage" in refused["message"] and "--catch-up" in refused["message"]
     assert cut["outcome"] == "ok"
     moved = scalar(target, "select address from public.organizations where name = 'Autoboss Inc'")
     assert moved == "Moved after the stage"
-
-    # without a catch-up round left, the refusal stands and nothing is cut over
-    target2 = new_database("drift2")
-    samples.generate(target2, PUBLIC, "minimal_sample")
-
-    def always_writes(plan):
-        execute(target2, "update public.organizations set address = 'Busy' where name = 'Autoboss Inc'")
-
-    with pytest.raises(swap.SwapRefused, match=r"organizations 1 writes") as drift:
-        migrate.migrate(target2, PUBLIC, confirm=lambda plan: True, on_plan=always_writes, catch_up=True,
-                        catch_up_rounds=0)
-    assert drift.value.reason == "drift"
-    with db.connect(target2) as conn, conn.cursor() as cur:
-        current = state.describe(cur, PUBLIC)
-        assert current.live_kind == "legacy" and current.next_exists and not current.cutover
-        # refused before the backups: no snapshot was taken for a cutover that could not happen
-        assert not db.schema_exists(cur, "migration_backup")
 
 
 NEW = {

@@ -67,8 +67,8 @@ def test_report_pretty_prints_a_saved_report(comprehensive, monkeypatch):
     assert missing.exit_code == 2 and "no report" in missing.output
 
 
-def test_docs_generate_an_offline_page_with_the_lineage(server):
-    result = runner.invoke(app, ["docs"])
+def test_docs_generate_an_offline_page_with_the_lineage(new_database):
+    result = runner.invoke(app, ["--dsn", new_database("docs").dsn, "docs"])
     assert result.exit_code == 0, result.output
     page = re.search(r"lineage docs: (\S+)", result.output).group(1)
     html = open(page).read()
