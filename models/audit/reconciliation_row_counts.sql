@@ -18,41 +18,20 @@ quarantine as (
     group by source_table
 ),
 
+-- per table, each legacy id with the target row carrying it (either alone when the other has none)
 counts as (
     {%- for table in tables %}
         select
             '{{ table }}' as legacy_table,
-            (
-                select count(*) from {{ source('legacy', table) }} as legacy
-                where not exists (
-                        select 1 from written
-                        where written.table_name = '{{ table }}' and written.row_id = legacy.id
-                    )
-            ) as rows_in,
-            (
-                select count(*) from {{ ref(table) }} as target
-                where
-                    exists (
-                        select 1 from {{ source('legacy', table) }} as legacy
-                        where legacy.id = target.id
-                    )
-                    and not exists (
-                        select 1 from written
-                        where written.table_name = '{{ table }}' and written.row_id = target.id
-                    )
-            ) as migrated,
-            (
-                select count(*) from {{ ref(table) }} as target
-                where
-                    not exists (
-                        select 1 from {{ source('legacy', table) }} as legacy
-                        where legacy.id = target.id
-                    )
-                    and not exists (
-                        select 1 from written
-                        where written.table_name = '{{ table }}' and written.row_id = target.id
-                    )
-            ) as unexpected_in_target
+            count(legacy.id) as rows_in,
+            count(legacy.id) filter (where target.id is not null) as migrated,
+            count(target.id) filter (where legacy.id is null) as unexpected_in_target
+        from {{ source('legacy', table) }} as legacy
+        full outer join {{ ref(table) }} as target on legacy.id = target.id
+        where not exists (
+                select 1 from written
+                where written.table_name = '{{ table }}' and written.row_id = coalesce(legacy.id, target.id)
+            )
         {{- " union all" if not loop.last }}
     {%- endfor %}
 ),
