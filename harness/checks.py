@@ -188,7 +188,8 @@ def markdown_table(catalogue_checks: dict[str, Check]) -> str:
     lines = ["| check | severity | phase | meaning | fix |", "|---|---|---|---|---|"]
     if seed_checks:
         lines.append(
-            f"| the seeds' own tests ({len(seed_checks)}: unique, not_null, accepted_values) | critical | pre "
+            f"| the seeds' own tests ({len(seed_checks)}: seed_key, seed_columns_filled, unique, not_null, "
+            "accepted_values) | critical | pre "
             "| a mapping seed a DBA edited is malformed | correct the seed the check names |"
         )
     for c in rows:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import load_fixture, query, scalar
 
-from harness import build
+from harness import build, validate
 from harness.schemas import Schemas
 
 ORASEAS = "a0000000-0000-0000-0000-000000000001"
@@ -126,6 +126,20 @@ def test_part_type_override_seed_wins_over_keywords(project_copy, new_database):
     assert parts["PN-005-E"] == ("consumable", "pieces")
     assert parts["PN-001-A"] == ("bulk_material", "liters")
     assert parts["PN-002-B"] == ("bulk_material", "liters")  # untouched rows keep the keyword rule
+
+
+def test_a_seed_edited_into_listing_a_value_twice_or_none_blocks_and_is_named(project_copy, new_database):
+    # what a DBA may do by mistake: list a status twice, and add a row without one
+    seed = project_copy / "seeds" / "order_status_map.csv"
+    seed.write_text(seed.read_text() + "delivered,false,listed again\n,true,no status\n")
+    target, schemas = new_database("seedkey"), Schemas("public")
+    load_fixture(target, schemas, "mapping_rules")
+    result = validate.validate(target, schemas)
+    critical = [c for c in result.checks if c.found and c.severity == "critical"]
+    assert [c.name for c in critical] == ["seed_key_order_status_map_legacy_status"], [c.name for c in critical]
+    (check,) = critical
+    assert check.failing_rows == 2  # the value listed twice, the row without one
+    assert check.fix_hint() == "correct seeds/order_status_map.csv" and not result.ok
 
 
 def test_warehouses_come_from_messy_locations(built):
