@@ -117,8 +117,9 @@ def profiles_dir() -> Path:
     return directory
 
 
-def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
-    """The environment of one dbt run: the resolved parameters, nothing else of libpq's own."""
+def _connection_env(target: db.Target, schemas: Schemas, threads: str | None = None) -> dict[str, str]:
+    """The environment of one dbt run: the resolved parameters, nothing else of libpq's own;
+    `threads`: dbt's threads as the operator set them (HARNESS_DBT_THREADS), else by the CPUs."""
     params = target.params
     env = {"HARNESS_LIVE_SCHEMA": schemas.live}
     for key, value in params.items():
@@ -129,7 +130,7 @@ def _connection_env(target: db.Target, schemas: Schemas) -> dict[str, str]:
     env.setdefault("HARNESS_PGHOST", "localhost")
     env.setdefault("HARNESS_PGUSER", os.environ.get("USER") or "postgres")
     env.setdefault("HARNESS_PGDATABASE", target.database)
-    env["HARNESS_DBT_THREADS"] = os.environ.get("HARNESS_DBT_THREADS") or str(max(2, min(8, os.cpu_count() or 2)))
+    env["HARNESS_DBT_THREADS"] = threads or str(max(2, min(8, os.cpu_count() or 2)))
     return env
 
 
@@ -262,7 +263,7 @@ def invoke(
     saved = {k: v for k, v in os.environ.items() if k.startswith("PG")} | {k: os.environ.get(k) for k in ours}
     for k in saved:
         os.environ.pop(k, None)
-    connection_env = _connection_env(target, schemas)
+    connection_env = _connection_env(target, schemas, threads=saved["HARNESS_DBT_THREADS"])
     session_env = connection_env | _mode_options(connection_env.get("PGOPTIONS"), modes) | _read_from_env(read_from)
     os.environ.update(session_env)
     # afterwards the process's own environment again, whatever the run set

@@ -81,3 +81,14 @@ def test_where_a_validation_reads_is_named_for_that_run_only_and_keeps_the_build
     # the same vars and target dir as the build: dbt's partial parse serves both
     assert (seen["vars"], seen["target_path"]) == (built["vars"], built["target_path"])
     assert os.environ["HARNESS_READ_TARGET_FROM"] == "stray" and "HARNESS_READ_LEGACY_FROM" not in os.environ
+
+
+def test_the_operators_thread_count_reaches_dbt(monkeypatch):
+    seen = fake_dbt(monkeypatch)
+    target, public = db.Target("host=/tmp/socket-dir dbname=abparts user=migrator"), Schemas("public")
+    monkeypatch.setenv("HARNESS_DBT_THREADS", "1")
+    dbt_runner.invoke("build", target, public)
+    assert seen["env"]["HARNESS_DBT_THREADS"] == "1"
+    monkeypatch.delenv("HARNESS_DBT_THREADS")
+    dbt_runner.invoke("build", target, public)
+    assert int(seen["env"]["HARNESS_DBT_THREADS"]) >= 2  # by the CPUs
