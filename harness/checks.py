@@ -151,7 +151,10 @@ def collect(target: db.Target, runs: list[DbtRun], *, phases: tuple[str, ...] = 
                 if outcome.status == "skipped":
                     check.status = "skipped"
                     continue
-                count, examples, value = _examples(cur, check.relation) if check.relation else (0, [], None)
+                if outcome.failures == 0 or not check.relation:  # dbt counted no failing row: nothing to read
+                    count, examples, value = 0, [], None
+                else:
+                    count, examples, value = _examples(cur, check.relation)
                 count = max(count, outcome.failures or 0)
                 check.failing_rows, check.example_ids, check.example_value = count, examples, value
                 check.status = "found" if count else "passed"
