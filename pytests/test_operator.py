@@ -1,5 +1,8 @@
 """Operator experience: `harness test --type comprehensive`, `harness report`,
-`harness docs`. (The rollback rehearsal with --keep is in test_privileges.py,
+`harness docs`, and the Python API: docs/python-api.md is true, every ```python
+block of it runs, top to bottom in one namespace, against a scratch database of
+the embedded server. Both rehearse in the same scratch database, so one dbt
+parse serves both. (The rollback rehearsal with --keep is in test_privileges.py,
 the migration log and its secrecy in test_secrets.py.)"""
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ import json
 import re
 
 import pytest
+from conftest import PROJECT
 from typer.testing import CliRunner
 
 from harness import reports
@@ -76,3 +80,15 @@ def test_docs_generate_an_offline_page_with_the_lineage(new_database):
                  "ledger_reconciles_with_inventory", "one row per warehouse: per (organisation, normalised location)"):
         assert name.lower() in html.lower(), name
     assert "cdn." not in html.split("<body")[0]  # static: no remote assets needed in the head
+
+
+@pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
+def test_the_python_api_examples_run(new_database, monkeypatch):
+    target = new_database("api")
+    monkeypatch.setenv("HARNESS_DSN", target.dsn)
+    text = (PROJECT / "docs" / "python-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 6
+    namespace: dict = {}
+    for number, block in enumerate(blocks, start=1):
+        exec(compile(block, f"docs/python-api.md block {number}", "exec"), namespace)  # noqa: S102
