@@ -187,9 +187,11 @@ def project_copy(tmp_path, monkeypatch):
     """A private copy of the dbt project and a harness home of its own, for tests that edit
     seeds like a DBA would. The home starts with dbt's parses of the session (the parse only,
     no artefact): dbt then parses again just the files the test edits, not the whole project."""
+    from harness.dbt_runner import PROJECT_FILES
+
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("dbt_project.yml", "selectors.yml", "models", "macros", "seeds", "snapshots", "tests"):
+    for name in PROJECT_FILES:
         source = PROJECT / name
         if source.is_dir():
             shutil.copytree(source, copy / name)
