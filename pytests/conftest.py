@@ -89,11 +89,7 @@ def templates(server):
                 work = embedded_target(TEMPLATE_WORKBENCH if cur.fetchone() else POOL_FIRST)
             db.create_database(server_db, work.database, template=base, replace=True)
             make(work)
-            work.close()  # a template must have no open session
-            db.drop_database(server_db, f"tpl_{name}")
-            with db.connect(server_db, autocommit=True) as conn, conn.cursor() as cur:
-                cur.execute(f'alter database {work.database} rename to "tpl_{name}"')
-            made[name] = f"tpl_{name}"
+            made[name] = rename_database(work, f"tpl_{name}")
         return made[name]
 
     yield template
@@ -125,6 +121,19 @@ def new_database(server):
     for target in created:
         target.close()
         drop_database(target)
+
+
+def rename_database(work, name: str) -> str:
+    """Gives the database `work` was made in the name `name` (replacing a database of that
+    name): made under a pool name whose dbt parse is warm, kept under its own."""
+    from harness import db
+
+    work.close()  # a database being renamed (or a template copied) must have no open session
+    server_db = embedded_target("postgres")
+    db.drop_database(server_db, name)
+    with db.connect(server_db, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'alter database "{work.database}" rename to "{name}"')
+    return name
 
 
 def drop_database(target) -> None:
@@ -172,11 +181,7 @@ def module_database(server):
         work = embedded_target(POOL_FIRST)
         db.create_database(server_db, POOL_FIRST, replace=True)
         value = prepare(work)
-        work.close()
-        db.drop_database(server_db, name)
-        with db.connect(server_db, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f"alter database {POOL_FIRST} rename to {name}")
-        return embedded_target(name), value
+        return embedded_target(rename_database(work, name)), value
 
     yield make
     db.drop_database(server_db, name)
