@@ -1,9 +1,10 @@
-"""Operator experience: `harness test --type comprehensive`, `harness report`,
-`harness docs`, and the Python API: docs/python-api.md is true, every ```python
-block of it runs, top to bottom in one namespace, against a scratch database of
-the embedded server. Both rehearse in the same scratch database, so one dbt
-parse serves both. (The rollback rehearsal with --keep is in test_privileges.py,
-the migration log and its secrecy in test_secrets.py.)"""
+"""Operator experience: the Python API, `harness report`, `harness docs`.
+docs/python-api.md is true: every ```python block of it runs, top to bottom in one
+namespace, against a scratch database of the embedded server; its last block is a
+comprehensive rehearsal (`harness test --type comprehensive` calls the same
+function), whose report is then read back through `harness report`. (The
+`harness test` command with --keep is in test_privileges.py, the migration log
+and its secrecy in test_secrets.py.)"""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ import json
 import re
 
 import pytest
-from conftest import PROJECT
+from conftest import POOL_FIRST, PROJECT, embedded_target
 from typer.testing import CliRunner
 
 from harness import reports
 from harness.cli import app
 
 runner = CliRunner()
-
 
 # one size, clean and dirty: every size costs the same dbt work; which sizes a comprehensive
 # run covers by default, and --sample-size repeated, are unit-tested (test_cli_usage.py); the
@@ -29,14 +29,37 @@ SIZE = "minimal_sample"
 
 
 @pytest.fixture(scope="module")
-def comprehensive(server):
-    return runner.invoke(app, ["--json", "test", "--type", "comprehensive", "--sample-size", SIZE])
+def api_examples(server):
+    """The namespace the examples of docs/python-api.md leave, run once for the module."""
+    from harness import db
+
+    target = db.create_database(embedded_target("postgres"), POOL_FIRST, replace=True)
+    text = (PROJECT / "docs" / "python-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    namespace: dict = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HARNESS_DSN", target.dsn)
+        for number, block in enumerate(blocks, start=1):
+            exec(compile(block, f"docs/python-api.md block {number}", "exec"), namespace)  # noqa: S102
+    target.close()
+    db.drop_database(embedded_target("postgres"), POOL_FIRST)
+    return blocks, namespace
 
 
 @pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
-def test_comprehensive_runs_each_size_clean_and_dirty_and_rolls_each_back(comprehensive):
-    assert comprehensive.exit_code == 0, comprehensive.output[-2000:]
-    document = json.loads(comprehensive.stdout)
+def test_the_python_api_examples_run(api_examples):
+    blocks, namespace = api_examples
+    assert len(blocks) >= 6
+    assert namespace["done"].stopped_after == "done" and namespace["now"].phase == "rolled back"
+
+
+@pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
+def test_comprehensive_runs_each_size_clean_and_dirty_and_rolls_each_back(api_examples):
+    test_id = api_examples[1]["rehearsal"].test_id
+    shown = runner.invoke(app, ["--json", "report", test_id])
+    assert shown.exit_code == 0, shown.output[-2000:]
+    document = json.loads(shown.stdout)
+    assert document["type"] == "comprehensive" and document["verdict"] == "pass"
     names = [s["name"] for s in document["scenarios"]]
     assert names == [f"{SIZE}/clean", f"{SIZE}/dirty"]
     for scenario in document["scenarios"]:
@@ -48,25 +71,23 @@ def test_comprehensive_runs_each_size_clean_and_dirty_and_rolls_each_back(compre
         assert numbers["cutover_lock_ms"] > 0 and numbers["rollback_lock_ms"] > 0
         assert numbers["quarantined_rows"] == (18 if scenario["dirty"] else 0)
         assert [s["step"] for s in scenario["steps"]] == ["generate", "migrate", "rollback"]
-    saved = reports.load(reports.find(document["test_id"])[0])
-    assert saved["kind"] == "test" and saved["verdict"] == "pass" and saved["kept_databases"] == []
+    assert document["kept_databases"] == []
     clean = [s for s in document["scenarios"] if s["name"] == f"{SIZE}/clean"][0]
     assert clean["numbers"]["legacy_rows"] == 69
 
 
-@pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
-def test_report_pretty_prints_a_saved_report(comprehensive, monkeypatch):
+def test_report_pretty_prints_a_saved_report(api_examples, monkeypatch):
     from harness import console
 
     monkeypatch.setattr(console.out, "width", 200)  # the scenario names whole, whatever the terminal
-    test_id = json.loads(comprehensive.stdout)["test_id"]
+    test_id = api_examples[1]["rehearsal"].test_id
     shown = runner.invoke(app, ["report", test_id])
     assert shown.exit_code == 0
     assert f"{SIZE}/dirty" in shown.output and "pass" in shown.output
     latest = runner.invoke(app, ["report"])
     assert latest.exit_code == 0 and "report" in latest.output
-    as_json = runner.invoke(app, ["--json", "report", test_id])
-    assert json.loads(as_json.stdout)["test_id"] == test_id
+    saved = reports.load(reports.find(test_id)[0])
+    assert saved["kind"] == "test" and saved["test_id"] == test_id
     missing = runner.invoke(app, ["report", "19990101_000000_beef"])
     assert missing.exit_code == 2 and "no report" in missing.output
 
@@ -80,15 +101,3 @@ def test_docs_generate_an_offline_page_with_the_lineage(new_database):
                  "ledger_reconciles_with_inventory", "one row per warehouse: per (organisation, normalised location)"):
         assert name.lower() in html.lower(), name
     assert "cdn." not in html.split("<body")[0]  # static: no remote assets needed in the head
-
-
-@pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
-def test_the_python_api_examples_run(new_database, monkeypatch):
-    target = new_database("api")
-    monkeypatch.setenv("HARNESS_DSN", target.dsn)
-    text = (PROJECT / "docs" / "python-api.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) >= 6
-    namespace: dict = {}
-    for number, block in enumerate(blocks, start=1):
-        exec(compile(block, f"docs/python-api.md block {number}", "exec"), namespace)  # noqa: S102
