@@ -41,6 +41,13 @@ def test_no_write_is_lost_through_catch_up_cutover_and_rollback_under_load(new_d
         done = migrate.migrate(target, PUBLIC, confirm=lambda plan: True, catch_up=True, catch_up_rounds=3,
                                on_catch_up=lambda round_: driver.pause_writes(), on_locked=driver.resume_writes)
         assert done.stopped_after == "done" and done.catch_up_rounds >= 1
+        # each round's refusal is in the audit, saying why and what to do; then the cutover
+        steps = query(target, "select outcome, details, message from migration_audit.steps"
+                              " where step = 'cutover' order by id")
+        assert [s["outcome"] for s in steps] == ["refused"] * done.catch_up_rounds + ["ok"]
+        for refused in steps[:-1]:
+            assert refused["details"]["reason"] == "drift" and refused["details"]["writes"]["supplier_orders"] > 0
+            assert "changed since the stage" in refused["message"] and "--catch-up" in refused["message"]
         assert done.post.ok  # the application's writes since the cutover are not the migration's
         wait_for_writes(driver, 300)  # into the target
         undone = rollback.rollback(target, PUBLIC, force=True)  # with the writers writing
