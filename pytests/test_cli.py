@@ -77,19 +77,3 @@ def test_demo_prints_the_summary_and_the_report(server):
     assert scalar(earlier, "select count(*) from pg_class where relname = 'left_by_an_earlier_run'") == 0
     assert "target schema built in" in result.output
     assert re.search(r"report: \S+migration_report_\d{8}_\d{6}_[0-9a-f]{4}\.json", result.output)
-
-
-def test_the_harness_and_dbt_meet_in_the_database_libpq_resolves(new_database, monkeypatch):
-    # the DSN names no database: libpq takes PGDATABASE; dbt must work in that very database
-    from harness import db, samples
-    from harness.schemas import Schemas
-
-    target = new_database("pgdatabase")
-    samples.generate(target, Schemas("public"), "minimal_sample")
-    monkeypatch.setenv("PGDATABASE", target.database)
-    result = run("--dsn", f"host={target.params['host']} user=postgres", "validate")
-    assert result.exit_code == 0, result.output
-    assert scalar(target, "select count(*) from public_stage.organization_type_map") > 0  # a seed dbt loaded
-    assert scalar(target, "select count(*) from public_stage.stg_legacy__organizations") == 3  # a model dbt built
-    with db.connect(target.with_database("postgres")) as conn, conn.cursor() as cur:
-        assert not db.schema_exists(cur, "public_stage")  # the user's own database stays untouched
