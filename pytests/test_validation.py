@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load_fixture, query
+from conftest import load_fixture, query, sample_template, scalar
 from typer.testing import CliRunner
 
 from harness import build, project, reports, samples, validate
@@ -139,40 +139,48 @@ def test_missing_oraseas_ee_is_critical(new_database):
     assert "seeds/organization_overrides.csv" in check.fix_hint()
 
 
-def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(new_database):
+@pytest.fixture
+def forced_dirty(templates, new_database):
+    """A minimal dirty sample built with --force (a copy per test), and that build's report."""
+    target = new_database("forced", template=templates(
+        "forced_dirty_minimal", sample_template("minimal_sample", dirty=True, build=True, force=True)))
+    run_id = scalar(target, "select run_id from migration_audit.steps where step = 'build' and outcome = 'ok'"
+                            " order by id desc limit 1")
+    return target, reports.load(reports.find(run_id)[0])
+
+
+def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(forced_dirty):
     # one size here (the dirt is the same at every size); `harness test --type comprehensive`
     # forces the dirty sample of every size
-    target, schemas = new_database("force"), Schemas("public")
-    generated = samples.generate(target, schemas, "minimal_sample", dirty=True)
-    plain = build.build(target, schemas)
-    assert not plain.success  # errors block by default
-    forced = build.build(target, schemas, force=True)
-    assert forced.success, forced.failure_summary()
-    counts = {r["legacy_table"]: r for r in forced.reconciliation["row_counts"]}
-    for table, rows in generated.row_counts.items():
-        assert counts[table]["migrated"] + counts[table]["quarantined"] == rows
-        assert counts[table]["unaccounted"] == 0
-    reasons = {(q["source_table"], q["reason_code"]) for q in forced.quarantine}
+    target, forced = forced_dirty
+    assert forced["success"] is True and reports.schema_errors(forced) == []
+    counts = {r["legacy_table"]: r for r in forced["reconciliation"]["row_counts"]}
+    assert len(counts) == 11
+    for table, row in counts.items():
+        legacy_rows = scalar(target, f'select count(*) from public."{table}"')  # the live legacy table
+        assert row["migrated"] + row["quarantined"] == legacy_rows
+        assert row["unaccounted"] == 0
+    reasons = {(g["source_table"], g["reason_code"]) for g in forced["quarantine"]["groups"]}
     assert {("organizations", "blank_name"), ("organizations", "duplicate_name"), ("users", "duplicate_username"),
             ("users", "super_admin_outside_oraseas"), ("parts", "duplicate_part_number"),
             ("inventory", "negative_stock"), ("inventory", "missing_parent"), ("inventory", "parent_quarantined"),
             ("machines", "duplicate_serial_number"), ("supplier_order_items", "missing_parent")} <= reasons
-    assert forced.quarantined_rows == 18
-    stock = forced.reconciliation["stock"]
+    assert forced["quarantined_rows"] == 18
+    stock = forced["reconciliation"]["stock"]
     assert stock["legacy_total"] == stock["migrated_total"] + stock["quarantined_total"]
     assert stock["quarantined_total"] > 0
-    saved = query(target, "select count(*) as n from migration_audit.quarantine where run_id = %s", (forced.run_id,))
+    saved = query(target, "select count(*) as n from migration_audit.quarantine where run_id = %s", (forced["run_id"],))
     assert saved[0]["n"] == 18
-    document = json.loads(open(forced.report_path).read())
-    assert reports.schema_errors(document) == []
-    assert "password_hash" not in json.dumps(document)  # quarantined users are summarised, never copied
+    assert "password_hash" not in json.dumps(forced)  # quarantined users are summarised, never copied
+    # without --force the same errors block
+    plain = build.build(target, Schemas("public"))
+    assert not plain.success
+    assert "negative_inventory" in {o.name for o in plain.dbt.failed}
 
 
-@pytest.mark.timeout(400)  # two builds and four post-validations; the default is 120 s
-def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses_any_quarantine(new_database):
-    target, schemas = new_database("post"), Schemas("public")
-    samples.generate(target, schemas, "minimal_sample", dirty=True)
-    assert build.build(target, schemas, force=True).success
+@pytest.mark.timeout(400)  # a build and four post-validations; the default is 120 s
+def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses_any_quarantine(forced_dirty):
+    (target, _), schemas = forced_dirty, Schemas("public")
     post = validate.validate(target, schemas, phase="post")
     assert post.ok and post.target_schema == "public_next"
     names = {c.name for c in post.checks if c.status == "passed"}
