@@ -28,7 +28,7 @@ def wait_for_writes(driver: load.Load, more: int, seconds: float = 60) -> None:
 @pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
 def test_no_write_is_lost_through_catch_up_cutover_and_rollback_under_load(new_database):
     target = new_database("load")
-    samples.generate(target, PUBLIC, "small_sample")
+    samples.generate(target, PUBLIC, "minimal_sample")
     organisation = scalar(target, "select id::text from public.organizations order by id limit 1")
     # each client pauses 20 ms between statements: 16 clients still put ~600 statements a second on the
     # live tables without taking the CPU the build needs (the benchmark drives them flat out)
