@@ -436,11 +436,13 @@ def demo_command(ctx: typer.Context, size: SampleSize = typer.Option("production
     result = samples.generate(o.target(), o.schemas, size.value)
     render.line(f"created legacy ABParts database '{DEMO_DATABASE}', schema {o.schema}: "
                 f"{size.value}, {sum(result.row_counts.values()):,} rows in {result.seconds:.2f}s")
-    build_result = run_build(o, stage_first=True, force=False, strict=False, mode="dry-run")
+    from . import migrate  # what `harness migrate --dry-run` does and prints
+
+    with make_progress(o.progress_mode(), title=f"migrate --dry-run: {o.schema}") as progress:
+        dry = migrate.migrate(o.target(), o.schemas, dry_run=True, progress=progress)
+    o.show(dry.to_dict(), render.migrate)
     dsn = embedded.dsn(DEMO_DATABASE)
-    render.line(f"\nthe target schema is in {o.schemas.next}; the legacy schema {o.schema} is untouched.\n"
-                f"report: {build_result.report_path}\n"
-                f"look at it with: psql \"{dsn}\"\n"
+    render.line(f"\nlook at it with: psql \"{dsn}\"\n"
                 f"carry on with it: export HARNESS_DSN=\"{dsn}\"; harness validate; harness migrate")
 
 

@@ -25,32 +25,6 @@ def test_db_status_and_url(server):
     assert re.fullmatch(r"postgresql://postgres@/abparts\?host=\S+\n", url.output)
 
 
-def test_sample_generate_then_dry_run_migrate_leaves_live_untouched(new_database):
-    from harness import db, fingerprint
-
-    target = new_database("cli")
-    generated = run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample", "--seed", "3")
-    assert generated.exit_code == 0, generated.output
-    assert "organizations" in generated.output and "in schema public" in generated.output
-    again = run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample")
-    assert again.exit_code == 2 and "--replace" in again.output
-    with db.connect(target) as conn, conn.cursor() as cur:
-        before = fingerprint.fingerprint(cur, "public")
-    dry = run("--dsn", target.dsn, "migrate", "--dry-run")
-    assert dry.exit_code == 0, dry.output
-    assert "dry run complete" in dry.output and "report:" in dry.output
-    assert "rows per table: legacy -> target" in dry.output
-    assert "built empty (the legacy database has nothing for them): 21 tables of the application" in dry.output
-    assert scalar(target, "select count(*) from public_next.inventory") == 20
-    # byte for byte: every row, column, constraint, index, trigger, grant of the live schema
-    with db.connect(target) as conn, conn.cursor() as cur:
-        after = fingerprint.fingerprint(cur, "public")
-    assert fingerprint.differences(before, after) == []
-    # progress in plain lines (not a terminal): no control characters
-    assert "\x1b" not in dry.output
-    assert re.search(r"\[transactions\] model transactions: success \d+ rows", dry.output)
-
-
 def test_build_with_nothing_staged_is_out_of_order(new_database):
     target = new_database("order")
     assert run("--dsn", target.dsn, "sample", "generate", "--size", "minimal_sample").exit_code == 0
@@ -59,8 +33,8 @@ def test_build_with_nothing_staged_is_out_of_order(new_database):
     assert "nothing is staged" in result.output
 
 
-def test_demo_prints_the_summary_and_the_report(server):
-    from harness import db, embedded, samples
+def test_demo_migrates_a_dry_run_and_leaves_the_legacy_schema_as_generated(server, new_database):
+    from harness import db, embedded, fingerprint, samples
     from harness.schemas import Schemas
 
     # what an earlier demo left: its database with a generated sample (and a table of the user's);
@@ -75,5 +49,27 @@ def test_demo_prints_the_summary_and_the_report(server):
     assert result.exit_code == 0, result.output
     assert "created legacy ABParts database 'abparts_demo'" in result.output
     assert scalar(earlier, "select count(*) from pg_class where relname = 'left_by_an_earlier_run'") == 0
-    assert "target schema built in" in result.output
+    # what `harness migrate --dry-run` prints (the demo runs it)
+    assert "target schema built in" in result.output and "rows per table: legacy -> target" in result.output
+    assert "built empty (the legacy database has nothing for them): 21 tables of the application" in result.output
+    assert "dry run complete: the target schema is in public_next; the live schema public was not touched" \
+        in result.output
     assert re.search(r"report: \S+migration_report_\d{8}_\d{6}_[0-9a-f]{4}\.json", result.output)
+    # progress in plain lines (not a terminal): no control characters
+    assert "\x1b" not in result.output
+    assert re.search(r"\[transactions\] model transactions: success \d+ rows", result.output)
+    assert scalar(earlier, "select count(*) from public_next.inventory") == 20
+
+    # byte for byte, the dry run left the legacy schema as generated (every row, column, constraint,
+    # index, trigger, grant): the generator makes the same sample again (test_samples.py)
+    fresh = new_database("fresh")
+    generated = run("--dsn", fresh.dsn, "sample", "generate", "--size", "minimal_sample")
+    assert generated.exit_code == 0, generated.output
+    assert "organizations" in generated.output and "in schema public" in generated.output
+    again = run("--dsn", fresh.dsn, "sample", "generate", "--size", "minimal_sample")
+    assert again.exit_code == 2 and "--replace" in again.output
+    fingerprints = []
+    for target in (fresh, earlier):
+        with db.connect(target) as conn, conn.cursor() as cur:
+            fingerprints.append(fingerprint.fingerprint(cur, "public"))
+    assert fingerprint.differences(*fingerprints) == []
