@@ -247,7 +247,10 @@ def test_each_validation_builds_no_target_table_and_runs_its_own_phases_checks(n
             "every_legacy_row_accounted_for", "ledger_reconciles_with_inventory"} <= lean
 
 
-def test_validate_cli_exit_codes_and_json(new_database):
+def test_validate_cli_exit_codes_and_json(new_database, monkeypatch):
+    from harness import console
+
+    monkeypatch.setattr(console.out, "width", 200)  # the check names whole, whatever the terminal
     runner = CliRunner()
     target = new_database("clivalidate")
     samples.generate(target, Schemas("public"), "minimal_sample", dirty=True)
