@@ -26,7 +26,7 @@ def wait_for_writes(driver: load.Load, more: int, seconds: float = 60) -> None:
 
 
 @pytest.mark.timeout(400)  # whole flows; the default (pyproject.toml) is 120 s
-def test_no_write_is_lost_through_catch_up_cutover_and_rollback_under_load(new_database):
+def test_no_write_is_lost_through_catch_up_cutover_and_rollback_under_load(new_database, default_dbt_threads):
     target = new_database("load")
     samples.generate(target, PUBLIC, "minimal_sample")
     organisation = scalar(target, "select id::text from public.organizations order by id limit 1")

@@ -39,6 +39,7 @@ def api_examples(server):
     namespace: dict = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HARNESS_DSN", target.dsn)
+        patch.delenv("HARNESS_DBT_THREADS")  # dbt's default, as conftest's default_dbt_threads
         for number, block in enumerate(blocks, start=1):
             exec(compile(block, f"docs/python-api.md block {number}", "exec"), namespace)  # noqa: S102
     target.close()

@@ -33,7 +33,8 @@ def legacy_with_trusted_extension(target) -> None:
         cur.execute("create extension citext schema public")
 
 
-def test_the_whole_flow_works_for_an_ordinary_role_with_a_foreign_owned_extension(as_migrator, monkeypatch):
+def test_the_whole_flow_works_for_an_ordinary_role_with_a_foreign_owned_extension(as_migrator, monkeypatch,
+                                                                                   default_dbt_threads):
     target = db.resolve(as_migrator("leastprivilege"))
     legacy_with_trusted_extension(target)
     # the hard case, for real: this role may not move the extension
