@@ -83,28 +83,6 @@ def wait_for(path, seconds: float = 120) -> str:
     raise AssertionError(f"{path} never appeared")
 
 
-def test_a_second_command_on_the_same_live_schema_is_refused_at_once_naming_the_holder(built_minimal, tmp_path):
-    import signal
-    import time
-
-    target = built_minimal
-    marker = tmp_path / "paused"
-    first = harness_cli("build", "--no-stage", dsn=target.dsn, fault=f"pause@dbt:{FIRST_NODE}",
-                        env={"HARNESS_FAULT_MARKER": str(marker)}, background=True)
-    try:
-        wait_for(marker)
-        for command in (["cutover"], ["build"], ["rollback"], ["prune", "--yes"]):
-            started = time.monotonic()
-            second = harness_cli(*command, dsn=target.dsn)
-            assert second.returncode == 1, (command, second.stderr)
-            assert f"pid {first.pid}" in second.stderr and "harness build" in second.stderr, second.stderr
-            assert "since" in second.stderr and "Traceback" not in second.stderr
-            assert time.monotonic() - started < 15  # at once, not after waiting for the first
-    finally:
-        first.send_signal(signal.SIGTERM)
-        first.wait(timeout=60)
-
-
 def test_an_existing_backup_file_is_never_overwritten(built_minimal):
     from harness import backup, paths
 
@@ -125,16 +103,21 @@ def harness_backends(target) -> list[str]:
     return [r["application_name"] for r in rows]
 
 
-@pytest.mark.parametrize("signal_name, exit_code", [("SIGINT", 130), ("SIGTERM", 143)])
-def test_ctrl_c_and_sigterm_stop_a_build_within_seconds_and_record_it(built_minimal, tmp_path, signal_name, exit_code):
-    import signal
-    import time
-
-    target = built_minimal
+def paused_build(target, tmp_path):
+    """`harness build --no-stage` in its own process, paused on its first mart (it holds the
+    live schema's lock and has dbt's queries open)."""
     marker = tmp_path / "paused"
     process = harness_cli("build", "--no-stage", dsn=target.dsn, fault=f"pause@dbt:{FIRST_NODE}",
                           env={"HARNESS_FAULT_MARKER": str(marker)}, background=True)
     wait_for(marker)
+    return process
+
+
+def stopped_within_seconds(target, process, signal_name: str, exit_code: int) -> None:
+    """The signal stops the build within 5 s, cancels every query, and the stop is recorded."""
+    import signal
+    import time
+
     sent = time.monotonic()
     process.send_signal(getattr(signal, signal_name))
     _, stderr = process.communicate(timeout=60)
@@ -145,6 +128,31 @@ def test_ctrl_c_and_sigterm_stop_a_build_within_seconds_and_record_it(built_mini
     status = json.loads(harness_cli("--json", "status", dsn=target.dsn).stdout)
     assert status["phase"] == "build interrupted"
     assert status["history"][-1]["outcome"] == "interrupted"
+
+
+def test_ctrl_c_stops_a_build_within_seconds_and_records_it(built_minimal, tmp_path):
+    target = built_minimal
+    stopped_within_seconds(target, paused_build(target, tmp_path), "SIGINT", 130)
+
+
+def test_a_second_command_is_refused_at_once_naming_the_holder_and_sigterm_stops_it(built_minimal, tmp_path):
+    import time
+
+    target = built_minimal
+    first = paused_build(target, tmp_path)
+    try:
+        for command in (["cutover"], ["build"], ["rollback"], ["prune", "--yes"]):
+            started = time.monotonic()
+            second = harness_cli(*command, dsn=target.dsn)
+            assert second.returncode == 1, (command, second.stderr)
+            assert f"pid {first.pid}" in second.stderr and "harness build" in second.stderr, second.stderr
+            assert "since" in second.stderr and "Traceback" not in second.stderr
+            assert time.monotonic() - started < 15  # at once, not after waiting for the first
+        stopped_within_seconds(target, first, "SIGTERM", 143)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(timeout=60)
 
 
 def test_a_cutover_killed_during_post_validation_is_shown_and_migrate_resumes_it(built_minimal):
