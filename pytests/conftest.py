@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # runs whole on one xdist worker (--dist loadfile); handing out the longest first keeps one
 # worker from running a long file alone at the end. A file not listed runs after these.
 LONGEST_FIRST = ("test_validation.py", "test_trust.py", "test_operator.py", "test_corpus.py", "test_secrets.py",
-                 "test_privileges.py", "test_load.py", "test_build.py", "test_mapping_rules.py", "test_cutover.py",
+                 "test_mapping_rules.py", "test_cutover.py", "test_load.py", "test_build.py", "test_privileges.py",
                  "test_cli.py", "test_target_schema.py", "test_samples.py")
 
 
