@@ -144,24 +144,21 @@ def post_validation_after(target, *statements: str) -> dict:
     return {c.name: c for c in result.checks if c.found}
 
 
-def test_a_stamp_that_is_not_a_head_fails_post_validation(built_minimal):
+def test_a_stamp_that_is_not_a_head_and_a_retyped_column_fail_post_validation(built_minimal):
+    # two edits, each found by its own check in one post-validation:
     # add_user_profile_fields is an ancestor of the head add_security_session, not a head
     found = post_validation_after(
         built_minimal,
         "alter table public_next.alembic_version disable trigger user",  # past any guard on the built target
         "update public_next.alembic_version set version_num = 'add_user_profile_fields'"
-        " where version_num = 'add_security_session'")["alembic_stamp_matches_schema"]
-    assert found.severity == "critical"
-    assert set(found.example_ids) == {"add_user_profile_fields", "add_security_session"}
-
-
-def test_a_retyped_column_fails_post_validation(built_minimal):
-    found = post_validation_after(
-        built_minimal, "alter table public_next.user_sessions alter column ip_address type text"
-    )["target_matches_application_schema"]
-    assert found.severity == "critical"
-    assert found.example_ids == ["user_sessions.ip_address"]
-    assert "is text null, the application has character varying(45) null" in found.fix_hint()
+        " where version_num = 'add_security_session'",
+        "alter table public_next.user_sessions alter column ip_address type text")
+    stamp, schema = found["alembic_stamp_matches_schema"], found["target_matches_application_schema"]
+    assert stamp.severity == "critical"
+    assert set(stamp.example_ids) == {"add_user_profile_fields", "add_security_session"}
+    assert schema.severity == "critical"
+    assert schema.example_ids == ["user_sessions.ip_address"]
+    assert "is text null, the application has character varying(45) null" in schema.fix_hint()
 
 
 def test_a_dropped_table_fails_post_validation(built_minimal):
