@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from conftest import POOL_FIRST, PROJECT, embedded_target
+from conftest import PROJECT
 from typer.testing import CliRunner
 
 from harness import reports
@@ -29,22 +29,23 @@ SIZE = "minimal_sample"
 
 
 @pytest.fixture(scope="module")
-def api_examples(server):
-    """The namespace the examples of docs/python-api.md leave, run once for the module."""
-    from harness import db
+def api_examples(module_database):
+    """The examples of docs/python-api.md, run once for the module: their blocks and the
+    namespace they leave."""
 
-    target = db.create_database(embedded_target("postgres"), POOL_FIRST, replace=True)
-    text = (PROJECT / "docs" / "python-api.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    namespace: dict = {}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HARNESS_DSN", target.dsn)
-        patch.delenv("HARNESS_DBT_THREADS")  # dbt's default, as conftest's default_dbt_threads
-        for number, block in enumerate(blocks, start=1):
-            exec(compile(block, f"docs/python-api.md block {number}", "exec"), namespace)  # noqa: S102
-    target.close()
-    db.drop_database(embedded_target("postgres"), POOL_FIRST)
-    return blocks, namespace
+    def run_examples(target):
+        blocks = re.findall(r"```python\n(.*?)```", (PROJECT / "docs" / "python-api.md").read_text(), re.S)
+        namespace: dict = {}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HARNESS_DSN", target.dsn)
+            patch.delenv("HARNESS_DBT_THREADS")  # dbt's default, as conftest's default_dbt_threads
+            for number, block in enumerate(blocks, start=1):
+                exec(compile(block, f"docs/python-api.md block {number}", "exec"), namespace)  # noqa: S102
+        namespace["target"].close()  # the examples' own connection to the database
+        return blocks, namespace
+
+    _, examples = module_database(run_examples)
+    return examples
 
 
 @pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
