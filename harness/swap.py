@@ -16,9 +16,11 @@ In one transaction, under lock_timeout with bounded retries (locks.py):
   4. rename <live> -> outgoing and incoming -> <live>
   5. extensions: the named ones move from the outgoing schema to the new live one
   6. the audit row of the step
-After the commit: the lock window measured into the audit row, change capture
-taken off the outgoing tables (a rollback), then ANALYZE (a rollback: only the
-tables its carry-back wrote; the others come back with their statistics).
+Its COMMIT releases the locks without waiting for the WAL flush (synchronous_commit off for
+that transaction only). After the commit: the lock window measured into the audit row, a
+synchronous commit that waits for the swap's flush too (the swap is durable before swap()
+returns), change capture taken off the outgoing tables (a rollback), then ANALYZE (a
+rollback: only the tables its carry-back wrote; the others come back with their statistics).
 """
 
 from __future__ import annotations
@@ -182,6 +184,13 @@ def swap(
     timings: dict[str, float] = {}
 
     def work(cur) -> None:
+        # the COMMIT releases the locks without waiting for the WAL flush (on a busy server the
+        # flush was the largest and noisiest statement of the lock window; with a synchronous
+        # standby it is a round trip): the next transaction, the audit row's lock window below,
+        # commits synchronously and WAL is flushed in order, so the swap is on disk (and on the
+        # synchronous standbys) before swap() returns. A crash in between finds the schemas as
+        # they were before the swap: the swap is one transaction, either way whole
+        cur.execute("set local synchronous_commit = off")
         _exchange(cur, spec, result, timings)
         details = {"attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms,
                    "extensions_moved": result.extensions_moved, "extensions_left": result.extensions_left,

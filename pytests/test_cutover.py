@@ -198,6 +198,41 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
     assert result.lock_window_ms < 5000
 
 
+def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is_flushed(new_database):
+    # the COMMIT inside the lock window does not wait for the disk (nor for a synchronous standby);
+    # the swap is on disk before swap() returns all the same
+    from datetime import UTC, datetime
+
+    from harness import audit
+
+    target = new_database("swap")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        audit.ensure(cur)
+        cur.execute("create schema app; create table app.t (id int);"
+                    " create schema app_next; create table app_next.t (id int)")
+        conn.commit()
+    inside = {}
+
+    def guard(cur):  # under the live locks
+        cur.execute("select current_setting('synchronous_commit'), pg_current_wal_insert_lsn()::text")
+        inside["synchronous_commit"], inside["lsn"] = cur.fetchone()
+
+    conn = psycopg2.connect(target.dsn)
+    try:
+        swap.swap(conn, swap.Swap(kind="cutover", live="app", run_id="r1", incoming="app_next", outgoing="app_old",
+                                  guard=guard), started_at=datetime.now(UTC))
+        with conn.cursor() as cur:
+            cur.execute("select current_setting('synchronous_commit'), pg_current_wal_flush_lsn() >= %s::pg_lsn",
+                        (inside["lsn"],))
+            after, flushed = cur.fetchone()
+    finally:
+        conn.close()
+    assert inside["synchronous_commit"] == "off" and after == "on"  # that transaction only
+    assert flushed  # what the swap wrote under the locks is on disk when it returns
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert db.schema_exists(cur, "app_old") and not db.schema_exists(cur, "app_next")
+
+
 def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_minimal):
     target = built_minimal
     with db.connect(target) as conn, conn.cursor() as cur:
