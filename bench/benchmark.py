@@ -604,8 +604,8 @@ def main() -> None:
     parser.add_argument("--dsn", help="a server to benchmark on (needs CREATEDB); default: the embedded one")
     parser.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES), choices=list(samples.SIZES))
     parser.add_argument("--swaps", type=int, default=20, help="swaps under load per size (default 20)")
-    parser.add_argument("--readers", type=int, default=4, help="reading clients during the swaps (default 4)")
-    parser.add_argument("--writers", type=int, default=4, help="writing clients during the swaps (default 4)")
+    parser.add_argument("--readers", type=int, default=16, help="reading clients during the swaps (default 16)")
+    parser.add_argument("--writers", type=int, default=16, help="writing clients during the swaps (default 16)")
     parser.add_argument("--no-suite", action="store_true",
                         help="skip the last figure: `make test` in a fresh clone (about 5-8 minutes)")
     parser.add_argument("--note", default="", help="a word on the machine, kept with the results")
