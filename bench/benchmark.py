@@ -167,9 +167,10 @@ def in_window(result: swap_mod.SwapResult, timings: list) -> list[tuple[str, flo
 
 
 def swaps_under_load(target: db.Target, schemas: Schemas, run_id: str, specs: dict, count: int, readers: int,
-                     writers: int) -> dict:
+                     writers: int, pause_s: float) -> dict:
     organisation = first_organisation(target, schemas)
-    driver = load.Load(target.dsn, organisation, readers=readers, writers=writers, write_interval_s=0.02).start()
+    driver = load.Load(target.dsn, organisation, readers=readers, writers=writers, write_interval_s=pause_s,
+                       read_interval_s=pause_s).start()
     swaps: list[dict] = []
     statements: dict[str, list[float]] = {}
     try:
@@ -197,7 +198,7 @@ def swaps_under_load(target: db.Target, schemas: Schemas, run_id: str, specs: di
     per_statement = sorted(({"swap": k[0], "statement": k[1], "times": len(v), "mean_ms": sum(v) / len(v),
                              "max_ms": max(v)} for k, v in statements.items()), key=lambda r: -r["mean_ms"])
     return {
-        "count": len(swaps), "readers": readers, "writers": writers,
+        "count": len(swaps), "readers": readers, "writers": writers, "pause_ms": pause_s * 1000,
         "lock_window_ms": windows,
         "p50_ms": load.percentile(windows, 50), "p99_ms": load.percentile(windows, 99),
         "cutover_p50_ms": load.percentile([s["lock_window_ms"] for s in swaps if s["kind"] == "cutover"], 50),
@@ -307,7 +308,7 @@ def say(size: str, text: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {size}: {text}", file=sys.stderr, flush=True)
 
 
-def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int) -> dict:
+def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int, pause_s: float) -> dict:
     schemas = Schemas("public")
     row: dict = {"size": size}
     generated = samples.generate(target, schemas, size, replace=True)
@@ -338,7 +339,7 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
     say(size, f"cut over (locks {cut.lock_window_ms:.1f} ms), checked, rolled back (locks "
               f"{undone.lock_window_ms:.1f} ms); {swaps} swaps under load next")
     by_kind = {spec.kind: spec for spec in specs}
-    row["swaps"] = swaps_under_load(target, schemas, cut.run_id, by_kind, swaps, readers, writers)
+    row["swaps"] = swaps_under_load(target, schemas, cut.run_id, by_kind, swaps, readers, writers, pause_s)
     row["peak_rss_with_load_mb"] = peak_rss_mb()
     if size in MIGRATE_SIZES:
         samples.generate(target, schemas, size, replace=True)
@@ -422,7 +423,8 @@ def table_rows(row: dict) -> list[list[str]]:
     ]
     load_ = row["swaps"]
     rows += [
-        [f"lock window over {load_['count']} swaps under load, p50 / p99",
+        [f"lock window over {load_['count']} swaps under load ({load_['readers'] + load_['writers']} clients, "
+         f"{load_.get('pause_ms', 20):g} ms between statements), p50 / p99",
          f"{load_['p50_ms']:.1f} / {load_['p99_ms']:.1f} ms", "",
          f"p99 <= {TARGETS['lock_window_p99_ms']:.0f} ms", verdict(load_["p99_ms"] <= TARGETS["lock_window_p99_ms"])],
         ["  p50 cutover / rollback swaps", f"{load_['cutover_p50_ms']:.1f} / {load_['rollback_p50_ms']:.1f} ms",
@@ -592,7 +594,7 @@ def run_size(args, size: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "row.json"
         command = [sys.executable, __file__, "--worker", size, "--result", str(out), "--swaps", str(args.swaps),
-                   "--readers", str(args.readers), "--writers", str(args.writers)]
+                   "--readers", str(args.readers), "--writers", str(args.writers), "--pause-ms", str(args.pause_ms)]
         if args.dsn:
             command += ["--dsn", args.dsn]
         subprocess.run(command, check=True)
@@ -606,6 +608,8 @@ def main() -> None:
     parser.add_argument("--swaps", type=int, default=20, help="swaps under load per size (default 20)")
     parser.add_argument("--readers", type=int, default=16, help="reading clients during the swaps (default 16)")
     parser.add_argument("--writers", type=int, default=16, help="writing clients during the swaps (default 16)")
+    parser.add_argument("--pause-ms", type=float, default=20.0,
+                        help="each client's pause between statements (default 20; 2 is flat out on 2 cores)")
     parser.add_argument("--no-suite", action="store_true",
                         help="skip the last figure: `make test` in a fresh clone (about 5-8 minutes)")
     parser.add_argument("--note", default="", help="a word on the machine, kept with the results")
@@ -626,7 +630,8 @@ def main() -> None:
         parser.error("--swaps: at least 1")
     server = db.resolve_target(args.dsn)
     if args.worker:
-        row = measure(server.with_database(DATABASE), args.worker, args.swaps, args.readers, args.writers)
+        row = measure(server.with_database(DATABASE), args.worker, args.swaps, args.readers, args.writers,
+                      args.pause_ms / 1000)
         Path(args.result).write_text(json.dumps(row, default=str))
         return
     results = {"machine": machine(server, args.note), "targets": TARGETS, "sizes": []}
