@@ -369,7 +369,10 @@ def fresh_clone_suite() -> dict:
         done = subprocess.run(["make", "test"], cwd=clone, env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - started
     summary = [line for line in done.stdout.splitlines() if re.search(r"\b(passed|failed|error)", line)]
-    return {"commit": commit, "seconds": seconds, "rc": done.returncode, "summary": summary[-1:] or [""]}
+    failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    return {"commit": commit, "seconds": seconds, "rc": done.returncode, "summary": summary[-1:] or [""],
+            "failures": failures,
+            "output_tail": (done.stdout + done.stderr).splitlines()[-40:] if done.returncode else []}
 
 
 # ---------------------------------------------------------------- the table
@@ -474,6 +477,7 @@ def markdown(results: dict) -> str:
                   f"{cell(summary)}) | {suite['seconds'] / 60:.0f} min {suite['seconds'] % 60:02.0f} s "
                   f"({suite['seconds']:.0f} s) | <= {TARGETS['suite_s'] / 60:.0f} min | "
                   f"{verdict(suite['rc'] == 0 and suite['seconds'] <= TARGETS['suite_s'])} |", ""]
+        lines += [f"- {cell(line)}" for line in suite.get("failures", [])] + ([""] if suite.get("failures") else [])
     worst = [(row["size"], s) for row in results["sizes"] for s in row["swaps"]["in_window"][:3]]
     if worst:
         lines += ["Inside the lock window, the statements that took longest (mean over the swaps under load):", "",
