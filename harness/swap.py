@@ -212,6 +212,9 @@ def swap(
     result.lock_window_ms = (committed - timings["locked"]) * 1000
     result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
     with conn.cursor() as cur:
+        # a transaction id of its own: this synchronous commit then waits for the WAL flush of
+        # everything before it, the swap included, whatever the update below finds to change
+        cur.execute("select txid_current()")
         audit.add_step_details(cur, spec.live, spec.run_id, spec.kind, {
             "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
     conn.commit()
