@@ -212,11 +212,12 @@ def swap(
     result.lock_window_ms = (committed - timings["locked"]) * 1000
     result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
     with conn.cursor() as cur:
-        # a transaction id of its own: this synchronous commit then waits for the WAL flush of
-        # everything before it, the swap included, whatever the update below finds to change
-        cur.execute("select txid_current()")
+        # this update changes the row the swap inserted: the transaction writes WAL, so its
+        # synchronous commit waits for the flush of everything before it, the swap included
         audit.add_step_details(cur, spec.live, spec.run_id, spec.kind, {
             "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
+        if cur.rowcount != 1:  # the swap's own row, under the command lock: never expected
+            raise RuntimeError(f"the audit row of the {spec.kind} {spec.run_id} is missing")
     conn.commit()
     if spec.capture_off_outgoing:
         try:  # no longer live: its triggers log writes nobody makes; prune removes them otherwise

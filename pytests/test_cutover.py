@@ -213,14 +213,16 @@ def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is
         conn.commit()
     inside = {}
 
-    def guard(cur):  # under the live locks
-        cur.execute("select current_setting('synchronous_commit'), pg_current_wal_insert_lsn()::text")
-        inside["synchronous_commit"], inside["lsn"] = cur.fetchone()
+    def details():  # in the swap's transaction, after the renames, before its audit row and COMMIT
+        with conn.cursor() as cur:
+            cur.execute("select current_setting('synchronous_commit'), pg_current_wal_insert_lsn()::text")
+            inside["synchronous_commit"], inside["lsn"] = cur.fetchone()
+        return {}
 
     conn = psycopg2.connect(target.dsn)
     try:
         swap.swap(conn, swap.Swap(kind="cutover", live="app", run_id="r1", incoming="app_next", outgoing="app_old",
-                                  guard=guard), started_at=datetime.now(UTC))
+                                  details=details), started_at=datetime.now(UTC))
         with conn.cursor() as cur:
             cur.execute("select current_setting('synchronous_commit'), pg_current_wal_flush_lsn() >= %s::pg_lsn",
                         (inside["lsn"],))
@@ -228,7 +230,7 @@ def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is
     finally:
         conn.close()
     assert inside["synchronous_commit"] == "off" and after == "on"  # that transaction only
-    assert flushed  # what the swap wrote under the locks is on disk when it returns
+    assert flushed  # the renames' WAL is on disk when it returns (the WAL writer may also have flushed it)
     with db.connect(target) as conn, conn.cursor() as cur:
         assert db.schema_exists(cur, "app_old") and not db.schema_exists(cur, "app_next")
 
