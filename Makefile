@@ -13,15 +13,14 @@ install: $(STAMP)
 
 # uv installs the pinned set in seconds (pip took ~45 s: it downloads and unpacks one wheel
 # at a time); uv itself comes from PyPI through the venv's pip, pinned in constraints.txt.
-# Where no uv wheel exists for the platform, pip installs the same pins.
+# Where uv cannot (no wheel for the platform; a pip-only mirror: uv does not read pip.conf),
+# pip installs the same pins.
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "abparts-migrate needs Python 3.11+, found " + sys.version.split()[0] + " (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	if $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt uv; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]'; \
-	else \
-	  $(BIN)/pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -e '.[dev]'; \
-	fi
+	( $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt uv && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[dev]' ) || \
+	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
