@@ -371,9 +371,8 @@ def fresh_clone_suite() -> dict:
             done = subprocess.run(["make", "test"], cwd=clone, env=env, capture_output=True, text=True,
                                   timeout=SUITE_TIMEOUT_S)
         except subprocess.TimeoutExpired as late:
-            done = subprocess.CompletedProcess(late.cmd, 124, late.stdout or "", late.stderr or "")
-            done.stdout = done.stdout.decode() if isinstance(done.stdout, bytes) else done.stdout
-            done.stderr = f"make test stopped after {SUITE_TIMEOUT_S} s"
+            output = late.stdout.decode() if isinstance(late.stdout, bytes) else late.stdout or ""
+            done = subprocess.CompletedProcess(late.cmd, 124, output, f"make test stopped after {SUITE_TIMEOUT_S} s")
         seconds = time.perf_counter() - started
     summary = [line for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed|errors?)\b", line)]
     failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]

@@ -184,12 +184,7 @@ def swap(
     timings: dict[str, float] = {}
 
     def work(cur) -> None:
-        # the COMMIT releases the locks without waiting for the WAL flush (on a busy server the
-        # flush was the largest and noisiest statement of the lock window; with a synchronous
-        # standby it is a round trip): the next transaction, the audit row's lock window below,
-        # commits synchronously and WAL is flushed in order, so the swap is on disk (and on the
-        # synchronous standbys) before swap() returns. A crash in between finds the schemas as
-        # they were before the swap: the swap is one transaction, either way whole
+        # the COMMIT releases the locks before the WAL flush; the flush is waited for below (module doc)
         cur.execute("set local synchronous_commit = off")
         _exchange(cur, spec, result, timings)
         details = {"attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms,

@@ -16,6 +16,7 @@ import re
 import stat
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
@@ -23,7 +24,7 @@ import pytest
 from conftest import query, scalar
 from typer.testing import CliRunner
 
-from harness import backup, build, cutover, db, fingerprint, rollback, state, swap
+from harness import audit, backup, build, cutover, db, fingerprint, rollback, state, swap
 from harness.cli import app
 from harness.errors import CheckFailed
 from harness.schemas import Schemas
@@ -201,10 +202,6 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
 def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is_flushed(new_database):
     # the COMMIT inside the lock window does not wait for the disk (nor for a synchronous standby);
     # the swap is on disk before swap() returns all the same
-    from datetime import UTC, datetime
-
-    from harness import audit
-
     target = new_database("swap")
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
