@@ -260,13 +260,14 @@ def without_dbt(target: db.Target, built: build.BuildResult) -> dict:
     graph = {uid: [d for d in n["depends_on"]["nodes"] if d in nodes] for uid, n in nodes.items()}
     seconds = {"model": 0.0, "test": 0.0}
     direct: dict[str, float] = {}
+    compiled = {uid: compiled_sql(run.target_path, node) for uid, node in nodes.items()}
     failed = []
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
         db.drop_schema(cur, DIRECT_SCHEMA)
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(DIRECT_SCHEMA)))
         for uid in graphlib.TopologicalSorter(graph).static_order():
             node = nodes[uid]
-            code = sql.SQL(compiled_sql(run.target_path, node))
+            code = sql.SQL(compiled[uid])
             if node["resource_type"] == "test":
                 statement = sql.SQL("select count(*) from ({}) as t").format(code)
             else:
@@ -284,7 +285,7 @@ def without_dbt(target: db.Target, built: build.BuildResult) -> dict:
         slowest = sorted(run.outcomes, key=lambda o: -o.seconds)[:SLOWEST_NODES]
         profile = [{"node": o.name, "kind": o.resource_type, "in_build_s": o.seconds,
                     "alone_s": direct.get(o.unique_id),
-                    "plan": plan(cur, compiled_sql(run.target_path, nodes[o.unique_id]))
+                    "plan": plan(cur, compiled[o.unique_id])
                     if n < PLANS and o.unique_id in nodes else []} for n, o in enumerate(slowest)]
     return {"seconds": sum(seconds.values()), "model_s": seconds["model"], "test_s": seconds["test"],
             "models": sum(n["resource_type"] == "model" for n in nodes.values()),
