@@ -7,14 +7,23 @@ a temporary HARNESS_HOME, so the suite never touches the developer's files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Every checkout has its own root for pytest's numbered temporary directories: pytest removes all
+# but the newest three of them when a run starts, so two checkouts running the suite at once (two
+# worktrees on one machine) would otherwise remove each other's server data directory mid-run.
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(Path(tempfile.gettempdir()) / (
+    "abparts-pytest-" + hashlib.sha1(str(PROJECT).encode()).hexdigest()[:8])))
+Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 
 
 # The suite's files, the longest first (measured: docs/benchmarks.md, "The suite"). Each file
