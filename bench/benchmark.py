@@ -331,7 +331,7 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
               f" ({len(row['without_dbt']['failed'])} statements failed)")
     with recorded_swaps() as specs:
         cut = cutover.cutover(target, schemas)
-        checked = validate.validate(target, schemas, phase="post", rebuild_work=False)
+        checked = validate.validate(target, schemas, phase="post")
         undone = rollback.rollback(target, schemas)
     row.update(cutover_s=cut.seconds, backup_s=cut.backup.seconds, backup_mb=cut.backup.dump_bytes / 1e6,
                cutover_lock_ms=cut.lock_window_ms, cutover_lock_wait_ms=cut.lock_wait_ms,

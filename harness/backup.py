@@ -30,6 +30,7 @@ class BackupResult(Result):
     dump_sha256: str
     snapshot_rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    dbt_nodes: int = 0  # the snapshots dbt ran (one per legacy table)
 
 
 def _client_env(target: db.Target) -> tuple[str, dict[str, str]]:
@@ -125,7 +126,7 @@ def backup(target: db.Target, schemas: Schemas, run_id: str, progress: Progress 
     snapshot_rows = snapshot_tables(target, schemas, progress)
     progress.step("backup", "running", note="pg_dump of the live schema")
     result = dump_schema(target, schemas.live, paths.backups_dir() / f"{schemas.live}_{run_id}.dump")
-    result.snapshot_rows = snapshot_rows
+    result.snapshot_rows, result.dbt_nodes = snapshot_rows, len(snapshot_rows)
     result.seconds = time.perf_counter() - started
     progress.step("backup", "ok", rows=sum(snapshot_rows.values()), seconds=result.seconds,
                   note=f"{result.dump_path} ({result.dump_bytes:,} bytes)")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from psycopg2 import sql
 
-from . import audit, capture, checks, db, dbt_runner, fingerprint, locks, privileges, project, reports, state
+from . import audit, checks, db, dbt_runner, locks, privileges, project, reports, seal, state
 from . import stage as stage_mod
 from .errors import CheckFailed, HarnessError, OutOfOrder
 from .progress import Progress
@@ -39,6 +39,8 @@ class BuildResult:
     options: dict = field(default_factory=dict)
     checks: list = field(default_factory=list)
     database: str = ""
+    reused: bool = False  # a migrate took this sealed build as it was (migrate.reusable_build)
+    dbt_summary: dict = field(default_factory=dict)  # the dbt block of a build read back from its report
 
     def to_dict(self) -> dict:
         """The migration report's body; --json prints the same."""
@@ -55,7 +57,7 @@ class BuildResult:
             "seconds": round(self.seconds, 3),
             "stage": self.stage.to_dict() if self.stage else None,
             "steps": self.steps,
-            "dbt": {
+            "dbt": self.dbt_summary if run is None and self.dbt_summary else {
                 "success": run.success if run else False,
                 "error": run.error if run else None,
                 "seconds": round(run.seconds, 3) if run else 0,
@@ -70,6 +72,28 @@ class BuildResult:
             "reconciliation": self.reconciliation,
             "report": self.report_path,
         })
+
+    @classmethod
+    def from_dict(cls, document: dict) -> BuildResult:
+        """A build as its migration report holds it (a sealed build a migrate takes over)."""
+        validation = document.get("validation") or {}
+        return cls(
+            run_id=document["run_id"], live_schema=document["live_schema"], started_at=document["started_at"],
+            finished_at=document.get("finished_at") or "", success=bool(document.get("success")),
+            stage=stage_mod.StageResult.from_dict(document["stage"]) if document.get("stage") else None,
+            target_row_counts=document.get("target_row_counts") or {},
+            quarantine=(document.get("quarantine") or {}).get("groups") or [],
+            reconciliation=document.get("reconciliation") or {}, steps=document.get("steps") or [],
+            report_path=document.get("report"), seconds=float(document.get("seconds") or 0),
+            options=document.get("options") or {},
+            checks=[checks.Check.from_dict(c) for c in validation.get("checks") or []],
+            database=document.get("database") or "", dbt_summary=document.get("dbt") or {},
+        )
+
+    @property
+    def dbt_nodes(self) -> int:
+        """The dbt nodes this build ran (a reused build ran none)."""
+        return 0 if self.reused or self.dbt is None else len(self.dbt.outcomes)
 
     @property
     def quarantined_rows(self) -> int:
@@ -223,7 +247,7 @@ def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: boo
         if not run.error:
             result.checks = checks.collect(target, [run])
         cleanup_started = time.perf_counter()
-        facts = _seal(target, schemas, run_id) if run.success else None
+        facts = seal.seal(target, schemas, run_id) if run.success else None
     except BaseException as exc:
         _abandon(target, schemas, step_id, exc)
         raise
@@ -264,21 +288,6 @@ def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: boo
         modes=tuple(mode for mode, on in (("force", force), ("strict", strict)) if on),
         on_node=progress.on_node,
     )
-
-
-def _seal(target: db.Target, schemas: Schemas, run_id: str) -> dict:
-    """A successful build: vacuumed (autovacuum has nothing left to lock it for at cutover), made
-    read-only until its cutover, fingerprinted, and its schema stamped with run and digest."""
-    with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
-        for table in db.tables_in(cur, schemas.next):
-            cur.execute(sql.SQL("vacuum {}").format(sql.Identifier(schemas.next, table)))
-    with db.connect(target) as conn, conn.cursor() as cur:
-        capture.protect(cur, schemas.next, run_id)
-        facts = fingerprint.build_facts(cur, schemas.next)
-        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
-                    (f"abparts-migrate target schema built from run {run_id} (ok); catalog {facts['digest']}",))
-        conn.commit()
-    return facts
 
 
 def _abandon(target: db.Target, schemas: Schemas, step_id: int, exc: BaseException) -> None:

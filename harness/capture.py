@@ -74,6 +74,18 @@ def installed_run(cur, schema: str) -> str | None:
     return args[2] if len(args) > 2 else None
 
 
+def run_of_table(cur, schema: str, table: str) -> str | None:
+    """The run id the capture trigger of one table reports to (None: not captured)."""
+    cur.execute(
+        "select encode(t.tgargs, 'escape') from pg_trigger t join pg_class c on c.oid = t.tgrelid "
+        "where c.relnamespace = %s::regnamespace and c.relname = %s and t.tgname = %s",
+        (schema, table, TRIGGER),
+    )
+    row = cur.fetchone()
+    args = row[0].split("\\000") if row else []
+    return args[2] if len(args) > 2 else None
+
+
 def protect(cur, schema: str, run_id: str) -> None:
     """Make every table of a built target read-only until its cutover (statement triggers)."""
     args = sql.SQL(", ").join([sql.Literal(run_id)])

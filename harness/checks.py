@@ -7,7 +7,7 @@ example ids and a fix hint, read from the failing rows each test stores.
 from __future__ import annotations
 
 import string
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from psycopg2 import sql
@@ -55,6 +55,12 @@ class Check:
         d = asdict(self)
         d["fix_hint"] = self.fix_hint()
         return d
+
+    @classmethod
+    def from_dict(cls, document: dict) -> Check:
+        """A check as a report holds it (as_dict())."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in document.items() if k in names})
 
 
 def manifest_path() -> Path | None:
@@ -158,8 +164,13 @@ def collect(target: db.Target, runs: list[DbtRun], *, phases: tuple[str, ...] = 
                 count = max(count, outcome.failures or 0)
                 check.failing_rows, check.example_ids, check.example_value = count, examples, value
                 check.status = "found" if count else "passed"
+    return ordered(checks.values())
+
+
+def ordered(found) -> list[Check]:
+    """Checks in the order every report lists them: by severity, findings first, then by phase and name."""
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(checks.values(), key=lambda c: (order.get(c.severity, 9), not c.found, c.phase, c.name))
+    return sorted(found, key=lambda c: (order.get(c.severity, 9), not c.found, c.phase, c.name))
 
 
 def summary(checks: list[Check]) -> dict:

@@ -256,8 +256,9 @@ def migrate_command(
                 progress.resume()
 
         result = migrate.migrate(
-            o.target(), o.schemas, dry_run=dry_run, force=force, catch_up=catch_up, catch_up_rounds=catch_up_rounds,
-            lock_timeout_ms=lock_timeout, retries=retries, confirm=confirm, progress=progress,
+            o.target(), o.schemas, dry_run=dry_run, force=force, catch_up=catch_up,
+            catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout, retries=retries, confirm=confirm,
+            progress=progress,
         )
     o.show(result.to_dict(), render.migrate)
 

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, backup, capture, db, fingerprint, locks, privileges, reports, state
+from . import audit, backup, capture, db, fingerprint, locks, privileges, reports, seal, state
 from . import swap as swap_mod
-from .errors import CheckFailed, OutOfOrder
+from .errors import OutOfOrder
 from .progress import Progress
 from .reports import Result
 from .schemas import Schemas
@@ -93,32 +93,8 @@ def preflight(cur, schemas: Schemas) -> state.State:
         )
     if db.schema_exists(cur, schemas.archive(current.build_run)):
         raise OutOfOrder(f"schema {schemas.archive(current.build_run)!r} already exists; run `harness status`")
-    verify_seal(cur, schemas, current)
+    seal.verify(cur, schemas, current)
     return current
-
-
-def _not_what_was_built(schemas: Schemas, run_id: str, differences: list[str]) -> str:
-    more = f" and {len(differences) - 3} more" if len(differences) > 3 else ""
-    return (f"{schemas.next} is not what run {run_id} built: {'; '.join(differences[:3])}{more}; nothing was cut "
-            "over. Rebuild with `harness build`")
-
-
-def verify_seal(cur, schemas: Schemas, current: state.State) -> dict:
-    """The built target is the one the build sealed: its stamp and row counts (checked before the
-    locks; its catalog facts are compared under them). Returns the build's fingerprint."""
-    run_id = current.build_run
-    facts = ((current.build_step or {}).get("details") or {}).get("fingerprint")
-    if not facts:
-        raise OutOfOrder(f"the build of run {run_id} left no fingerprint to check {schemas.next} against: "
-                         "rebuild with `harness build`")
-    cur.execute("select obj_description(%s::regnamespace, 'pg_namespace')", (schemas.next,))
-    stamp = cur.fetchone()[0] or ""
-    if f"run {run_id} (ok); catalog {facts['digest']}" not in stamp:
-        raise CheckFailed(_not_what_was_built(schemas, run_id, [f"its stamp reads {stamp!r}"]))
-    differences = fingerprint.count_differences(facts["row_counts"], fingerprint.row_counts(cur, schemas.next))
-    if differences:
-        raise CheckFailed(_not_what_was_built(schemas, run_id, differences))
-    return facts
 
 
 def cutover(
@@ -175,7 +151,7 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
     def as_built(cur) -> None:
         differences = fingerprint.catalog_differences(sealed["catalog"], fingerprint.catalog(cur, schemas.next))
         if differences:
-            raise SwapRefused("target_changed", _not_what_was_built(schemas, run_id, differences))
+            raise SwapRefused("target_changed", seal.not_what_was_built(schemas, run_id, differences))
 
     spec = swap_mod.Swap(
         kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,

@@ -6,6 +6,9 @@ and summary -> "proceed?" -> cutover (backups first, drift guard, atomic swap)
 -> cleanup. --force lets error findings through with the rows quarantined; it
 never skips the drift guard or the backup. --catch-up restages, rebuilds and
 retries when the live schema changed since the stage.
+
+The post-validation after the cutover runs only what the swap and the
+application's writes since can change (validate.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import audit, build, cutover, db, faults, locks, parity, paths, privileges, reports, rollback, state, validate
+from . import (
+    audit,
+    build,
+    cutover,
+    db,
+    faults,
+    locks,
+    parity,
+    paths,
+    privileges,
+    reports,
+    rollback,
+    state,
+    validate,
+)
 from .checks import Check
 from .errors import Aborted, CheckFailed, HarnessError
 from .progress import Progress
@@ -54,9 +71,18 @@ class MigrateResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def dbt_nodes(self) -> dict[str, int]:
+        """The dbt nodes each step ran: what a migrate cost (a reused build ran none)."""
+        post = sum(self.post.dbt_nodes.values()) if self.post else 0
+        return {"build": self.built.dbt_nodes if self.built else 0,
+                "backup": self.cut.backup.dbt_nodes if self.cut and self.cut.backup else 0,
+                "post_validation": post}
+
     def to_dict(self) -> dict:
         return reports.jsonable({
             "run_id": self.run_id, "stopped_after": self.stopped_after, "catch_up_rounds": self.catch_up_rounds,
+            "dbt_nodes": self.dbt_nodes,
             "build": self.built.to_dict() if self.built else None,
             "plan": self.plan.to_dict() if self.plan else None,
             "cutover": self.cut.to_dict() if self.cut else None,
@@ -205,9 +231,7 @@ def _post_validate_and_clean_up(target: db.Target, schemas: Schemas, result: Mig
                                 lock_timeout_ms: int, retries: int, started: float) -> MigrateResult:
     # 5. post-validation on the new live schema; a blocking finding rolls back
     faults.point("migrate:post-validate")
-    with db.connect(target) as conn, conn.cursor() as cur:
-        lean = db.schema_exists(cur, schemas.stage)  # the stage still holds the snapshot the archive equals
-    result.post = validate.validate(target, schemas, phase="post", progress=progress, rebuild_work=not lean)
+    result.post = validate.validate(target, schemas, phase="post", progress=progress)
     if not result.post.ok:
         result.stopped_after = "post-validation"
         problems = ", ".join(result.post.summary["blocking_checks"]) or "; ".join(result.post.dbt_errors)[:300]

@@ -37,7 +37,11 @@ PHASES = ("pre", "post")
 PRE_VALIDATION = "pre_validation"
 POST_VALIDATION = "post_validation"
 LEAN_POST_VALIDATION = "lean_post_validation"
-SELECTORS = (PRE_VALIDATION, POST_VALIDATION, LEAN_POST_VALIDATION)
+POST_CHECKS = "post_checks"
+POST_CUTOVER_STAMP = "post_cutover_stamp"
+POST_CUTOVER_PROOFS = "post_cutover_proofs"
+SELECTORS = (PRE_VALIDATION, POST_VALIDATION, LEAN_POST_VALIDATION, POST_CHECKS, POST_CUTOVER_STAMP,
+             POST_CUTOVER_PROOFS)
 
 
 class ProjectError(HarnessError):

@@ -145,6 +145,11 @@ def validation(doc: dict, *, show_all: bool = False) -> None:
     where = doc["target_schema"] or f"{doc['live_schema']}_stage (staged from {doc['live_schema']})"
     checks(f"{doc['phase']}-migration checks on {where}, run {doc['run_id']}", doc["checks"], doc["summary"],
            show_all=show_all)
+    if doc.get("mode") and doc["phase"] == "post":
+        nodes = ", ".join(f"{n} {kind}s" for kind, n in sorted((doc.get("dbt_nodes") or {}).items())) or "none"
+        line(f"post-validation {doc['mode']}: dbt nodes run: {nodes}")
+    for note in doc.get("notes") or []:
+        line(f"note: {note}")
     if doc.get("report"):
         line(f"report: {doc['report']}")
 

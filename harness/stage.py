@@ -39,6 +39,11 @@ class StageResult(Result):
     capture: bool = False
     stage_schema: str = ""
 
+    @classmethod
+    def from_dict(cls, document: dict) -> StageResult:
+        """A stage as a report holds it (to_dict())."""
+        return cls(**(document | {"snapshot_time": datetime.fromisoformat(document["snapshot_time"])}))
+
 
 def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
     """Refuse anything that is not a legacy ABParts schema; return its tables."""

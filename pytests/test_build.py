@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import query, scalar
 
-from harness import build, db, samples, stage, validate
+from harness import build, capture, cutover, db, samples, stage, swap_checks, validate
 from harness.errors import CheckFailed, OutOfOrder, UsageError
 from harness.schemas import Schemas
 
@@ -58,7 +58,7 @@ def test_the_reconciliation_proofs_catch_a_model_that_loses_a_row(built_minimal)
                     " where not exists (select 1 from public_next.stock_adjustments a where a.inventory_id = i.id)"
                     " order by i.id limit 1)")
         conn.commit()
-    post = validate.validate(target, schemas, phase="post", rebuild_work=False)
+    post = validate.validate(target, schemas, phase="post")
     found = {c.name for c in post.checks if c.found}
     assert {"every_legacy_row_accounted_for", "stock_conserved_per_organization_and_part",
             "ledger_reconciles_with_inventory"} <= found
@@ -177,7 +177,33 @@ def test_every_post_migration_check_fails_when_its_break_is_put_into_the_target(
             for statement in statements:
                 cur.execute(statement)
         conn.commit()
-    post = validate.validate(target, schemas, phase="post", rebuild_work=False)
+    post = validate.validate(target, schemas, phase="post")
     found = {c.name for c in post.checks if c.found}
     assert sorted(set(BREAKS) - found) == []
     assert not post.ok
+
+
+def test_after_a_cutover_the_proofs_run_again_only_net_of_the_writes_since(built_minimal):
+    target, schemas = built_minimal, Schemas("public")
+    cutover.cutover(target, schemas)
+    quiet = validate.validate(target, schemas, phase="post")
+    assert quiet.ok and quiet.dbt_nodes == {"test": 1} and quiet.notes[0].startswith("no write since the cutover")
+    # the application writes: the proofs run again, net of its writes, and still hold
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("update public.inventory set current_stock = current_stock + 5"
+                    " where id = (select id from public.inventory order by id limit 1)")
+        conn.commit()
+    written = validate.validate(target, schemas, phase="post")
+    assert written.ok, written.summary
+    assert written.notes[0].startswith("the reconciliation proofs ran again, net of writes (1 writes since")
+    assert written.dbt_nodes == {"model": 5, "test": 5}  # the reconciliation models, the four proofs, the stamp
+    # the swap's own work undone by hand: its two checks find it, and the proofs run again
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute(f'drop trigger "{capture.TRIGGER}" on public.parts')
+        cur.execute("grant select on public.users to public")
+        conn.commit()
+    broken = validate.validate(target, schemas, phase="post")
+    found = {c.name: c for c in broken.checks if c.found}
+    assert set(found) == {swap_checks.GRANTS, swap_checks.CAPTURE} and not broken.ok
+    assert found[swap_checks.CAPTURE].example_ids == ["parts"]
+    assert "table_acl" in found[swap_checks.GRANTS].example_value

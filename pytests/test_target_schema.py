@@ -139,7 +139,7 @@ def post_validation_after(target, *statements: str) -> dict:
         for statement in statements:
             cur.execute(statement)
         conn.commit()
-    result = validate.validate(target, Schemas("public"), phase="post", rebuild_work=False)
+    result = validate.validate(target, Schemas("public"), phase="post")
     assert not result.ok and not result.dbt_errors
     return {c.name: c for c in result.checks if c.found}
 

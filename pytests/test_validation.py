@@ -187,9 +187,13 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
     assert {"every_legacy_row_accounted_for", "ledger_reconciles_with_inventory", "totals_preserved",
             "target_constraints_present", "target_enum_types_exact", "single_oraseas_ee"} <= names
     assert reports.schema_errors(json.loads(open(post.report_path).read())) == []
-    # the lean variant (right after a cutover) runs every post check too, even after --force
-    lean = validate.validate(target, schemas, phase="post", rebuild_work=False)
-    assert {c.name: c.status for c in lean.checks} == {c.name: c.status for c in post.checks}
+    # the target is as the build sealed it: its post checks run on what the build made, each once,
+    # nothing rebuilt, and they say what the build's own run of them said
+    assert post.mode == "checks of the sealed build" and set(post.dbt_nodes) == {"test"}
+    assert post.dbt_nodes["test"] == sum(1 for c in post.checks if c.status != "not run")
+    built = {c.name: c.status for c in build.BuildResult.from_dict(
+        json.loads(open(reports.path_of("migration", post.run_id)).read())).checks if c.phase == "post"}
+    assert {c.name: c.status for c in post.checks} == built
 
     # somebody with the owner's rights edits the target by hand, around its guards: post-validation sees it
     from harness import db
@@ -200,7 +204,8 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
                     " where id = (select id from public_next.inventory order by id limit 1)")
         cur.execute("alter table public_next.warehouses drop constraint _org_warehouse_name_uc")
         conn.commit()
-    tampered = validate.validate(target, schemas, phase="post", rebuild_work=False)
+    tampered = validate.validate(target, schemas, phase="post")
+    assert tampered.mode == "recomputed" and "is not as run" in tampered.notes[0]  # not as sealed: recomputed
     found = {c.name for c in tampered.checks if c.found}
     assert {"no_negative_stock", "target_constraints_present", "ledger_reconciles_with_inventory"} <= found
     assert not tampered.ok
