@@ -235,7 +235,8 @@ def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: boo
     )
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
         step_id = audit.begin_step(cur, schemas.live, run_id, mode, started_at,
-                                   {"force": force, "strict": strict, "pid": os.getpid()})
+                                   {"force": force, "strict": strict, "pid": os.getpid(),
+                                    "project_digest": dbt_runner.project_digest()})
         db.drop_schema(cur, schemas.next)
     try:
         run = _run_dbt(target, schemas, progress, force, strict)

@@ -232,6 +232,7 @@ def migrate_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     force: bool = typer.Option(False, "--force", help="Proceed despite validation errors (bad rows quarantined); "
                                "never skips the drift guard or the backup."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Build anew even when the last build could be reused."),
     catch_up: bool = typer.Option(False, "--catch-up",
                                   help="If live changed since the stage: restage, rebuild, retry."),
     catch_up_rounds: int = typer.Option(3, "--catch-up-rounds", min=1, max=20),
@@ -256,7 +257,7 @@ def migrate_command(
                 progress.resume()
 
         result = migrate.migrate(
-            o.target(), o.schemas, dry_run=dry_run, force=force, catch_up=catch_up,
+            o.target(), o.schemas, dry_run=dry_run, force=force, rebuild=rebuild, catch_up=catch_up,
             catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout, retries=retries, confirm=confirm,
             progress=progress,
         )

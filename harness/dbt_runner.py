@@ -190,6 +190,18 @@ def target_path(env: dict[str, str], variables: dict) -> Path:
 PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "models", "macros", "tests", "seeds", "snapshots")
 
 
+def project_digest() -> str:
+    """A digest of every file of the dbt project (models, seeds, tests, macros, ...): a build
+    is taken over by a later migrate only while this is what it was built with."""
+    digest = hashlib.sha256()
+    root = paths.project_dir()
+    for name in PROJECT_FILES:
+        path = root / name
+        for file in sorted([path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())):
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def manifest_is_current(run_target: Path) -> bool:
     """Whether the target dir's manifest.json is newer than every file of the project.
 

@@ -7,8 +7,12 @@ and summary -> "proceed?" -> cutover (backups first, drift guard, atomic swap)
 never skips the drift guard or the backup. --catch-up restages, rebuilds and
 retries when the live schema changed since the stage.
 
-The post-validation after the cutover runs only what the swap and the
-application's writes since can change (validate.py).
+Each piece of work is done once: a sealed build of the current stage that
+nothing has changed since (no write to the live tables since its snapshot,
+the same dbt project, <live>_next as sealed, options it satisfies) is taken
+as it is instead of staging and building again (`reusable_build`; --rebuild
+builds anew), and the post-validation after the cutover runs only what the
+swap and the application's writes since can change (validate.py).
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from dataclasses import dataclass, field
 from . import (
     audit,
     build,
+    capture,
     cutover,
     db,
+    dbt_runner,
     faults,
     locks,
     parity,
@@ -29,6 +35,7 @@ from . import (
     privileges,
     reports,
     rollback,
+    seal,
     state,
     validate,
 )
@@ -82,7 +89,7 @@ class MigrateResult:
     def to_dict(self) -> dict:
         return reports.jsonable({
             "run_id": self.run_id, "stopped_after": self.stopped_after, "catch_up_rounds": self.catch_up_rounds,
-            "dbt_nodes": self.dbt_nodes,
+            "build_reused": bool(self.built and self.built.reused), "dbt_nodes": self.dbt_nodes,
             "build": self.built.to_dict() if self.built else None,
             "plan": self.plan.to_dict() if self.plan else None,
             "cutover": self.cut.to_dict() if self.cut else None,
@@ -123,12 +130,64 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
     )
 
 
+def reusable_build(target: db.Target, schemas: Schemas, *, force: bool,
+                   progress: Progress | None = None) -> build.BuildResult | None:
+    """The latest build, taken as it is when nothing has changed since it was sealed: its run is
+    the current stage, staged with change capture and no write to the live tables since its
+    snapshot (the drift guard's own test), built with the same dbt project and options this
+    migrate allows, <live>_next as sealed, and its report here. Says in one line what it decided."""
+    progress = progress or Progress()
+    with db.connect(target) as conn, conn.cursor() as cur:
+        current = state.describe(cur, schemas)
+        if current.build_outcome != "ok" or not current.next_exists:
+            return None  # nothing sealed: a build is the next step anyway
+        run_id = current.build_run
+        reason = _not_reusable(cur, schemas, current)
+    report = reports.path_of("migration", run_id)
+    if reason is None and not report.exists():
+        reason = f"its report {report.name} is not in {report.parent}"
+    details = (current.build_step or {}).get("details") or {}
+    if reason is None and details.get("force") and not force:
+        reason = "it was built with --force (quarantined rows), and this migrate has no --force"
+    if reason is not None:
+        progress.message(f"building anew: the sealed build of run {run_id} cannot be reused ({reason})")
+        return None
+    built = build.BuildResult.from_dict(reports.load(report))
+    built.reused = True
+    progress.message(f"reusing the sealed build of run {run_id}: nothing has changed since its snapshot of "
+                     f"{built.stage.snapshot_time:%Y-%m-%d %H:%M:%S %Z} (--rebuild builds anew)")
+    return built
+
+
+def _not_reusable(cur, schemas: Schemas, current: state.State) -> str | None:
+    """Why the latest sealed build is not what this migrate would build now (None: it is)."""
+    run_id = current.build_run
+    if current.stage_run != run_id or not current.stage_exists:
+        return f"the stage was replaced since (stage run {current.stage_run})"
+    run = audit.run(cur, schemas.live, run_id)
+    if not (run and run["capture"]):
+        return "it was staged without change capture (a dry run), so writes since cannot be ruled out"
+    if capture.installed_run(cur, schemas.live) != run_id:
+        return "the change capture on the live tables belongs to another run"
+    details = (current.build_step or {}).get("details") or {}
+    if details.get("project_digest") != dbt_runner.project_digest():
+        return "the dbt project (models, seeds, tests) changed since"
+    writes = audit.writes_since(cur, schemas.live, "legacy", run_id, run["snapshot"])
+    if writes:
+        return f"{sum(writes.values())} writes to {schemas.live} since its snapshot"
+    differences = seal.differences(cur, schemas, current)
+    if differences:
+        return f"{schemas.next} is not as sealed: {differences[0]}"
+    return None
+
+
 def migrate(
     target: db.Target,
     schemas: Schemas,
     *,
     dry_run: bool = False,
     force: bool = False,
+    rebuild: bool = False,
     catch_up: bool = False,
     catch_up_rounds: int = 3,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
@@ -139,10 +198,11 @@ def migrate(
     on_catch_up: Callable[[int], None] | None = None,
     on_locked: Callable[[], None] | None = None,
 ) -> MigrateResult:
-    """on_catch_up(round): before a catch-up round restages (a script can quiesce its application's
+    """rebuild: stage and build anew even when a sealed build could be reused (reusable_build);
+    on_catch_up(round): before a catch-up round restages (a script can quiesce its application's
     writes there); on_locked: when the cutover has the live tables locked."""
     with locks.command_lock(target, schemas.live, "migrate"):
-        return _migrate(target, schemas, dry_run=dry_run, force=force, catch_up=catch_up,
+        return _migrate(target, schemas, dry_run=dry_run, force=force, rebuild=rebuild, catch_up=catch_up,
                         catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout_ms, retries=retries,
                         confirm=confirm, progress=progress, on_plan=on_plan, on_catch_up=on_catch_up,
                         on_locked=on_locked)
@@ -154,6 +214,7 @@ def _migrate(
     *,
     dry_run: bool = False,
     force: bool = False,
+    rebuild: bool = False,
     catch_up: bool = False,
     catch_up_rounds: int = 3,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
@@ -179,8 +240,9 @@ def _migrate(
         result.run_id, result.notes = current.cutover["run_id"], ["resumed: post-validation of the cutover in place"]
         progress.message(f"resuming run {result.run_id}: its cutover committed, its post-validation did not finish")
         return _post_validate_and_clean_up(target, schemas, result, progress, lock_timeout_ms, retries, started)
+    reused = None if rebuild else reusable_build(target, schemas, force=force, progress=progress)
     if dry_run:
-        result.built = build.build(target, schemas, force=force, progress=progress, mode="dry-run")
+        result.built = reused or build.build(target, schemas, force=force, progress=progress, mode="dry-run")
         result.run_id, result.stopped_after = result.built.run_id, "dry run"
         build.require_success(result.built)
         result.seconds = time.perf_counter() - started
@@ -188,7 +250,7 @@ def _migrate(
 
     # 1+2. stage with change capture, then the dry run into <live>_next: the
     # pre-migration checks run first inside it and block it on error
-    result.built = build.build(target, schemas, force=force, progress=progress, mode="build")
+    result.built = reused or build.build(target, schemas, force=force, progress=progress, mode="build")
     result.run_id = result.built.run_id
     result.pre = validate.from_build(target, schemas, result.built)
     if not result.built.success and result.pre.summary["blocking_checks"]:

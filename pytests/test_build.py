@@ -9,8 +9,9 @@ import json
 import pytest
 from conftest import query, scalar
 
-from harness import build, capture, cutover, db, samples, stage, swap_checks, validate
+from harness import build, capture, cutover, db, migrate, samples, stage, swap_checks, validate
 from harness.errors import CheckFailed, OutOfOrder, UsageError
+from harness.progress import Progress
 from harness.schemas import Schemas
 
 
@@ -181,6 +182,77 @@ def test_every_post_migration_check_fails_when_its_break_is_put_into_the_target(
     found = {c.name for c in post.checks if c.found}
     assert sorted(set(BREAKS) - found) == []
     assert not post.ok
+
+
+class Said(Progress):
+    """A progress that keeps the lines a command says (what the operator reads)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def test_migrate_takes_the_sealed_build_and_runs_each_dbt_node_once(built_minimal):
+    # the template was staged with change capture and built: nothing changed since, so migrate
+    # neither stages nor builds again; the post-validation after the swap runs the stamp alone
+    target, schemas = built_minimal, Schemas("public")
+    built_run = scalar(target, "select max(run_id) from migration_audit.runs")
+    said = Said()
+    done = migrate.migrate(target, schemas, confirm=lambda plan: True, progress=said)
+    assert done.built.reused and done.run_id == built_run and done.stopped_after == "done"
+    assert [line for line in said.lines if line.startswith("reusing the sealed build")] == [
+        f"reusing the sealed build of run {built_run}: nothing has changed since its snapshot of "
+        f"{done.built.stage.snapshot_time:%Y-%m-%d %H:%M:%S %Z} (--rebuild builds anew)"]
+    assert done.dbt_nodes == {"build": 0, "backup": 11, "post_validation": 1}
+    assert done.to_dict()["build_reused"] is True
+    post = done.post
+    assert post.ok and post.mode == "after the cutover" and post.dbt_nodes == {"test": 1}
+    ran = {c.name for c in post.checks if c.status != "not run" and not (c.message or "").startswith("the build's")}
+    assert ran == {"alembic_stamp_matches_schema", swap_checks.GRANTS, swap_checks.CAPTURE}
+    carried = {c.name for c in post.checks if (c.message or "").startswith("the build's result")}
+    assert {"ledger_reconciles_with_inventory", "every_legacy_row_accounted_for", "no_negative_stock"} <= carried
+    assert scalar(target, "select count(*) from migration_audit.steps where step in ('stage', 'build')") == 2
+
+
+def test_a_sealed_build_is_rebuilt_when_anything_changed_since(built_minimal, monkeypatch, project_copy):
+    target, schemas = built_minimal, Schemas("public")
+    built_run = scalar(target, "select max(run_id) from migration_audit.runs")
+
+    def reason() -> str:
+        said = Said()
+        assert migrate.reusable_build(target, schemas, force=False, progress=said) is None
+        assert len(said.lines) == 1 and said.lines[0].startswith(
+            f"building anew: the sealed build of run {built_run} cannot be reused (")
+        return said.lines[0]
+
+    # the project the build was made with, in another home: the build's report is not here
+    assert "its report migration_report_" in reason()
+    # a seed edited like a DBA would
+    seed = project_copy / "seeds" / "organization_type_map.csv"
+    seed.write_text(seed.read_text() + "\n")
+    assert "the dbt project (models, seeds, tests) changed since" in reason()
+    seed.write_text(seed.read_text()[:-1])
+    # an application write to a live table after the snapshot
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("update public.parts set name = name || ' '"
+                    " where id = (select id from public.parts order by id limit 1)")
+        conn.commit()
+    assert "1 writes to public since its snapshot" in reason()
+
+    # --rebuild never looks: it builds
+    class Built(Exception):
+        pass
+
+    def build_instead(*args, **kwargs):
+        raise Built
+
+    monkeypatch.setattr(migrate, "reusable_build", lambda *a, **k: pytest.fail("--rebuild looked for a build"))
+    monkeypatch.setattr(build, "build", build_instead)
+    with pytest.raises(Built):
+        migrate.migrate(target, schemas, rebuild=True, confirm=lambda plan: True)
 
 
 def test_after_a_cutover_the_proofs_run_again_only_net_of_the_writes_since(built_minimal):
