@@ -2,12 +2,13 @@
 #   make demo   - installs into .venv, starts the embedded PostgreSQL, creates a
 #                 production_scale legacy ABParts database, migrates it (dry run)
 #   make test   - sqlfluff lint + the whole pytest suite (real embedded server)
+#   (make test-fast: ruff, the unit tests and one whole flow: the day-to-day loop)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit lint pytest docs-checks docs-troubleshooting bench clean
+.PHONY: install demo test test-fast unit lint pytest docs-checks docs-troubleshooting bench clean
 
 install: $(STAMP)
 
@@ -42,6 +43,13 @@ lint: $(STAMP)
 PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
+# the day-to-day loop (well under 90 s): ruff, the unit tests and one whole flow from the command
+# line (pytests/test_flow.py: sample, validate, build, migrate, post-validate, rollback);
+# `make test` runs everything
+test-fast: $(STAMP)
+	$(BIN)/ruff check harness pytests bench
+	$(BIN)/pytest -n 2 --dist loadfile pytests/unit pytests/test_flow.py
 
 # the part of the suite that needs no database (seconds)
 unit: $(STAMP)
