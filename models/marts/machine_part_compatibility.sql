@@ -3,7 +3,7 @@
 }}) }}
 
 -- Built empty: the legacy database has nothing for this table. The
--- contract (_marts__models.yml) gives it the application's columns, types
+-- contract (machine_part_compatibility.yml) gives it the application's columns, types
 -- and constraints; the post-hook its defaults, indexes and constraint names.
 select
     null::uuid as id,

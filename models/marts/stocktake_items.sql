@@ -7,7 +7,7 @@
 }}) }}
 
 -- Built empty: the legacy database has nothing for this table. The
--- contract (_marts__models.yml) gives it the application's columns, types
+-- contract (stocktake_items.yml) gives it the application's columns, types
 -- and constraints; the post-hook its defaults, indexes and constraint names.
 -- The foreign key to stocktakes is an expression in the contract (a `to:`
 -- cannot say ON DELETE CASCADE), so the dependency is declared here:
