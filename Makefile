@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast unit lint pytest docs-checks docs-troubleshooting bench clean
+.PHONY: install demo test test-fast unit lint pytest docs-checks docs-reason-codes docs-troubleshooting bench clean
 
 install: $(STAMP)
 
@@ -58,6 +58,11 @@ unit: $(STAMP)
 # regenerate the check table of docs/checks.md from the dbt project
 docs-checks: $(STAMP)
 	$(BIN)/python -m harness.checks --write docs/checks.md
+
+# regenerate the list of quarantine reason codes (migration_quarantine.reason_code's description)
+# from the codes the models' quarantine rules emit
+docs-reason-codes: $(STAMP)
+	$(BIN)/python pytests/reason_codes.py --write models/audit/quarantine_reason_codes.md
 
 # regenerate the table of refusals of docs/troubleshooting.md from the corpus
 docs-troubleshooting: $(STAMP)

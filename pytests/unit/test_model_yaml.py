@@ -1,12 +1,15 @@
 """The model YAML a reader can use: every mart (target table) is described in a
-YAML file of its own, named like it, as dbt Labs' jaffle-shop does, and every
-column of a table that receives rows says where its value comes from. No
-database needed: dbt's manifest (a parse) and the YAML files themselves."""
+YAML file of its own, named like it, as dbt Labs' jaffle-shop does; every
+column of a table that receives rows says where its value comes from; the
+quarantine's reason_code lists exactly the codes the models emit. No database
+needed: dbt's manifest (a parse), the YAML files and the SQL themselves."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import reason_codes
 import yaml
 from conftest import PROJECT
 
@@ -74,3 +77,18 @@ def test_every_column_of_the_tables_that_receive_rows_says_where_its_value_comes
     assert {name: columns for name, columns in undescribed.items() if columns} == {}
     # dbt knows every column the model selects (the contract is enforced), so all are covered
     assert all(target[name]["config"]["contract"]["enforced"] for name in receiving)
+
+
+def test_the_reason_code_list_names_exactly_the_codes_the_models_emit():
+    emitted = reason_codes.emitted_codes()
+    # every code written as a literal in the SQL is found by evaluating the rules: none is missed
+    sql = "".join(p.read_text() for folder in ("models", "macros") for p in (PROJECT / folder).rglob("*.sql"))
+    assert set(re.findall(r"""['"]reason['"]\s*:\s*['"](\w+)['"]""", sql)) <= emitted
+    # document() refuses a code without a meaning, or a meaning of a code nothing emits
+    written = reason_codes.DOCUMENT.read_text()
+    assert written == reason_codes.document(), "the reason code list is stale: make docs-reason-codes"
+    assert reason_codes.listed_codes(written) == emitted
+    # and it is what the lineage site shows for migration_quarantine.reason_code
+    nodes = project.load(checks.ensure_manifest()).nodes
+    shown = nodes["model.abparts_migrate.migration_quarantine"]["columns"]["reason_code"]["description"]
+    assert reason_codes.listed_codes(shown) == emitted
