@@ -37,6 +37,7 @@ class PhaseState:
     # time spent in this step's own work: the sum of its dbt nodes' execution
     # times (nodes of several steps run in parallel, so wall spans overlap)
     work_seconds: float = 0.0
+    models: list[str] = field(default_factory=list)  # the dbt models of this step, for the reports
 
     def elapsed(self, now: float) -> float:
         running = 0.0
@@ -64,7 +65,10 @@ class Tracker:
         self.project = project.load(self.manifest_path)
         for unique_id, node in self.project.nodes.items():
             if node.get("resource_type") in self.resource_types:
-                self.phases[self.project.step_of(unique_id)].total += 1
+                phase = self.phases[self.project.step_of(unique_id)]
+                phase.total += 1
+                if node["resource_type"] == "model":
+                    phase.models.append(node["name"])
 
     def phase_of(self, unique_id: str, resource_type: str) -> PhaseState:
         if self.project is None:
@@ -136,6 +140,7 @@ class Tracker:
                     "rows": p.rows,
                     "seconds": round(p.elapsed(now), 3),
                     "note": p.note,
+                    "models": sorted(p.models),
                 }
                 for index, p in enumerate(self.phases.values())
             ]

@@ -9,7 +9,7 @@ import re
 import yaml
 from conftest import PROJECT
 
-from harness import checks, project
+from harness import checks, progress, project
 
 
 def test_every_model_and_check_has_a_step_and_the_marts_are_the_target_tables():
@@ -22,6 +22,18 @@ def test_every_model_and_check_has_a_step_and_the_marts_are_the_target_tables():
     assert set(steps.values()) <= set(project.STEP_NAMES)
     marts = sorted(p.stem for p in (PROJECT / "models" / "marts").glob("*.sql"))
     assert dbt_project.target_tables() == marts
+
+
+def test_each_step_names_its_models_for_the_reports():
+    tracker = progress.Tracker(manifest_path=checks.ensure_manifest())
+    tracker.node_started("model.abparts_migrate.transactions", "model")
+    steps = {s["phase"]: s["models"] for s in tracker.summary()}
+    assert "transactions" in steps["transactions"] and "int_warehouses__derived" in steps["warehouses"]
+    assert "stg_legacy__inventory" in steps["validate"] and steps["backup"] == []
+    assert all(models == sorted(models) for models in steps.values())
+    dbt_project = project.load(checks.ensure_manifest())
+    assert sorted(m for models in steps.values() for m in models) == sorted(
+        dbt_project.nodes[uid]["name"] for uid in dbt_project.models())
 
 
 def test_the_checks_that_read_the_catalog_run_after_every_mart():
