@@ -9,9 +9,12 @@ rows are summarised by id, never copied (a users row holds a password hash).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
+import subprocess
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,28 @@ def path_of(kind: str, report_id: str) -> Path:
     return paths.reports_dir() / f"{kind}_report_{report_id}.json"
 
 
+@functools.cache
+def tool() -> dict:
+    """Which tool wrote a report: the package version, `git describe` of the checkout it runs
+    from (none when installed as a package), and the dbt it ran."""
+    described = {}
+    if (paths.project_dir() / ".git").exists():
+        try:
+            run = subprocess.run(["git", "-C", str(paths.project_dir()), "describe", "--always", "--dirty",
+                                  "--tags"], capture_output=True, text=True, timeout=10, check=False)
+            if run.returncode == 0 and run.stdout.strip():
+                described = {"git": run.stdout.strip()}
+        except (OSError, subprocess.SubprocessError):
+            pass
+    versions = {}
+    for key, package in (("dbt", "dbt-core"), ("dbt_postgres", "dbt-postgres")):
+        try:
+            versions[key] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return {"name": "abparts-migrate", "version": __version__} | described | versions
+
+
 def write(kind: str, report_id: str, body: dict) -> Path:
     """Write reports/<kind>_report_<id>.json (owner read/write only)."""
     directory = paths.reports_dir()
@@ -56,7 +81,7 @@ def write(kind: str, report_id: str, body: dict) -> Path:
     document = {
         "report_version": REPORT_VERSION,
         "kind": kind,
-        "tool": {"name": "abparts-migrate", "version": __version__},
+        "tool": tool(),
         "written_at": utc_now(),
     } | body
     path = path_of(kind, report_id)
