@@ -391,11 +391,14 @@ def test_command(
 def report_command(
     ctx: typer.Context,
     run_id: str | None = typer.Argument(None, help="Run or test id (default: the latest report)."),
+    html: bool = typer.Option(False, "--html", help="Print the path of the run's HTML report (written if missing)."),
 ) -> None:
     """Pretty-print a saved report (the latest by default)."""
-    from . import reports
+    from . import html_report, reports
 
     o = opts(ctx)
+    if html:
+        return o.show({"html": str(html_report.ensure(run_id))}, lambda document: render.line(document["html"]))
     for path in reports.chosen(run_id):
         document = reports.load(path)
         if not o.json:

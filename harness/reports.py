@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import logging
 import os
 import subprocess
 from datetime import UTC, datetime
@@ -75,9 +76,8 @@ def tool() -> dict:
 
 
 def write(kind: str, report_id: str, body: dict) -> Path:
-    """Write reports/<kind>_report_<id>.json (owner read/write only)."""
-    directory = paths.reports_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write reports/<kind>_report_<id>.json (owner read/write only), then the run's HTML page."""
+    paths.ensure_private_dir(paths.reports_dir())
     document = {
         "report_version": REPORT_VERSION,
         "kind": kind,
@@ -89,7 +89,22 @@ def write(kind: str, report_id: str, body: dict) -> Path:
     tmp.write_text(json.dumps(document, indent=2, default=_json_default) + "\n")
     os.chmod(tmp, 0o600)
     tmp.replace(path)
+    _write_page(kind, report_id)
     return path
+
+
+def _write_page(kind: str, report_id: str) -> None:
+    """reports/<run>.html, from every report of the run. The JSON is the record and is written:
+    a page that cannot be rendered is logged, and never fails the command that ran (a cutover
+    is done by then); `harness report --html` shows the error."""
+    from . import html_report
+    from .log import LOGGER_NAME
+
+    try:
+        html_report.write(html_report.run_of(kind, report_id))
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        logging.getLogger(LOGGER_NAME).warning("the HTML report of %s could not be written: %s: %s",
+                                               report_id, type(exc).__name__, exc)
 
 
 def latest(kind: str) -> Path | None:
