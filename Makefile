@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast unit lint pytest chromium docs-checks docs-reason-codes docs-troubleshooting bench clean
+.PHONY: install demo test test-fast unit lint pytest chromium docs-checks docs-reason-codes docs-troubleshooting docs-screenshot bench clean
 
 install: $(STAMP)
 
@@ -76,6 +76,10 @@ docs-reason-codes: $(STAMP)
 # regenerate the table of refusals of docs/troubleshooting.md from the corpus
 docs-troubleshooting: $(STAMP)
 	$(BIN)/python pytests/corpus.py --write docs/troubleshooting.md
+
+# regenerate the runbook's screenshot of the HTML report (the fixture run's, in headless chromium)
+docs-screenshot: $(STAMP) chromium
+	$(BIN)/python pytests/browser.py --screenshot docs/report-screenshot.png
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py
