@@ -159,6 +159,37 @@ def sample_generate(
     o.show(result.to_dict(), render.sample)
 
 
+@sample_app.command("extract")
+@guarded
+def sample_extract(
+    ctx: typer.Context,
+    source: str = typer.Option(..., "--from", help="libpq DSN or URI of the legacy database to sample (read only)."),
+    source_schema: str = typer.Option("public", "--from-schema", help="Its legacy schema."),
+    database: str | None = typer.Option(None, "--database", help="Create this database on the --dsn server and "
+                                        "extract into its --schema (default: --schema of the --dsn database)."),
+    size: SampleSize | None = typer.Option(None, "--size", help="As many organisations as this size has "
+                                           "(default small_sample)."),
+    organizations: int | None = typer.Option(None, "--organizations", help="This many organisations."),
+    everything: bool = typer.Option(False, "--all", help="Every row."),
+    seed: int = typer.Option(42, "--seed", help="Same seed, same choice."),
+    anonymise: bool | None = typer.Option(None, "--anonymise/--no-anonymise", help="Replace personal data "
+                                          "(the default)."),
+    keep_personal_data: bool = typer.Option(False, "--keep-personal-data", help="With --no-anonymise: copy "
+                                            "personal data as it is."),
+) -> None:
+    """A closed, representative, anonymised sample of a real legacy database, in a new schema or database."""
+    from . import extract
+
+    o = opts(ctx)
+    anonymise_data = extract.personal_data_choice(anonymise, keep_personal_data)
+    extract.organisations_wanted(size.value if size else None, organizations, everything)  # before connecting
+    result = extract.extract(
+        db.resolve_target(source), o.target(), o.schemas, source_schema=source_schema, database=database,
+        size=size.value if size else None, organizations=organizations, everything=everything, seed=seed,
+        anonymise_data=anonymise_data, notify=None if o.quiet or o.json else functools.partial(err.print, markup=False))
+    o.show(result.to_dict(), render.sample_extract)
+
+
 # ---------------------------------------------------------------- stage / build / validate
 
 

@@ -95,6 +95,30 @@ def sample(doc: dict) -> None:
     line(f"{sum(doc['row_counts'].values()):,} rows in {doc['seconds']:.2f}s; uuid functions: {doc['uuid_ossp']}")
 
 
+def sample_extract(doc: dict) -> None:
+    how = "anonymised" if doc["anonymised"] else "personal data kept"
+    where = f"{doc['destination']}, schema {doc['schema']}"
+    out.print(table(
+        f"extract of {doc['source']} ({doc['source_schema']}) into {where}: {doc['selection']}, seed {doc['seed']}, "
+        f"{how}", ["table", "source rows", "extract rows"],
+        [(t, n, doc["row_counts"].get(t, 0)) for t, n in doc["source_row_counts"].items()],
+        right=["source rows", "extract rows"]))
+    chosen = doc["organizations"]
+    names = ", ".join(f"{o['name']} ({o['type']})" for o in chosen[:12])
+    more = f" and {len(chosen) - 12} more" if len(chosen) > 12 else ""
+    line(f"organisations chosen: {len(chosen)}: {names}{more}; "
+         f"{doc['parent_organizations']} more came as parents of their rows")
+    covered, missed = doc["kinds_covered"], doc["kinds_missed"]
+    line(f"kinds of the source covered: {len(covered)} of {len(covered) + len(missed)}: {', '.join(covered)}")
+    line(f"kinds missed: {', '.join(missed) if missed else 'none'}")
+    if doc["kinds_extra"]:
+        line(f"kinds in the extract that the source lacks: {', '.join(doc['kinds_extra'])}")
+    for note in doc["notes"]:
+        line(f"note: {note}")
+    line(f"{doc['rows_copied']:,} rows read in {doc['copy_seconds']:.2f}s ({doc['rows_per_second']:,.0f} rows/s); "
+         f"{doc['validations']} validations; {doc['seconds']:.1f}s in all")
+
+
 def stage(doc: dict) -> None:
     out.print(table(f"staged run {doc['run_id']} into {doc['stage_schema']} (snapshot {doc['snapshot_time']})",
                     ["table", "rows"], doc["row_counts"].items(), right=["rows"]))

@@ -30,8 +30,8 @@ Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 # runs whole on one xdist worker (--dist loadfile); handing out the longest first keeps one
 # worker from running a long file alone at the end. A file not listed runs after these.
 LONGEST_FIRST = ("test_validation.py", "test_trust.py", "test_operator.py", "test_corpus.py", "test_secrets.py",
-                 "test_mapping_rules.py", "test_cutover.py", "test_load.py", "test_build.py", "test_privileges.py",
-                 "test_cli.py", "test_flow.py", "test_target_schema.py", "test_samples.py",
+                 "test_mapping_rules.py", "test_extract.py", "test_cutover.py", "test_load.py", "test_build.py",
+                 "test_privileges.py", "test_cli.py", "test_flow.py", "test_target_schema.py", "test_samples.py",
                  "test_html_report_browser.py")
 
 

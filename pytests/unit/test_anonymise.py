@@ -1,6 +1,6 @@
 """The anonymisation of `harness sample extract` without a database: what the mapping and
 the checks read survives (equality, normalised equality, blanks, NULLs, lengths, classes,
-keywords, override names), nothing else does, and every legacy column has a treatment."""
+keywords, override names), nothing else does, and docs/runbook.md lists every column."""
 
 from __future__ import annotations
 
@@ -146,3 +146,11 @@ def test_every_legacy_column_has_a_treatment():
     with (PROJECT / "seeds" / "legacy_schema_columns.csv").open(newline="") as facts:
         columns = {(r["table_name"], r["column_name"]) for r in csv.DictReader(facts)}
     assert set(anonymise.TREATMENTS) == columns
+
+
+def test_the_runbook_lists_every_legacy_column_with_its_treatment():
+    runbook = (PROJECT / "docs" / "runbook.md").read_text()
+    table = runbook[runbook.index("| table | column | treatment | why |"):].split("\n\n")[0]
+    rows = [[cell.strip().strip("`") for cell in line.split("|")[1:-1]] for line in table.splitlines()[2:]]
+    listed = {(t, c): (treatment, why) for t, c, treatment, why in rows}
+    assert listed == anonymise.TREATMENTS
