@@ -402,24 +402,20 @@ class _CopySink(io.TextIOBase):
         return True
 
     def write(self, data: str) -> int:
-        if self.transform is None:
-            self.rows += data.count("\n")
-            self.parts.append(data)
-            self.size += len(data)
-        else:
-            lines = (self.partial + data).split("\n")
-            self.partial = lines.pop()
-            for line in lines:
-                changed = self.transform(line) + "\n"
-                self.parts.append(changed)
-                self.size += len(changed)
-            self.rows += len(lines)
+        lines = (self.partial + data).split("\n")
+        self.partial = lines.pop()  # psycopg2 hands over whole rows; a part of one waits for the rest
+        if self.transform is not None:
+            lines = [self.transform(line) for line in lines]
+        for line in lines:
+            self.parts.append(line + "\n")
+            self.size += len(line) + 1
+        self.rows += len(lines)
         if self.size >= self.batch_chars:
             self.flush_batch()
         return len(data)
 
-    def flush_batch(self) -> None:
-        if self.partial:
+    def flush_batch(self, *, last: bool = False) -> None:
+        if last and self.partial:
             raise InternalError("COPY ended inside a row")
         if self.parts:
             self.send("".join(self.parts))
@@ -485,7 +481,7 @@ def _copy(reader: _SourceReader, catalog: _Catalog, destination: db.Target, sche
             sink = _CopySink(lambda text, into=into: cur.copy_expert(into, io.StringIO(text)), transform)
             with _copy_allowed():
                 reader.copy_out(table, sink)
-                sink.flush_batch()
+                sink.flush_batch(last=True)
             result.source_row_counts[table.name] = sink.rows
         conn.commit()
     result.rows_copied = sum(result.source_row_counts.values())
