@@ -230,7 +230,13 @@ class Anonymiser:
         elif treatment == LOCATION and normalise(value) in KEPT_LOCATIONS:
             return value
         keep = self.keywords if treatment == PART_TEXT else ()
-        return _WORD.sub(lambda word: self._word(word.group(), keep), value)
+        # words are found in the folded text (one character for one): where lower() puts them
+        folded, out, done = self._fold(value), [], 0
+        for word in _WORD.finditer(folded):
+            out += [value[done:word.start()], self._word(value[word.start():word.end()], word.group(), keep)]
+            done = word.end()
+        out.append(value[done:])
+        return "".join(out)
 
     def _fold_char(self, char: str) -> str:
         if char < "\x80":
@@ -238,13 +244,14 @@ class Anonymiser:
         if not self.fold_other_letters:
             return char
         lower = char.lower()
-        return lower if len(lower) == 1 else char
+        # a letter that lower() makes ASCII (the Kelvin sign) stays itself: its replacement could not
+        # differ from an ASCII letter's, and equal values must not become equal
+        return lower if len(lower) == 1 and lower >= "\x80" else char
 
     def _fold(self, word: str) -> str:
         return "".join(map(self._fold_char, word))
 
-    def _word(self, word: str, keep) -> str:
-        folded = self._fold(word)
+    def _word(self, word: str, folded: str, keep) -> str:
         if folded in keep:
             return word
         replacement = self._replacements.get(folded)

@@ -59,6 +59,13 @@ def test_equality_normalised_equality_blanks_nulls_lengths_and_classes_are_kept(
             assert out[value] != value, value  # no value with a letter or a digit comes through
 
 
+def test_a_letter_that_folds_to_ascii_stays_apart_from_the_ascii_one():
+    """The Kelvin sign: lower() makes it an ASCII k. Kept apart, different values stay different
+    (a look-alike of it under lower() is the one thing lost)."""
+    anonymiser = anonymise.Anonymiser()
+    assert len({anonymiser.value(v, TEXT) for v in ("5\u212a", "5K", "5k")}) == 3
+
+
 def test_the_same_word_gets_the_same_replacement_in_every_column_and_a_new_key_another():
     anonymiser = anonymise.Anonymiser()
     name = anonymiser.value("AutoParts Ltd", ORGANIZATION_NAME)
