@@ -703,6 +703,9 @@ def _extract_from_copy(destination: db.Target, schemas: Schemas, scratch: str, c
             missed = sorted(source_kinds - kinds)
             if not missed or per_kind is None:
                 break
+        if len(chosen) > wanted:
+            result.notes.append(f"{len(chosen)} organisations were chosen, {wanted} asked: the source's kinds "
+                                "needed more")
     result.kinds_covered = sorted(source_kinds & kinds)
     result.kinds_missed = sorted(source_kinds - kinds)
     result.kinds_extra = sorted(kinds - source_kinds)
