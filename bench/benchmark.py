@@ -11,6 +11,9 @@ its peak RSS is its own:
              its dbt nodes' execution times (nodes run on several threads, so they overlap)
   without dbt  the compiled SQL of the build's models and tests run in one session with no dbt:
              the same queries without the orchestration (dbt build less this: dbt's own cost)
+  extract    benchmark_10x only: `harness sample extract --size production_scale` of the sample
+             into a new database (harness/extract.py): its time, and the rows per second of
+             the anonymised copy of every row (the validations that choose the sample apart)
   cutover    backups + the swap (harness/cutover.py), its lock window
   checks     the post-validation as migrate runs it right after a cutover (harness/validate.py)
   rollback   the reverse swap (harness/rollback.py), its lock window
@@ -57,7 +60,7 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
-from harness import build, capture, cutover, db, load, rollback, samples, validate
+from harness import build, capture, cutover, db, extract, load, rollback, samples, validate
 from harness import swap as swap_mod
 from harness.schemas import Schemas
 
@@ -74,6 +77,8 @@ DIRECT_SCHEMA = "bench_direct"
 SUITE_TIMEOUT_S = 1800  # make test in a fresh clone: a hung suite must not hang the bench
 SLOWEST_NODES, PLANS, PLAN_LINES = 8, 4, 30  # the build's slowest nodes; plans of the first few
 MIGRATE_SIZES = ("production_scale",)
+EXTRACT_SIZES = ("benchmark_10x",)
+EXTRACT_DATABASE = "abparts_bench_extract"
 MILLION = 900_000  # legacy rows from which a size counts as "1M rows" for the build target
 
 TARGETS = {
@@ -293,6 +298,19 @@ def without_dbt(target: db.Target, built: build.BuildResult) -> dict:
             "slowest": profile}
 
 
+def sample_extract(target: db.Target, schemas: Schemas) -> dict:
+    """`harness sample extract --size production_scale` of the sample into a database of its own."""
+    db.drop_database(target, EXTRACT_DATABASE)
+    try:
+        done = extract.extract(target, target, schemas, database=EXTRACT_DATABASE, size="production_scale")
+    finally:
+        db.drop_database(target, EXTRACT_DATABASE)
+    return {"seconds": done.seconds, "rows": done.rows_copied, "copy_s": done.copy_seconds,
+            "rows_per_s": done.rows_per_second, "validations": done.validations,
+            "organizations": len(done.organizations), "extract_rows": sum(done.row_counts.values()),
+            "kinds_missed": len(done.kinds_missed)}
+
+
 def plan(cur, query: str) -> list[str]:
     """EXPLAIN ANALYZE of a node's compiled SELECT: its plan, where the time goes."""
     try:
@@ -317,6 +335,10 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
     row["legacy_rows"], row["generate_s"] = sum(generated.row_counts.values()), generated.seconds
     say(size, f"{row['legacy_rows']:,} legacy rows generated in {generated.seconds:.1f} s")
     row["floor_s"] = copy_floor(target, schemas)
+    if size in EXTRACT_SIZES:
+        row["extract"] = sample_extract(target, schemas)
+        say(size, f"extracted in {row['extract']['seconds']:.1f} s, the copy at "
+                  f"{row['extract']['rows_per_s']:,.0f} rows/s")
     built = build.build(target, schemas)
     if not built.success:
         raise SystemExit(f"{size}: build failed: {built.failure_summary()}")
@@ -445,6 +467,13 @@ def table_rows(row: dict) -> list[list[str]]:
         ["peak RSS of the harness process", f"{row['peak_rss_mb']:.0f} MB", "", f"< {TARGETS['peak_rss_mb']:.0f} MB",
          verdict(row["peak_rss_mb"] < TARGETS["peak_rss_mb"])],
     ]
+    if "extract" in row:
+        done = row["extract"]
+        rows.append(timed(f"`sample extract --size production_scale` ({done['organizations']} organisations, "
+                          f"{done['extract_rows']:,} rows, {done['validations']} validations, "
+                          f"{done['kinds_missed']} kinds missed)", done["seconds"]))
+        rows.append([f"  of which the anonymised copy of every row ({done['rows']:,} rows, "
+                     f"{seconds(done['copy_s'])})", f"{done['rows_per_s']:,.0f} rows/s", "", "", ""])
     if "migrate_s" in row:
         ok = row["migrate_rc"] == 0 and row["migrate_s"] <= TARGETS["migrate_s"]
         rows.append(timed(f"`migrate --yes` end to end (exit {row['migrate_rc']})", row["migrate_s"],
