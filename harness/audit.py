@@ -3,7 +3,7 @@
 Its whole DDL is harness/sql/migration_audit.sql: runs (one per stage),
 steps (every step of a run, with outcome, counts and details), quarantine
 (the legacy rows a build set aside), change_log (what the capture triggers
-saw) and the triggers' function. Every row is keyed by live schema and run
+saw), capture_runs (the run they report to) and the triggers' function. Every row is keyed by live schema and run
 id, so several live schemas can share one database. Other modules call the
 functions below; none of them holds SQL that touches the schema.
 """
@@ -21,7 +21,7 @@ from psycopg2 import sql
 from . import db, sqlfiles
 from .schemas import AUDIT_SCHEMA
 
-TABLES = ("runs", "steps", "quarantine", "change_log")
+TABLES = ("runs", "steps", "quarantine", "change_log", "capture_runs")
 # what the capture triggers execute (capture.py composes the trigger with it)
 CAPTURE_FUNCTION = sql.Identifier(AUDIT_SCHEMA, "capture_change")
 # what the read-only guard of a built target executes (capture.protect())
@@ -225,16 +225,44 @@ def quarantined_rows(cur, live: str, run_id: str) -> int:
 # ---------------------------------------------------------------- change log
 
 
+def point_capture(cur, live: str, side: str, run_id: str) -> None:
+    """Make the capture triggers of a live schema's side report to `run_id` from the commit on."""
+    cur.execute(
+        sql.SQL("insert into {} (live_schema, side, run_id) values (%s, %s, %s) on conflict (live_schema, side)"
+                " do update set run_id = excluded.run_id, pointed_at = clock_timestamp()").format(
+            _table("capture_runs")),
+        (live, side, run_id),
+    )
+
+
+def capture_run(cur, live: str, side: str) -> str | None:
+    """The run the capture triggers of a live schema's side report to."""
+    if not db.relation_exists(cur, AUDIT_SCHEMA, "capture_runs"):
+        return None
+    cur.execute(sql.SQL("select run_id from {} where live_schema = %s and side = %s").format(_table("capture_runs")),
+                (live, side))
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
 def writes_since(cur, live: str, side: str, run_id: str, snapshot: str | None = None) -> dict[str, int]:
-    """Logged writes per table: for side legacy, those not visible in the stage snapshot."""
+    """Logged writes per table. With a stage snapshot (the drift guard): every write of the live
+    schema's side the snapshot does not hold, whichever run the trigger reported it to (a
+    transaction in flight when a stage re-pointed the capture logs under the run before);
+    without one: the writes reported to `run_id`."""
     if not db.relation_exists(cur, AUDIT_SCHEMA, "change_log"):
         return {}
-    query = sql.SQL("select table_name, count(*) from {} where live_schema = %s and side = %s and run_id = %s").format(
+    query = sql.SQL("select table_name, count(*) from {} where live_schema = %s and side = %s").format(
         _table("change_log"))
-    params: list[Any] = [live, side, run_id]
+    params: list[Any] = [live, side]
     if snapshot:
-        query += sql.SQL(" and not pg_visible_in_snapshot(txid, %s::pg_snapshot)")
-        params.append(snapshot)
+        # a transaction older than the snapshot's xmin is visible in it: the index bounds the scan
+        query += sql.SQL(" and txid >= pg_snapshot_xmin(%s::pg_snapshot)"
+                         " and not pg_visible_in_snapshot(txid, %s::pg_snapshot)")
+        params += [snapshot, snapshot]
+    else:
+        query += sql.SQL(" and run_id = %s")
+        params.append(run_id)
     cur.execute(query + sql.SQL(" group by table_name order by table_name"), params)
     return {table: int(n) for table, n in cur.fetchall()}
 
@@ -243,7 +271,7 @@ def changes(cur, live: str, run_id: str, side: str = "target") -> list[dict]:
     """Every logged write of a run on one side, oldest first: what a rollback must not lose."""
     return db.fetch_all(
         cur,
-        sql.SQL("select id, table_name, op, row_id::text as row_id, changed_at, old_row, new_row from {}"
+        sql.SQL("select id, table_name, op, row_id, changed_at, old_row, new_row from {}"
                 " where live_schema = %s and side = %s and run_id = %s order by id").format(_table("change_log")),
         (live, side, run_id),
     )

@@ -3,11 +3,13 @@ for the trust tests (nothing lost through catch-up, cutover and rollback)
 and for the benchmark (the latency of application statements during a swap).
 
 Writers insert supplier orders (a table of the same shape in the legacy and
-the target schema), each with its own id, and remember every insert the
-server acknowledged; readers count organisations. Every statement's start,
-end and outcome is kept, so latency during any window can be read off.
-Writers can be paused and resumed (an application in maintenance mode for
-the last catch-up round), readers never are.
+the target schema), each with its own id, or settings into an application's
+own table keyed by text (app_settings, which the migration does not touch),
+and remember every insert the server acknowledged; readers count
+organisations. Every statement's start, end and outcome is kept, so latency
+during any window can be read off. Writers can be paused (once the writes in
+flight are done: an application in maintenance mode for the last catch-up
+round) and resumed; readers never are.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ from dataclasses import dataclass, field
 
 import psycopg2
 
-WRITE = ("insert into {schema}.supplier_orders (id, ordering_organization_id, supplier_name, order_date, status,"
-         " created_at, updated_at) values (%s, %s, 'Load Driver', now(), 'Pending', now(), now())")
+WRITES = {
+    "supplier_orders": ("insert into {schema}.supplier_orders (id, ordering_organization_id, supplier_name, order_date,"
+                        " status, created_at, updated_at) values (%(id)s, %(organization)s, 'Load Driver', now(),"
+                        " 'Pending', now(), now())"),
+    # an application's own table in the live schema: create table app_settings (key text primary key, value text)
+    "app_settings": "insert into {schema}.app_settings (key, value) values (%(id)s, 'load driver')",
+}
 READ = "select count(*) from {schema}.organizations"
 
 
@@ -58,14 +65,16 @@ class Load:
     """Start with start(), stop with stop() (which returns the result)."""
 
     def __init__(self, dsn: str, organization_id: str, *, writers: int = 8, readers: int = 8,
-                 schema: str = "public", write_interval_s: float = 0.005, read_interval_s: float = 0.002):
-        self.dsn, self.organization_id, self.schema = dsn, organization_id, schema
+                 schema: str = "public", write_interval_s: float = 0.005, read_interval_s: float = 0.002,
+                 table: str = "supplier_orders"):
+        self.dsn, self.organization_id, self.schema, self.table = dsn, organization_id, schema, table
         self.writers, self.readers, self.write_interval_s = writers, readers, write_interval_s
         self.read_interval_s = read_interval_s
         self.result = LoadResult()
         self._stop = threading.Event()
-        self._writing = threading.Event()
-        self._writing.set()
+        self._writing = True
+        self._in_flight = 0  # writes started and not yet answered
+        self._gate = threading.Condition()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
@@ -79,17 +88,36 @@ class Load:
         return self
 
     def pause_writes(self) -> None:
-        self._writing.clear()
+        """No write starts from now on; returns once the writes in flight are answered."""
+        with self._gate:
+            self._writing = False
+            self._gate.wait_for(lambda: self._in_flight == 0, timeout=30)
 
     def resume_writes(self) -> None:
-        self._writing.set()
+        with self._gate:
+            self._writing = True
+            self._gate.notify_all()
 
     def stop(self) -> LoadResult:
         self._stop.set()
-        self._writing.set()
+        self.resume_writes()
         for thread in self._threads:
             thread.join(timeout=30)
         return self.result
+
+    def _begin_write(self) -> bool:
+        """Wait while paused; False when stopping."""
+        with self._gate:
+            self._gate.wait_for(lambda: self._writing or self._stop.is_set())
+            if self._stop.is_set():
+                return False
+            self._in_flight += 1
+            return True
+
+    def _end_write(self) -> None:
+        with self._gate:
+            self._in_flight -= 1
+            self._gate.notify_all()
 
     def _record(self, statement: Statement, acknowledged: str | None = None) -> None:
         with self._lock:
@@ -100,19 +128,18 @@ class Load:
     def _write_loop(self) -> None:
         conn = psycopg2.connect(self.dsn, application_name="load-driver writer")
         conn.autocommit = True
-        statement = WRITE.format(schema=self.schema)
+        statement = WRITES[self.table].format(schema=self.schema)
         with conn.cursor() as cur:
-            while not self._stop.is_set():
-                self._writing.wait()
-                if self._stop.is_set():
-                    break
+            while self._begin_write():
                 row_id = str(uuid.uuid4())
                 started = time.perf_counter()
                 try:
-                    cur.execute(statement, (row_id, self.organization_id))
+                    cur.execute(statement, {"id": row_id, "organization": self.organization_id})
                     self._record(Statement("write", started, time.perf_counter()), acknowledged=row_id)
                 except psycopg2.Error as exc:
                     self._record(Statement("write", started, time.perf_counter(), str(exc).strip()))
+                finally:
+                    self._end_write()
                 time.sleep(self.write_interval_s)
         conn.close()
 

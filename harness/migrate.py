@@ -59,6 +59,7 @@ class Plan:
     expected_lock_window_ms: float
     backup_path: str
     force: bool
+    notes: list[str] = field(default_factory=list)  # the stage's: a legacy table without a primary key, ...
 
     def to_dict(self) -> dict:
         return reports.jsonable(self.__dict__ | {"warnings": [c.as_dict() for c in self.warnings]})
@@ -127,6 +128,7 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
         expected_lock_window_ms=estimate_lock_window(target, schemas, built.run_id),
         backup_path=str(paths.backups_dir() / f"{schemas.live}_{built.run_id}.dump"),
         force=force,
+        notes=built.stage.notes if built.stage else [],
     )
 
 

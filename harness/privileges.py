@@ -7,7 +7,8 @@ passes as long as it has what its command uses:
   read      USAGE on the live schema, SELECT on its tables (every command that stages)
   create    CREATE on the database, for <live>_stage, <live>_next, migration_audit,
             migration_backup (unless they exist and the role owns them)
-  capture   TRIGGER on the live tables (a build that will be cut over, migrate)
+  capture   TRIGGER on the legacy tables of the live schema (a build that will be cut
+            over, migrate); the application's other tables are never captured
   swap      owning the live schema (to rename it), UPDATE on the live tables (to
             lock them), and membership in the roles that own them or hold default
             privileges there (to reproduce owner and privileges on the new tables)
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from . import db
 from .errors import HarnessError
+from .samples import LEGACY_TABLES
 from .schemas import Schemas
 
 MIN_SERVER_VERSION = 130000  # pg_current_snapshot, xid8, DROP DATABASE ... WITH (FORCE), trusted extensions
@@ -91,9 +93,10 @@ def _create(cur, role: str, schemas: Schemas) -> list[str]:
 
 
 def _capture(cur, role: str, schemas: Schemas) -> list[str]:
+    legacy = [t for t in LEGACY_TABLES if t in _live_tables(cur, schemas.live)]
     return [f"role {role} cannot create triggers on {schemas.live}.{table} (change capture): it needs "
             f"GRANT TRIGGER ON {schemas.live}.{table} TO {role}, or ownership of the table"
-            for table in _table_privilege(cur, schemas.live, _live_tables(cur, schemas.live), "TRIGGER")]
+            for table in _table_privilege(cur, schemas.live, legacy, "TRIGGER")]
 
 
 def _swap(cur, role: str, schemas: Schemas) -> list[str]:

@@ -194,6 +194,8 @@ def plan(doc: dict) -> None:
     if doc["warnings"]:
         line(f"warnings ({len(doc['warnings'])}): "
              + ", ".join(f"{c['name']} ({c['failing_rows']})" for c in doc["warnings"]))
+    for note in doc.get("notes") or []:
+        line(f"note: {note}")
     line(f"expected lock window: ~{doc['expected_lock_window_ms']:.0f} ms (writers wait, readers do not)")
     line(f"backup before the swap: dbt snapshots into migration_backup + {doc['backup_path']}")
 

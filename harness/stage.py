@@ -63,6 +63,7 @@ def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
     return tables
 
 
+
 def _require_unique_ids(cur, schemas: Schemas, table: str) -> None:
     """Every legacy row has an id of its own (a live table without its primary key can hold two)."""
     cur.execute(sql.SQL("select id::text, count(*) from {} group by id having count(*) > 1 or id is null"
@@ -120,12 +121,15 @@ def _columns(cur, schema: str, table: str) -> set[str]:
 
 def stage(
     target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
-    lock_timeout_ms: int = 2000, retries: int = 5,
+    lock_timeout_ms: int = 500, retries: int = 5,
 ) -> StageResult:
-    """Copy the live legacy tables; with `capture`, first install change capture on them.
+    """Copy the live legacy tables; with `capture`, first point change capture at the new run.
 
-    The triggers are installed (waiting for in-flight writers) before the
-    snapshot is taken, so every write the snapshot does not contain is logged.
+    The first stage with capture installs the triggers, one table at a time
+    (waiting for that table's writers in flight, lock_timeout_ms at most per
+    attempt), before the snapshot is taken, so every write the snapshot does
+    not contain is logged. Every later stage only points them at its run: no
+    DDL on a live table (capture.py).
     """
     with locks.command_lock(target, schemas.live, "stage"):
         return _stage(target, schemas, run_id=run_id, capture=capture, lock_timeout_ms=lock_timeout_ms,
@@ -134,7 +138,7 @@ def stage(
 
 def _stage(
     target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
-    lock_timeout_ms: int = 2000, retries: int = 5,
+    lock_timeout_ms: int = 500, retries: int = 5,
 ) -> StageResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -146,11 +150,7 @@ def _stage(
             audit.ensure(cur)
         conn.commit()
         if capture:
-            def install(cur):
-                capture_mod.install(cur, schemas.live, schemas.live, "legacy", run_id)
-
-            locks.with_lock_retries(conn, install, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                    what=f"installing change capture on {schemas.live}")
+            capture_mod.install_on_live(conn, schemas.live, run_id, lock_timeout_ms=lock_timeout_ms, retries=retries)
         conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ)
         with conn.cursor() as cur:
             # the first query of the transaction fixes the snapshot every copy reads
@@ -180,6 +180,10 @@ def _stage(
                         "create_all only): staged as an empty table"
                     )
                 result.row_counts[table] = db.count_rows(cur, schemas.stage, table)
+            if capture:
+                for table in capture_mod.keyless(cur, schemas.live, capture_mod.legacy_tables(cur, schemas.live)):
+                    result.notes.append(f"legacy table {schemas.live}.{table} has no primary key: change capture "
+                                        "logs its writes without a row id (the drift guard counts them all the same)")
             if "is_active" not in _columns(cur, schemas.live, "users"):
                 cur.execute(
                     sql.SQL("alter table {}.users add column is_active boolean not null default true").format(stage_id)

@@ -5,7 +5,8 @@ In one transaction, under lock_timeout with bounded retries (locks.py):
   1. the incoming schema, which nobody uses yet: its tables locked, the
      caller's check of it (a cutover compares its catalog with the build's
      seal), and all its preparation — read-only guard off and change capture
-     on (cutover) or off (rollback), and optionally grant parity: the owner,
+     on (cutover: every table but alembic_version, the triggers pointed at the
+     run) or off (rollback), and optionally grant parity: the owner,
      grants and default privileges of the live schema reproduced on it (a
      rollback keeps the archive's own: they are the legacy schema's)
   2. lock every table of the live schema (EXCLUSIVE: writers wait, readers go
@@ -126,7 +127,8 @@ def _prepare_incoming(cur, swap: Swap, result: SwapResult) -> None:
         swap.check_incoming(cur)
     capture.unprotect(cur, swap.incoming)
     if swap.capture_incoming:
-        capture.install(cur, swap.incoming, swap.live, swap.capture_incoming, swap.run_id)
+        capture.install(cur, swap.incoming, swap.live, swap.capture_incoming, capture.target_tables(tables))
+        audit.point_capture(cur, swap.live, swap.capture_incoming, swap.run_id)
     else:
         capture.remove(cur, swap.incoming)
     if swap.grant_parity:

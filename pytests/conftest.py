@@ -29,8 +29,9 @@ Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 # The suite's files, the longest first (measured: docs/benchmarks.md, "The suite"). Each file
 # runs whole on one xdist worker (--dist loadfile); handing out the longest first keeps one
 # worker from running a long file alone at the end. A file not listed runs after these.
-LONGEST_FIRST = ("test_validation.py", "test_trust.py", "test_operator.py", "test_corpus.py", "test_secrets.py",
-                 "test_mapping_rules.py", "test_extract.py", "test_cutover.py", "test_load.py", "test_build.py",
+LONGEST_FIRST = ("test_validation.py", "test_trust.py", "test_operator.py", "test_load.py", "test_corpus.py",
+                 "test_secrets.py", "test_mapping_rules.py", "test_extract.py", "test_cutover.py", "test_capture.py",
+                 "test_build.py",
                  "test_privileges.py", "test_cli.py", "test_flow.py", "test_target_schema.py", "test_samples.py",
                  "test_html_report_browser.py")
 
@@ -308,8 +309,9 @@ def as_migrator(migrator_role, new_database):
     """Factory: a database owned by the ordinary role, and a Target connecting as that role."""
     from harness import db
 
-    def make(label: str = "") -> db.Target:
-        owned = new_database(label)
+    def make(label: str = "", template: str | None = None) -> db.Target:
+        """`template`: a copy of that template database (its objects keep their owners)."""
+        owned = new_database(label, template=template)
         with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
             cur.execute(f'alter database "{owned.database}" owner to {migrator_role}')
         return db.Target(db.make_dsn({**owned.params, "user": migrator_role}), embedded=True)

@@ -52,7 +52,10 @@ create table if not exists migration_audit.quarantine (
 );
 
 -- every write to a captured table: legacy tables from stage to cutover (the
--- drift guard), target tables after the cutover (what a rollback carries back)
+-- drift guard), target tables after the cutover (what a rollback carries back).
+-- row_id is the written row's primary key as text: the value of a one-column
+-- key, a JSON array of the values of a composite one; NULL for a table without
+-- a primary key, and for a TRUNCATE
 create table if not exists migration_audit.change_log (
     id bigserial primary key,
     live_schema text not null,
@@ -60,33 +63,79 @@ create table if not exists migration_audit.change_log (
     run_id text not null,
     table_name text not null,
     op text not null,
-    row_id uuid,
+    row_id text,
     txid xid8 not null default pg_current_xact_id(),
     changed_at timestamptz not null default clock_timestamp(),
     old_row jsonb,
     new_row jsonb
 );
 
+-- a change log of a version that stored the row's uuid id: once, the same ids as text
+do $$
+begin
+    if exists (
+        select from pg_attribute
+        where attrelid = 'migration_audit.change_log'::regclass and attname = 'row_id' and atttypid = 'uuid'::regtype
+    ) then
+        alter table migration_audit.change_log alter column row_id type text;
+    end if;
+end
+$$;
+
 create index if not exists change_log_live_side_run on migration_audit.change_log (live_schema, side, run_id);
+-- the drift guard: the writes of a live schema not visible in a stage snapshot
+create index if not exists change_log_live_side_txid on migration_audit.change_log (live_schema, side, txid);
+
+-- the run the capture triggers of a live schema report to, per side. The
+-- triggers read it at every write, so a new stage points them at its run with
+-- this row alone: no DDL on a live table, no lock a writer could wait for
+create table if not exists migration_audit.capture_runs (
+    live_schema text not null,
+    side text not null,
+    run_id text not null,
+    pointed_at timestamptz not null default clock_timestamp(),
+    primary key (live_schema, side)
+);
 
 -- The capture triggers' function. security definer: the application's role
--- writes its rows without any privilege on migration_audit.
+-- writes its rows without any privilege on migration_audit. TG_ARGV: the live
+-- schema, the side (legacy | target), then the columns of the table's primary
+-- key (none: a table without one). Nothing in it can fail on a row's shape.
 create or replace function migration_audit.capture_change() returns trigger
 language plpgsql security definer set search_path = pg_catalog as $fn$
+declare
+    run text;
+    old_row jsonb;
+    new_row jsonb;
+    written jsonb;
+    row_key text;
 begin
-    -- TG_ARGV: live schema, side (legacy | target), run id
+    select c.run_id into run
+    from migration_audit.capture_runs as c
+    where c.live_schema = TG_ARGV[0] and c.side = TG_ARGV[1];
+    run := coalesce(run, 'none');
     if TG_OP = 'TRUNCATE' then
         insert into migration_audit.change_log (live_schema, side, run_id, table_name, op)
-        values (TG_ARGV[0], TG_ARGV[1], TG_ARGV[2], TG_TABLE_NAME, TG_OP);
+        values (TG_ARGV[0], TG_ARGV[1], run, TG_TABLE_NAME, TG_OP);
         return null;
     end if;
+    if TG_OP <> 'INSERT' then
+        old_row := to_jsonb(OLD);
+    end if;
+    if TG_OP <> 'DELETE' then
+        new_row := to_jsonb(NEW);
+    end if;
+    written := coalesce(new_row, old_row);
+    if TG_NARGS = 3 then
+        row_key := written ->> TG_ARGV[2];
+    elsif TG_NARGS > 3 then
+        row_key := (
+            select jsonb_agg(written -> TG_ARGV[n] order by n)::text
+            from generate_series(2, TG_NARGS - 1) as n
+        );
+    end if;
     insert into migration_audit.change_log (live_schema, side, run_id, table_name, op, row_id, old_row, new_row)
-    values (
-        TG_ARGV[0], TG_ARGV[1], TG_ARGV[2], TG_TABLE_NAME, TG_OP,
-        case when TG_OP = 'DELETE' then OLD.id else NEW.id end,
-        case when TG_OP <> 'INSERT' then to_jsonb(OLD) end,
-        case when TG_OP <> 'DELETE' then to_jsonb(NEW) end
-    );
+    values (TG_ARGV[0], TG_ARGV[1], run, TG_TABLE_NAME, TG_OP, row_key, old_row, new_row);
     return null;
 end
 $fn$;

@@ -16,17 +16,21 @@
         where live_schema = '{{ var("live_schema") }}' and step = 'cutover' and outcome = 'ok'
     ),
 
+    -- the log keeps each row's primary key as text; every target table but alembic_version
+    -- (not captured) is keyed by a uuid id
     writes as (
         select
             change_log.table_name,
-            change_log.row_id,
+            case
+                when change_log.row_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                    then change_log.row_id::uuid
+            end as row_id,
             coalesce(change_log.new_row, change_log.old_row) as written_row
         from {{ source('harness_audit', 'change_log') }} as change_log
         inner join cutover on change_log.run_id = cutover.run_id
         where
             change_log.live_schema = '{{ var("live_schema") }}'
             and change_log.side = 'target'
-            and change_log.row_id is not null
     ),
 
     final as (
@@ -37,6 +41,7 @@
             (written_row ->> 'from_warehouse_id')::uuid as other_warehouse_id,
             (written_row ->> 'part_id')::uuid as part_id
         from writes
+        where row_id is not null
     )
 
     select * from final

@@ -1,0 +1,178 @@
+"""Change capture never breaks, blocks or stalls an application write (issue 25), as
+an ordinary migration role (owner of its database, not a superuser, no CREATEROLE):
+
+- capture goes on the eleven legacy tables only, keyed by each table's primary key; the
+  application's own tables in the live schema (a text key, an identity column) take
+  every write during the build and after the cutover, and so does alembic_version;
+- it is installed once: a re-stage issues no DDL and takes no lock a writer could wait
+  for on a live table.
+
+The five catch-up rounds under load: pytests/test_load.py."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg2
+import pytest
+from conftest import MIGRATOR, query, scalar
+
+from harness import audit, build, capture, cutover, db, samples, stage
+from harness.samples import LEGACY_TABLES
+from harness.schemas import Schemas
+
+PUBLIC = Schemas("public")
+
+# the application's own tables in the live schema: no uuid id
+APP_TABLES = (
+    "create table public.app_settings (key text primary key, value text)",
+    "create table public.app_counters (id bigint generated always as identity primary key, note text)",
+    "insert into public.app_settings values ('theme', 'dark'), ('locale', 'en')",
+    "insert into public.app_counters (note) values ('first')",
+)
+
+
+def execute(target, *statements, params=None):
+    with db.connect(target) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement, params)
+        conn.commit()
+
+
+def built_by_the_ordinary_role(work) -> None:
+    """A template maker: the database handed to the ordinary role, which generates the minimal
+    sample, adds the application's own tables and builds (change capture on)."""
+    from conftest import embedded_target
+
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'alter database "{work.database}" owner to {MIGRATOR}')
+    as_role = db.Target(db.make_dsn({**work.params, "user": MIGRATOR}), embedded=True)
+    samples.generate(as_role, PUBLIC, "minimal_sample")
+    execute(as_role, *APP_TABLES)
+    result = build.build(as_role, PUBLIC)
+    assert result.success, result.failure_summary()
+    as_role.close()
+
+
+@pytest.fixture
+def built_as_migrator(templates, as_migrator, migrator_role):
+    """The minimal sample with the application's own tables, built by the ordinary role (a copy per test)."""
+    return as_migrator("built", template=templates("built_minimal_migrator", built_by_the_ordinary_role))
+
+
+def capture_triggers(target, schema: str = "public") -> dict[str, int]:
+    """table -> oid of its row capture trigger."""
+    rows = query(target, "select c.relname, t.oid::int as oid from pg_trigger t join pg_class c on c.oid = t.tgrelid"
+                         " where c.relnamespace = %s::regnamespace and t.tgname = %s", (schema, capture.TRIGGER))
+    return {r["relname"]: r["oid"] for r in rows}
+
+
+def write_the_application_tables(target, schema: str, new_key: str) -> None:
+    """An insert, an update and a delete on each of the application's own tables."""
+    execute(target,
+            f"insert into {schema}.app_settings values (%(key)s, 'EUR')",
+            f"update {schema}.app_settings set value = value || '!' where key = 'theme'",
+            f"delete from {schema}.app_settings where key = 'locale'",
+            f"insert into {schema}.app_counters (note) values (%(key)s)",
+            f"update {schema}.app_counters set note = note || '!' where note like 'first%%'",
+            f"delete from {schema}.app_counters where note = %(key)s", params={"key": new_key})
+
+
+def test_the_applications_own_tables_and_alembic_version_take_every_write(built_as_migrator):
+    target = built_as_migrator
+    # during the build: capture is on the legacy tables, and only there
+    assert set(capture_triggers(target)) == set(LEGACY_TABLES)
+    write_the_application_tables(target, "public", "currency")
+    assert query(target, "select key, value from public.app_settings order by key") == [
+        {"key": "currency", "value": "EUR"}, {"key": "theme", "value": "dark!"}]
+
+    cut = cutover.cutover(target, PUBLIC)
+    # after the cutover: the target's tables are captured but alembic_version, which the
+    # application's next Alembic migration writes
+    captured = set(capture_triggers(target))
+    assert "alembic_version" not in captured and {"parts", "warehouses", "transactions"} <= captured
+    # the application's own migration: a merge of the heads into its next revision
+    execute(target, "delete from public.alembic_version",
+            "insert into public.alembic_version (version_num) values ('app_own_revision')")
+    # the application's own tables went with the legacy schema into the archive: still writable there;
+    # made again in the new live schema (the application's create_all at its deploy), writable there too
+    write_the_application_tables(target, cut.archive_schema, "timezone")
+    execute(target, *APP_TABLES)
+    write_the_application_tables(target, "public", "currency")
+    # a write to a target table is logged under its primary key, the uuid as text
+    part = scalar(target, "select id::text from public.parts order by id limit 1")
+    execute(target, "update public.parts set name = 'Renamed After Cutover' where id = %s", params=(part,))
+    with db.connect(target) as conn, conn.cursor() as cur:
+        logged = [(c["table_name"], c["row_id"], c["op"]) for c in audit.changes(cur, "public", cut.run_id)]
+    assert logged == [("parts", part, "UPDATE")]
+
+
+def test_a_restage_takes_no_lock_a_writer_could_wait_for(built_as_migrator):
+    target = built_as_migrator
+    installed = capture_triggers(target)
+    # the application in the middle of a transaction: it holds ROW EXCLUSIVE on every live table,
+    # so any DDL there (a trigger dropped or created) would wait for it
+    application = psycopg2.connect(target.dsn, application_name="the application")
+    sampler = psycopg2.connect(target.dsn, application_name="lock sampler")
+    sampler.autocommit = True
+    seen: set[tuple[str, str, bool]] = set()
+    stop = threading.Event()
+
+    def sample() -> None:
+        with sampler.cursor() as cur:
+            while not stop.is_set():
+                cur.execute("select c.relname, l.mode, l.granted from pg_locks l join pg_class c on c.oid = l.relation"
+                            " join pg_stat_activity a on a.pid = l.pid where c.relnamespace = 'public'::regnamespace"
+                            " and a.application_name like 'abparts-migrate%%'")
+                seen.update(cur.fetchall())
+                time.sleep(0.002)
+
+    organisation = scalar(target, "select id::text from public.organizations order by id limit 1")
+    thread = threading.Thread(target=sample)
+    try:
+        with application.cursor() as cur:
+            cur.execute("update public.organizations set address = 'Mid-transaction' where id = %s", (organisation,))
+            for table in LEGACY_TABLES:
+                cur.execute(f"lock table public.{table} in row exclusive mode")
+        thread.start()
+        started = time.perf_counter()
+        staged = stage.stage(target, PUBLIC, lock_timeout_ms=100, retries=0)
+        seconds = time.perf_counter() - started
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join(timeout=10)
+        application.commit()  # the application's write lands after the snapshot
+        application.close()
+        sampler.close()
+    assert seen, "the sampler never saw the stage read the live tables"
+    assert {mode for _, mode, _ in seen} == {"AccessShareLock"}, seen  # what any SELECT takes
+    assert seconds < 10
+    assert capture_triggers(target) == installed  # never re-created
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert capture.installed_run(cur, "public") == staged.run_id
+        snapshot = audit.run(cur, "public", staged.run_id)["snapshot"]
+        # the write committed after the snapshot: the drift guard of the new run sees it, keyed by its id
+        assert audit.writes_since(cur, "public", "legacy", staged.run_id, snapshot) == {"organizations": 1}
+        cur.execute("select row_id from migration_audit.change_log where table_name = 'organizations'"
+                    " order by id desc limit 1")
+        assert cur.fetchone()[0] == organisation
+
+
+def test_a_legacy_table_without_a_primary_key_is_named_and_its_writes_still_count(built_as_migrator):
+    target = built_as_migrator
+    key = scalar(target, "select conname from pg_constraint where conrelid = 'public.part_usage'::regclass"
+                         " and contype = 'p'")
+    execute(target, f"alter table public.part_usage drop constraint {key}")
+    staged = stage.stage(target, PUBLIC)  # its capture made again for no key: the one DDL, on that table
+    assert ("legacy table public.part_usage has no primary key: change capture logs its writes without a row id"
+            in " ".join(staged.notes))
+    execute(target, "update public.part_usage set notes = 'touched'"
+                    " where id = (select id from public.part_usage order by id limit 1)")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        snapshot = audit.run(cur, "public", staged.run_id)["snapshot"]
+        assert audit.writes_since(cur, "public", "legacy", staged.run_id, snapshot) == {"part_usage": 1}
+        cur.execute("select row_id from migration_audit.change_log where table_name = 'part_usage'"
+                    " order by id desc limit 1")
+        assert cur.fetchone()[0] is None
