@@ -26,6 +26,7 @@ TABLES = ("runs", "steps", "quarantine", "change_log", "capture_runs")
 CAPTURE_FUNCTION = sql.Identifier(AUDIT_SCHEMA, "capture_change")
 # what the read-only guard of a built target executes (capture.protect())
 READ_ONLY_FUNCTION = sql.Identifier(AUDIT_SCHEMA, "refuse_write")
+CHANGE_LOG = f"{AUDIT_SCHEMA}.change_log"  # its name, for messages
 RUN_COLUMNS = ("run_id", "created_at", "snapshot_time", "snapshot", "source_row_counts", "stage_notes", "capture")
 STEP_COLUMNS = ("run_id", "step", "started_at", "finished_at", "outcome", "row_counts", "details", "message")
 
@@ -264,6 +265,19 @@ def writes_since(cur, live: str, side: str, run_id: str, snapshot: str | None = 
         query += sql.SQL(" and run_id = %s")
         params.append(run_id)
     cur.execute(query + sql.SQL(" group by table_name order by table_name"), params)
+    return {table: int(n) for table, n in cur.fetchall()}
+
+
+def unkeyed_writes(cur, live: str, run_id: str, side: str = "target") -> dict[str, int]:
+    """Logged row writes without a row id (their table has no primary key), per table."""
+    if not db.relation_exists(cur, AUDIT_SCHEMA, "change_log"):
+        return {}
+    cur.execute(
+        sql.SQL("select table_name, count(*) from {} where live_schema = %s and side = %s and run_id = %s"
+                " and row_id is null and op <> 'TRUNCATE' group by table_name order by table_name").format(
+            _table("change_log")),
+        (live, side, run_id),
+    )
     return {table: int(n) for table, n in cur.fetchall()}
 
 

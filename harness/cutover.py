@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from psycopg2 import sql
+
 from . import audit, backup, capture, db, fingerprint, locks, privileges, reports, seal, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
@@ -97,6 +99,16 @@ def preflight(cur, schemas: Schemas) -> state.State:
     return current
 
 
+def alembic_stamp(cur, schema: str) -> list[str] | None:
+    """The revisions alembic_version of `schema` holds (None: it has no such table)."""
+    cur.execute("select to_regclass(%s)", (f'"{schema}".alembic_version',))
+    if cur.fetchone()[0] is None:
+        return None
+    cur.execute(sql.SQL("select version_num::text from {} order by 1").format(
+        sql.Identifier(schema, "alembic_version")))
+    return [r[0] for r in cur.fetchall()]
+
+
 def cutover(
     target: db.Target,
     schemas: Schemas,
@@ -148,16 +160,20 @@ def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries:
         progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
                          f"retry {attempt}/{retries} in {wait:.1f}s")
 
+    stamped: list[str] = []
+
     def as_built(cur) -> None:
         differences = fingerprint.catalog_differences(sealed["catalog"], fingerprint.catalog(cur, schemas.next))
         if differences:
             raise SwapRefused("target_changed", seal.not_what_was_built(schemas, run_id, differences))
+        # the application's revision as cut over: a rollback refuses once its own migration changed it
+        stamped[:] = alembic_stamp(cur, schemas.next) or []
 
     spec = swap_mod.Swap(
         kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
         grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift, on_locked=on_locked,
         details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
-                         "post_validation": post_validation},
+                         "post_validation": post_validation, "alembic_version": stamped},
     )
     with db.connect(target) as conn:
         swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries,

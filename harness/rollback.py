@@ -8,6 +8,12 @@ legacy schema exactly as it was. Writes made to the target after the cutover
 exported to backups/post_cutover_<run>.jsonl and carried back where they have
 a legacy equivalent (see carry_back.py). Nothing is lost either way: the
 target stays whole in <live>_rolledback_<run>.
+
+Two things refuse it even with --force, because the DBA must decide: a write
+it cannot carry back at all (to a table without a primary key: its rows
+cannot be told apart), and an alembic_version that changed since the cutover
+(the application ran a migration of its own, which the legacy schema knows
+nothing of).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import audit, carry_back, db, locks, privileges, state
+from . import audit, carry_back, cutover, db, locks, privileges, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
 from .progress import Progress
@@ -35,6 +41,42 @@ def writes_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefuse
         f"backups/post_cutover_{run_id}.jsonl and carries back what has a legacy equivalent",
         writes,
     )
+
+
+def unkeyed_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused:
+    table, count = next(iter(writes.items()))
+    more = f" (and writes to {len(writes) - 1} more such tables)" if len(writes) > 1 else ""
+    return SwapRefused(
+        "not_carriable",
+        f"{count} writes to {live}.{table} since the cutover of run {run_id} cannot be carried back: {table} has no "
+        f"primary key, so its rows cannot be told apart{more}; nothing was rolled back, not even with --force. "
+        f"The writes are in {audit.CHANGE_LOG} (side target, run {run_id}): the DBA decides",
+        writes,
+    )
+
+
+def alembic_refusal(live: str, run_id: str, was: list[str], now: list[str] | None) -> SwapRefused:
+    shown = ", ".join(now) if now else "no alembic_version table"
+    return SwapRefused(
+        "alembic_changed",
+        f"{live}.alembic_version changed since the cutover of run {run_id} (was {', '.join(was)}, now {shown}): the "
+        "application ran a migration of its own, which the legacy schema knows nothing of; nothing was rolled back, "
+        "not even with --force. The DBA decides: undo that migration (alembic_version back as it was), or keep the "
+        "cutover",
+    )
+
+
+def refuse_what_cannot_come_back(cur, live: str, cut: dict) -> None:
+    """The refusals --force does not lift (raised as SwapRefused; under the swap's locks they hold)."""
+    run_id = cut["run_id"]
+    was = (cut.get("details") or {}).get("alembic_version")
+    if was is not None:  # a cutover recorded before the stamp was kept: nothing to compare with
+        now = cutover.alembic_stamp(cur, live)
+        if now != was:
+            raise alembic_refusal(live, run_id, was, now)
+    unkeyed = audit.unkeyed_writes(cur, live, run_id)
+    if unkeyed:
+        raise unkeyed_refusal(live, run_id, unkeyed)
 
 
 @dataclass
@@ -102,11 +144,18 @@ def _rollback(
         privileges.require(cur, schemas, "rollback")
         audit.ensure(cur)
         conn.commit()
+        try:  # early, before any lock (the guard under the locks is the one that counts)
+            refuse_what_cannot_come_back(cur, schemas.live, cut)
+        except SwapRefused as refused:
+            swap_mod.record_refusal(cur, schemas.live, cut["run_id"], "rollback", started_at, refused)
+            conn.commit()
+            raise
     run_id = cut["run_id"]
     live, archive, rolledback = schemas.live, schemas.archive(run_id), schemas.rolledback(run_id)
     result = RollbackResult(run_id=run_id, live_schema=live, rolledback_schema=rolledback)
 
     def writes_guard(cur) -> None:
+        refuse_what_cannot_come_back(cur, live, cut)
         result.writes_after_cutover = audit.writes_since(cur, live, "target", run_id)
         if result.writes_after_cutover and not force:
             raise writes_refusal(live, run_id, result.writes_after_cutover)

@@ -5,7 +5,9 @@ an ordinary migration role (owner of its database, not a superuser, no CREATEROL
   application's own tables in the live schema (a text key, an identity column) take
   every write during the build and after the cutover, and so does alembic_version;
 - it is installed once: a re-stage issues no DDL and takes no lock a writer could wait
-  for on a live table.
+  for on a live table;
+- a rollback refuses, in one line naming the table, a write it cannot carry back and an
+  alembic_version the application changed since the cutover.
 
 The five catch-up rounds under load: pytests/test_load.py."""
 
@@ -17,8 +19,10 @@ import time
 import psycopg2
 import pytest
 from conftest import MIGRATOR, query, scalar
+from typer.testing import CliRunner
 
-from harness import audit, build, capture, cutover, db, samples, stage
+from harness import audit, build, capture, cutover, db, samples, stage, state
+from harness.cli import app
 from harness.samples import LEGACY_TABLES
 from harness.schemas import Schemas
 
@@ -92,6 +96,7 @@ def test_the_applications_own_tables_and_alembic_version_take_every_write(built_
     # application's next Alembic migration writes
     captured = set(capture_triggers(target))
     assert "alembic_version" not in captured and {"parts", "warehouses", "transactions"} <= captured
+    stamp = [r["version_num"] for r in query(target, "select version_num from public.alembic_version")]
     # the application's own migration: a merge of the heads into its next revision
     execute(target, "delete from public.alembic_version",
             "insert into public.alembic_version (version_num) values ('app_own_revision')")
@@ -106,6 +111,34 @@ def test_the_applications_own_tables_and_alembic_version_take_every_write(built_
     with db.connect(target) as conn, conn.cursor() as cur:
         logged = [(c["table_name"], c["row_id"], c["op"]) for c in audit.changes(cur, "public", cut.run_id)]
     assert logged == [("parts", part, "UPDATE")]
+
+    # the application ran its own migration: the rollback refuses, even forced (the DBA decides)
+    for forced in ((), ("--force",)):
+        refused = CliRunner().invoke(app, ["--dsn", target.dsn, "rollback", *forced])
+        assert refused.exit_code == 1, refused.output
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.output
+        assert "public.alembic_version changed since the cutover" in refused.stderr
+        assert "app_own_revision" in refused.stderr
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert state.describe(cur, PUBLIC).phase == "cut over"
+
+    # a table the migration made without a primary key (here: one whose key was dropped, its
+    # capture installed again): a write there cannot be carried back, and the rollback says so
+    execute(target, "delete from public.alembic_version",
+            "insert into public.alembic_version (version_num) select unnest(%s::text[])", params=(stamp,))
+    key = scalar(target, "select conname from pg_constraint where conrelid = 'public.security_events'::regclass"
+                         " and contype = 'p'")
+    execute(target, f"alter table public.security_events drop constraint {key}")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        capture.install(cur, "public", "public", "target", ["security_events"])
+        conn.commit()
+    execute(target, "insert into public.security_events (id, event_type) values (gen_random_uuid(), 'login')")
+    refused = CliRunner().invoke(app, ["--dsn", target.dsn, "rollback", "--force"])
+    assert refused.exit_code == 1, refused.output
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.output
+    assert "writes to public.security_events" in refused.stderr and "no primary key" in refused.stderr
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert state.describe(cur, PUBLIC).phase == "cut over"
 
 
 def test_a_restage_takes_no_lock_a_writer_could_wait_for(built_as_migrator):
