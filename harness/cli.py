@@ -361,8 +361,8 @@ def prune_command(
     render.prune_plan(what.to_dict())
     if not ask("Proceed?", yes, "prune"):
         raise Aborted("aborted by the operator: nothing was dropped")
-    prune.apply(o.target(), o.schemas, what)
-    render.line(f"pruned {len(what.drop_schemas)} schema(s)")
+    done = prune.apply(o.target(), o.schemas, what)
+    render.pruned(done.to_dict())
 
 
 @app.command("restore")

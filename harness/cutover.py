@@ -88,6 +88,11 @@ def preflight(cur, schemas: Schemas) -> state.State:
             "cannot be ruled out: build it with `harness build`, or use `harness migrate`"
         )
     capturing = capture.installed_run(cur, schemas.live)
+    if capturing is None:
+        raise OutOfOrder(
+            f"change capture is off on {schemas.live!r} (taken off by `harness prune`?), so writes since the stage "
+            f"of run {current.build_run} cannot be ruled out: rebuild with `harness build`"
+        )
     if capturing != current.build_run:
         raise OutOfOrder(
             f"change capture on {schemas.live!r} belongs to run {capturing}, not to the built run {current.build_run} "

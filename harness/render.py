@@ -276,11 +276,19 @@ def prune_plan(doc: dict) -> None:
     for name in doc["drop_schemas"]:
         line(f"drop schema {name}")
     for name in doc["remove_capture_from"]:
-        line(f"remove change capture from the tables of {name}")
+        tables = doc["capture_tables"][name]
+        line(f"remove change capture from the {len(tables)} tables of {name} (run {doc['capture_run']}; a build of "
+             "it is then never cut over: the next build installs capture again)")
     for name in doc["kept"]:
         line(f"keep {name}")
     for why in doc.get("blocked") or []:
         line(f"kept: {why}")
+
+
+def pruned(doc: dict) -> None:
+    line(f"pruned {len(doc['dropped_schemas'])} schema(s)")
+    for name, tables in doc["capture_removed"].items():
+        line(f"removed change capture from {len(tables)} tables of {name}: {', '.join(tables)}")
 
 
 def restore(doc: dict) -> None:

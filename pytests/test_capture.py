@@ -6,6 +6,7 @@ an ordinary migration role (owner of its database, not a superuser, no CREATEROL
   every write during the build and after the cutover, and so does alembic_version;
 - it is installed once: a re-stage issues no DDL and takes no lock a writer could wait
   for on a live table;
+- prune takes it off an abandoned build;
 - a rollback refuses, in one line naming the table, a write it cannot carry back and an
   alembic_version the application changed since the cutover.
 
@@ -209,3 +210,22 @@ def test_a_legacy_table_without_a_primary_key_is_named_and_its_writes_still_coun
         cur.execute("select row_id from migration_audit.change_log where table_name = 'part_usage'"
                     " order by id desc limit 1")
         assert cur.fetchone()[0] is None
+
+
+def test_prune_takes_the_capture_off_an_abandoned_build_and_says_so(built_as_migrator):
+    target = built_as_migrator
+    with db.connect(target) as conn, conn.cursor() as cur:
+        run_id = capture.installed_run(cur, "public")
+    assert run_id
+    pruned = CliRunner().invoke(app, ["--dsn", target.dsn, "prune", "--yes"])
+    assert pruned.exit_code == 0, pruned.output
+    assert f"remove change capture from the 11 tables of public (run {run_id}" in pruned.output
+    assert "removed change capture from 11 tables of public" in pruned.output
+    assert capture_triggers(target) == {}
+    assert query(target, "select tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid"
+                         " where c.relnamespace = 'public'::regnamespace and tgname like 'abparts_migrate%%'") == []
+    status = CliRunner().invoke(app, ["--dsn", target.dsn, "status"])
+    assert "change capture on public: off" in status.output
+    refused = CliRunner().invoke(app, ["--dsn", target.dsn, "cutover"])  # the abandoned build is never cut over
+    assert refused.exit_code == 1 and "change capture is off" in refused.stderr and "harness build" in refused.stderr
+    assert CliRunner().invoke(app, ["--dsn", target.dsn, "prune", "--yes"]).output.strip() == "nothing to prune"
