@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from psycopg2 import sql
 
-from . import audit, backup, capture, db, fingerprint, locks, privileges, reports, seal, state
+from . import audit, backup, capture, db, fingerprint, locks, privileges, reports, seal, stage, state
 from . import swap as swap_mod
 from .errors import OutOfOrder
 from .progress import Progress
@@ -67,6 +67,7 @@ def preflight(cur, schemas: Schemas) -> state.State:
     if current.live_kind != "legacy":
         raise OutOfOrder(f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); "
                          "nothing to cut over")
+    stage.check_not_partitioned(cur, schemas)
     if current.build_outcome in ("running", "interrupted"):
         raise OutOfOrder(f"the last build (run {current.build_run}) did not finish ({current.build_outcome}): "
                          "its target is never cut over; rebuild with `harness build`")

@@ -36,6 +36,7 @@ from . import (
     reports,
     rollback,
     seal,
+    stage,
     state,
     validate,
 )
@@ -236,6 +237,7 @@ def _migrate(
         conn.commit()
         if not (current.cutover and current.post_validation == "not finished" and not dry_run):
             state.require_legacy_live(cur, schemas, "migrate")
+            stage.check_not_partitioned(cur, schemas)  # before a sealed build is reused: dry run and migrate agree
             privileges.require(cur, schemas, "dry-run" if dry_run else "migrate")
     if current.cutover:
         # a migrate that died after its cutover committed: finish it

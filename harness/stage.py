@@ -59,9 +59,29 @@ def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
         raise UsageError(
             f"schema {schemas.live!r} is not a legacy ABParts schema: missing tables {', '.join(missing)}"
         )
+    check_not_partitioned(cur, schemas)
     check_live_shape(cur, schemas, tables)
     return tables
 
+
+def check_not_partitioned(cur, schemas: Schemas) -> None:
+    """A partitioned legacy table (or one that is a partition) is refused, by every command that
+    stages — the dry run as much as migrate — and by the cutover's preflight: the legacy
+    application never makes one, and the migration is proven on plain tables only (the change
+    capture, the drift guard, the snapshots, the swap and the carry-back's ON CONFLICT (id))."""
+    cur.execute("select c.relname, c.relkind = 'p', c.relispartition from pg_class c"
+                " where c.relnamespace = %s::regnamespace and c.relname = any(%s) and (c.relkind = 'p' or"
+                " c.relispartition) order by array_position(%s, c.relname::text)",
+                (schemas.live, list(LEGACY_TABLES), list(LEGACY_TABLES)))
+    found = cur.fetchall()
+    if found:
+        table, partitioned, _ = found[0]
+        what = "is partitioned" if partitioned else "is a partition of another table"
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise LegacyShapeError(
+            f"legacy table {schemas.live}.{table} {what}{more}: abparts-migrate migrates plain legacy tables "
+            "only; nothing was changed. Make it a plain table again (docs/runbook.md#partitioned-legacy-tables)"
+        )
 
 
 def _require_unique_ids(cur, schemas: Schemas, table: str) -> None:

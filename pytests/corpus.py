@@ -49,6 +49,17 @@ def everything_owned_by_migrator_but(table: str) -> tuple[str, ...]:
     )
 
 
+# a legacy table made partitioned (by hash of its id) by hand: its rows moved, its name kept
+PARTITION_PART_USAGE = (
+    "create table public.part_usage_parted (like public.part_usage including all) partition by hash (id)",
+    "create table public.part_usage_p0 partition of public.part_usage_parted for values with (modulus 2, remainder 0)",
+    "create table public.part_usage_p1 partition of public.part_usage_parted for values with (modulus 2, remainder 1)",
+    "insert into public.part_usage_parted select * from public.part_usage",
+    "drop table public.part_usage",
+    "alter table public.part_usage_parted rename to part_usage",
+)
+
+
 CASES: tuple[Case, ...] = (
     # ---------------------------------------------------------------- connection
     Case("unreachable server", "connection", "the DSN points at a server that is not there",
@@ -212,6 +223,13 @@ CASES: tuple[Case, ...] = (
          setup=("alter table public.parts drop constraint parts_pkey cascade",
                 "alter table public.parts drop constraint parts_part_number_key",
                 "insert into public.parts select * from public.parts order by id limit 1")),
+    Case("a partitioned legacy table", "legacy shape", "a legacy table was made a partitioned table",
+         ("migrate", "--dry-run"), 2, ("legacy table public.part_usage is partitioned", "plain table"),
+         setup=PARTITION_PART_USAGE),
+    Case("a partitioned legacy table at the cutover", "legacy shape",
+         "a legacy table was made a partitioned table after the build",
+         ("cutover",), 2, ("legacy table public.part_usage is partitioned", "plain table"), state="built",
+         setup=PARTITION_PART_USAGE),
     # ---------------------------------------------------------------- legacy values (one database holds them all)
     Case("NULL stock", "legacy values", "current_stock is NULL (the live column allows it)",
          ("validate",), 1, ("stock_out_of_range", "ccccc000-0000-0000-0000-000000000001"), state="values"),

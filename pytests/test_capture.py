@@ -7,6 +7,7 @@ an ordinary migration role (owner of its database, not a superuser, no CREATEROL
 - it is installed once: a re-stage issues no DDL and takes no lock a writer could wait
   for on a live table;
 - prune takes it off an abandoned build;
+- a partitioned legacy table is refused in one line by the dry run and by the cutover;
 - a rollback refuses, in one line naming the table, a write it cannot carry back and an
   alembic_version the application changed since the cutover.
 
@@ -17,12 +18,13 @@ from __future__ import annotations
 import threading
 import time
 
+import corpus
 import psycopg2
 import pytest
 from conftest import MIGRATOR, query, scalar
 from typer.testing import CliRunner
 
-from harness import audit, build, capture, cutover, db, samples, stage, state
+from harness import audit, build, capture, cutover, db, fingerprint, samples, stage, state
 from harness.cli import app
 from harness.samples import LEGACY_TABLES
 from harness.schemas import Schemas
@@ -229,3 +231,17 @@ def test_prune_takes_the_capture_off_an_abandoned_build_and_says_so(built_as_mig
     refused = CliRunner().invoke(app, ["--dsn", target.dsn, "cutover"])  # the abandoned build is never cut over
     assert refused.exit_code == 1 and "change capture is off" in refused.stderr and "harness build" in refused.stderr
     assert CliRunner().invoke(app, ["--dsn", target.dsn, "prune", "--yes"]).output.strip() == "nothing to prune"
+
+
+def test_a_partitioned_legacy_table_is_refused_by_the_dry_run_and_the_cutover(built_as_migrator):
+    target = built_as_migrator
+    execute(target, *corpus.PARTITION_PART_USAGE)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        before = fingerprint.fingerprint(cur, "public")
+    for command in (("migrate", "--dry-run"), ("migrate", "--yes"), ("cutover",), ("validate",)):
+        refused = CliRunner().invoke(app, ["--dsn", target.dsn, *command])
+        assert refused.exit_code == 2, (command, refused.output[-2000:])
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.output
+        assert "legacy table public.part_usage is partitioned" in refused.stderr, refused.stderr
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert fingerprint.differences(before, fingerprint.fingerprint(cur, "public")) == []
