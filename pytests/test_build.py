@@ -253,6 +253,14 @@ def test_a_sealed_build_is_rebuilt_when_anything_changed_since(built_minimal, mo
     monkeypatch.setattr(build, "build", build_instead)
     with pytest.raises(Built):
         migrate.migrate(target, schemas, rebuild=True, confirm=lambda plan: True)
+    monkeypatch.undo()
+
+    # a column retyped since the build (no row written, nothing captured): refused as a build refuses it
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("alter table public.parts alter column name type text")
+        conn.commit()
+    with pytest.raises(stage.LegacyShapeError, match="legacy column public.parts.name is text"):
+        migrate.migrate(target, schemas, confirm=lambda plan: True)
 
 
 def test_after_a_cutover_the_proofs_run_again_only_net_of_the_writes_since(built_minimal):
