@@ -66,7 +66,7 @@ unit: $(STAMP)
 
 # regenerate the check table of docs/checks.md from the dbt project
 docs-checks: $(STAMP)
-	$(BIN)/python -m harness.checks --write docs/checks.md
+	$(BIN)/python -m harness.dbt_bridge.checks --write docs/checks.md
 
 # regenerate the list of quarantine reason codes (migration_quarantine.reason_code's description)
 # from the codes the models' quarantine rules emit

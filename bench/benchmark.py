@@ -7,18 +7,18 @@ its peak RSS is its own:
   generate   the sample (not a migration figure)
   floor      CREATE TABLE AS of every legacy table into a scratch schema: what copying the
              data once costs on this machine; the other figures are also given as x floor
-  build      stage + `dbt build` with every test (harness/build.py); per step, the sum of
+  build      stage + `dbt build` with every test (harness/flows/build.py); per step, the sum of
              its dbt nodes' execution times (nodes run on several threads, so they overlap)
   without dbt  the compiled SQL of the build's models and tests run in one session with no dbt:
              the same queries without the orchestration (dbt build less this: dbt's own cost)
   extract    benchmark_10x only: `harness sample extract --size production_scale` of the sample
-             into a new database (harness/extract.py): its time, and the rows per second of
+             into a new database (harness/flows/extract.py): its time, and the rows per second of
              the anonymised copy of every row (the validations that choose the sample apart)
-  cutover    backups + the swap (harness/cutover.py), its lock window
-  checks     the post-validation as migrate runs it right after a cutover (harness/validate.py)
-  rollback   the reverse swap (harness/rollback.py), its lock window
+  cutover    backups + the swap (harness/flows/cutover.py), its lock window
+  checks     the post-validation as migrate runs it right after a cutover (harness/flows/validate.py)
+  rollback   the reverse swap (harness/flows/rollback.py), its lock window
   swaps      at least 20 more swaps (--swaps; cutover and rollback taking turns) while
-             readers and writers of harness/load.py run: the lock window p50 / p99, and every
+             readers and writers of harness/flows/load.py run: the lock window p50 / p99, and every
              statement inside it timed. A run that was cut over and rolled back is never cut
              over again (a new cutover needs a new build), so these replay the very swaps the
              library made for the cutover and the rollback above (swap.swap with the same
@@ -60,9 +60,11 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
-from harness import build, capture, cutover, db, extract, load, rollback, samples, validate
-from harness import swap as swap_mod
-from harness.schemas import Schemas
+from harness.common.schemas import Schemas
+from harness.db import capture
+from harness.db import connection as db
+from harness.db import swap as swap_mod
+from harness.flows import build, cutover, extract, load, rollback, samples, validate
 
 DATABASE = "abparts_bench"
 DEFAULT_SIZES = ("production_scale", "benchmark_10x", "benchmark_100x")

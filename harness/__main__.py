@@ -1,5 +1,5 @@
 """python -m harness: the same command line as `harness`."""
 
-from .cli import main
+from harness.cli.commands import main
 
 main()

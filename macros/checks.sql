@@ -19,7 +19,7 @@
     --force, --strict and report mode are decided when the check runs, not
     when dbt parses the project: error_if is SQL (dbt runs
     `count(*) <error_if>`), and it reads the run's mode from settings the
-    harness gives dbt's sessions (check_mode below; harness/dbt_runner.py).
+    harness gives dbt's sessions (check_mode below; harness/dbt_bridge/dbt_runner.py).
     A mode in dbt's vars would make dbt parse the whole project again
     whenever it changes. Report mode (validation) makes no check fail its
     node, so that dbt skips nothing downstream of a finding; the harness

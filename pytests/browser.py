@@ -250,7 +250,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["HARNESS_HOME"] = str(report_home(Path(scratch) / "home"))
-        from harness import html_report
+        from harness.reporting import html_report
 
         page = html_report.write(args.run)
         with Chromium(Path(scratch) / "profile", Path(scratch) / "chromium.log") as browser:

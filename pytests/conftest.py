@@ -74,13 +74,13 @@ def default_dbt_threads(monkeypatch):
 
 @pytest.fixture(scope="session")
 def server(harness_home):
-    from harness import embedded
+    from harness.db import embedded
 
     status = embedded.start()
     assert status.running
     # a throwaway server: no commit waits for the disk (a build commits hundreds of times);
     # commits stay synchronous (the swap's durability before it returns is tested)
-    from harness import db
+    from harness.db import connection as db
 
     with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
         for setting in ("fsync", "full_page_writes"):
@@ -91,7 +91,8 @@ def server(harness_home):
 
 
 def embedded_target(name: str):
-    from harness import db, embedded
+    from harness.db import connection as db
+    from harness.db import embedded
 
     return db.Target(embedded.dsn(name), embedded=True)
 
@@ -106,7 +107,7 @@ def templates(server):
     with CREATE DATABASE ... TEMPLATE (a fraction of a second) instead of
     generating and building again (seconds). Keyed by a name; `make(target)`
     brings a fresh database (or a copy of `base`) into the state."""
-    from harness import db
+    from harness.db import connection as db
 
     made: dict[str, str] = {}
 
@@ -140,7 +141,7 @@ def new_database(server):
     tests saves a full re-parse of the project each time. The label is for
     the reader of the test only.
     """
-    from harness import db
+    from harness.db import connection as db
 
     created = []
 
@@ -160,7 +161,7 @@ def new_database(server):
 def rename_database(work, name: str) -> str:
     """Gives the database `work` was made in the name `name` (replacing a database of that
     name): made under a pool name whose dbt parse is warm, kept under its own."""
-    from harness import db
+    from harness.db import connection as db
 
     work.close()  # a database being renamed (or a template copied) must have no open session
     server_db = embedded_target("postgres")
@@ -171,7 +172,7 @@ def rename_database(work, name: str) -> str:
 
 
 def drop_database(target) -> None:
-    from harness import db
+    from harness.db import connection as db
 
     target.close()
     db.drop_database(target.with_database("postgres"), target.database)
@@ -181,9 +182,9 @@ def sample_template(size: str, *, dirty: bool = False, build: bool = False, forc
     """A template maker: a generated sample, optionally built."""
 
     def make(target) -> None:
-        from harness import build as build_mod
-        from harness import samples
-        from harness.schemas import Schemas
+        from harness.common.schemas import Schemas
+        from harness.flows import build as build_mod
+        from harness.flows import samples
 
         samples.generate(target, Schemas("public"), size, dirty=dirty)
         if build:
@@ -206,7 +207,7 @@ def module_database(server):
     `module_database(prepare)` runs `prepare(target)` on a new database and returns the
     database and what `prepare` returned. It is made under the pool's first name, whose dbt
     parse the session keeps warm, and renamed before the module's tests take that name."""
-    from harness import db
+    from harness.db import connection as db
 
     name = "m1"
     server_db = embedded_target("postgres")
@@ -226,7 +227,7 @@ def project_copy(tmp_path, monkeypatch):
     """A private copy of the dbt project and a harness home of its own, for tests that edit
     seeds like a DBA would. The home starts with dbt's parses of the session (the parse only,
     no artefact): dbt then parses again just the files the test edits, not the whole project."""
-    from harness.dbt_runner import PROJECT_FILES
+    from harness.dbt_bridge.dbt_runner import PROJECT_FILES
 
     copy = tmp_path / "project"
     copy.mkdir()
@@ -247,7 +248,8 @@ def project_copy(tmp_path, monkeypatch):
 
 def load_fixture(target, schemas, *fixtures: str) -> None:
     """Create the legacy schema and load pytests/fixtures/<fixture>.sql files into it, in order."""
-    from harness import db, samples
+    from harness.db import connection as db
+    from harness.flows import samples
 
     with db.connect(target) as conn, conn.cursor() as cur:
         samples.create_legacy_schema(cur, schemas, replace=True)
@@ -258,7 +260,7 @@ def load_fixture(target, schemas, *fixtures: str) -> None:
 
 
 def query(target, sql_text: str, params=None) -> list[dict]:
-    from harness import db
+    from harness.db import connection as db
 
     with db.connect(target) as conn, conn.cursor() as cur:
         return db.fetch_all(cur, sql_text, params)
@@ -295,7 +297,7 @@ MIGRATOR = "abparts_migrator"
 def migrator_role(server):
     """An ordinary migration role, as a DBA has one: owner of its database, not a superuser, no
     CREATEROLE; CREATEDB for the rehearsal's scratch databases."""
-    from harness import db
+    from harness.db import connection as db
 
     with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("select 1 from pg_roles where rolname = %s", (MIGRATOR,))
@@ -307,7 +309,7 @@ def migrator_role(server):
 @pytest.fixture
 def as_migrator(migrator_role, new_database):
     """Factory: a database owned by the ordinary role, and a Target connecting as that role."""
-    from harness import db
+    from harness.db import connection as db
 
     def make(label: str = "", template: str | None = None) -> db.Target:
         """`template`: a copy of that template database (its objects keep their owners)."""

@@ -9,10 +9,12 @@ import json
 import pytest
 from conftest import query, scalar
 
-from harness import build, capture, cutover, db, migrate, samples, stage, swap_checks, validate
-from harness.errors import CheckFailed, OutOfOrder, UsageError
-from harness.progress import Progress
-from harness.schemas import Schemas
+from harness.common.errors import CheckFailed, OutOfOrder, UsageError
+from harness.common.schemas import Schemas
+from harness.db import capture
+from harness.db import connection as db
+from harness.flows import build, cutover, migrate, samples, stage, swap_checks, validate
+from harness.flows.progress import Progress
 
 
 def test_a_sample_builds_with_every_test_passing_and_a_rerun_gives_identical_ids(built_minimal):

@@ -24,10 +24,12 @@ import pytest
 from conftest import MIGRATOR, query, scalar
 from typer.testing import CliRunner
 
-from harness import audit, build, capture, cutover, db, fingerprint, samples, stage, state
-from harness.cli import app
-from harness.samples import LEGACY_TABLES
-from harness.schemas import Schemas
+from harness.cli.commands import app
+from harness.common.schemas import Schemas
+from harness.db import audit, capture, fingerprint
+from harness.db import connection as db
+from harness.flows import build, cutover, samples, stage, state
+from harness.flows.samples import LEGACY_TABLES
 
 PUBLIC = Schemas("public")
 

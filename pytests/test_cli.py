@@ -8,7 +8,7 @@ import re
 from conftest import scalar
 from typer.testing import CliRunner
 
-from harness.cli import app
+from harness.cli.commands import app
 
 runner = CliRunner()
 
@@ -34,8 +34,10 @@ def test_build_with_nothing_staged_is_out_of_order(new_database):
 
 
 def test_demo_migrates_a_dry_run_and_leaves_the_legacy_schema_as_generated(server, new_database):
-    from harness import db, embedded, fingerprint, samples
-    from harness.schemas import Schemas
+    from harness.common.schemas import Schemas
+    from harness.db import connection as db
+    from harness.db import embedded, fingerprint
+    from harness.flows import samples
 
     # what an earlier demo left: its database with a generated sample (and a table of the user's);
     # the demo is re-runnable because it makes its database anew

@@ -12,9 +12,13 @@ import pytest
 from conftest import embedded_target, sample_template
 from typer.testing import CliRunner
 
-from harness import console, db, embedded, fingerprint, locks, migrate, paths
-from harness.cli import app
-from harness.schemas import Schemas
+from harness.cli import console
+from harness.cli.commands import app
+from harness.common import paths
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.db import embedded, fingerprint, locks
+from harness.flows import migrate
 
 PUBLIC = Schemas("public")
 runner = CliRunner()
@@ -32,13 +36,13 @@ def _dry(target) -> None:
 
 
 def _cut(target) -> None:
-    from harness import cutover
+    from harness.flows import cutover
 
     cutover.cutover(target, PUBLIC)
 
 
 def _rolled(target) -> None:
-    from harness import rollback
+    from harness.flows import rollback
 
     rollback.rollback(target, PUBLIC)
 

@@ -7,7 +7,7 @@ That an untouched migrate + rollback gives back the legacy schema identical —
 every row, column, constraint, index, trigger, grant, owner, default privilege
 and extension, with an application role and an extension in the live schema —
 is checked for every sample size, clean and dirty, by `harness test --type
-comprehensive` (pytests/test_operator.py, harness/testing.py)."""
+comprehensive` (pytests/test_operator.py, harness/flows/testing.py)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ import pytest
 from conftest import query, scalar
 from typer.testing import CliRunner
 
-from harness import audit, backup, build, cutover, db, fingerprint, rollback, state, swap
-from harness.cli import app
-from harness.errors import CheckFailed
-from harness.schemas import Schemas
+from harness.cli.commands import app
+from harness.common.errors import CheckFailed
+from harness.common.schemas import Schemas
+from harness.db import audit, fingerprint, swap
+from harness.db import connection as db
+from harness.flows import backup, build, cutover, rollback, state
 
 PUBLIC = Schemas("public")
 

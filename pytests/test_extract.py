@@ -17,10 +17,12 @@ from conftest import MIGRATOR, POOL_FIRST, embedded_target, query, rename_databa
 from test_validation import DIRTY_FINDINGS
 from typer.testing import CliRunner
 
-from harness import anonymise, db, extract, fingerprint, samples
-from harness.cli import app
-from harness.errors import CheckFailed, UsageError
-from harness.schemas import Schemas
+from harness.cli.commands import app
+from harness.common.errors import CheckFailed, UsageError
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.db import fingerprint
+from harness.flows import anonymise, extract, samples
 
 PUBLIC = Schemas("public")
 SEED = 7

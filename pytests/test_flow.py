@@ -9,8 +9,9 @@ import json
 from conftest import scalar
 from typer.testing import CliRunner
 
-from harness import db, fingerprint
-from harness.cli import app
+from harness.cli.commands import app
+from harness.db import connection as db
+from harness.db import fingerprint
 
 runner = CliRunner()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from browser import A4_POINTS, MISSING, Chromium, executable, look_at, pdf_media_boxes, pdf_pages, png_size, report_home
 
-from harness import html_report, reports
+from harness.reporting import html_report, reports
 
 RUN = "20261204_220132_059f"
 

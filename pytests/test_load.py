@@ -13,8 +13,10 @@ import time
 import pytest
 from conftest import query, scalar
 
-from harness import capture, db, load, migrate, rollback, samples
-from harness.schemas import Schemas
+from harness.common.schemas import Schemas
+from harness.db import capture
+from harness.db import connection as db
+from harness.flows import load, migrate, rollback, samples
 
 PUBLIC = Schemas("public")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import load_fixture, query, scalar
 
-from harness import build, validate
-from harness.schemas import Schemas
+from harness.common.schemas import Schemas
+from harness.flows import build, validate
 
 ORASEAS = "a0000000-0000-0000-0000-000000000001"
 BOSSAQUA = "a0000000-0000-0000-0000-000000000002"

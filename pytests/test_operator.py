@@ -15,8 +15,8 @@ import pytest
 from conftest import PROJECT
 from typer.testing import CliRunner
 
-from harness import reports
-from harness.cli import app
+from harness.cli.commands import app
+from harness.reporting import reports
 
 runner = CliRunner()
 
@@ -79,7 +79,7 @@ def test_comprehensive_runs_each_size_clean_and_dirty_and_rolls_each_back(api_ex
 
 
 def test_report_pretty_prints_a_saved_report(api_examples, monkeypatch):
-    from harness import console
+    from harness.cli import console
 
     monkeypatch.setattr(console.out, "width", 200)  # the scenario names whole, whatever the terminal
     test_id = api_examples[1]["rehearsal"].test_id

@@ -16,9 +16,11 @@ import pytest
 from conftest import MIGRATOR, drop_database, embedded_target, harness_cli, query, scalar
 from typer.testing import CliRunner
 
-from harness import db, fingerprint, migrate, samples, testing
-from harness.cli import app
-from harness.schemas import Schemas
+from harness.cli.commands import app
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.db import fingerprint
+from harness.flows import migrate, samples, testing
 
 PUBLIC = Schemas("public")
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import query, scalar
 
-from harness import db, fingerprint, samples
-from harness.errors import UsageError
-from harness.schemas import Schemas
+from harness.common.errors import UsageError
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.db import fingerprint
+from harness.flows import samples
 
 
 @pytest.mark.parametrize("size", samples.ORIGINAL_SIZES)

@@ -22,8 +22,9 @@ import pytest
 from conftest import sample_template
 from typer.testing import CliRunner
 
-from harness import db, log, paths
-from harness.cli import app
+from harness.cli.commands import app
+from harness.common import log, paths
+from harness.db import connection as db
 
 PASSWORD = "Leak-Canary-7f3a9c"
 runner = CliRunner()

@@ -11,8 +11,9 @@ import csv
 
 from conftest import PROJECT, query, scalar
 
-from harness import db, validate
-from harness.schemas import Schemas
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.flows import validate
 
 HEADS = {"31e87319dc9b", "add_security_session", "inventory_workflow_001", "predictive_maintenance"}
 

@@ -1,6 +1,6 @@
 """A cutover a DBA can trust on a real server: only the exact successful
 build goes live, interruptions leave a consistent state, one operator at a
-time. Faults are fired at named points (harness/faults.py), never after a
+time. Faults are fired at named points (harness/common/faults.py), never after a
 sleep."""
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import pytest
 from conftest import harness_cli, query
 from typer.testing import CliRunner
 
-from harness import cutover, db, fingerprint, state
-from harness.cli import app
-from harness.errors import CheckFailed
-from harness.schemas import Schemas
+from harness.cli.commands import app
+from harness.common.errors import CheckFailed
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.db import fingerprint
+from harness.flows import cutover, state
 
 PUBLIC = Schemas("public")
 # a mart without parents: dbt starts it first, so a test that needs a build in progress waits
@@ -84,7 +86,8 @@ def wait_for(path, seconds: float = 120) -> str:
 
 
 def test_an_existing_backup_file_is_never_overwritten(built_minimal):
-    from harness import backup, paths
+    from harness.common import paths
+    from harness.flows import backup
 
     target = built_minimal
     path = paths.backups_dir() / "public_19990101_000000_beef.dump"
@@ -173,13 +176,13 @@ def test_a_cutover_killed_during_post_validation_is_shown_and_migrate_resumes_it
 
 
 def cut_over(target) -> None:
-    from harness import cutover as cutover_mod
+    from harness.flows import cutover as cutover_mod
 
     cutover_mod.cutover(target, PUBLIC)
 
 
 def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(built_minimal):
-    from harness import rollback
+    from harness.flows import rollback
 
     target = built_minimal
     cut_over(target)
@@ -212,7 +215,7 @@ def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(b
 
 
 def test_stock_changed_in_two_warehouses_of_one_organisation_comes_back_as_their_sum(built_minimal):
-    from harness import rollback
+    from harness.flows import rollback
 
     target = built_minimal
     cut_over(target)
@@ -238,7 +241,7 @@ def test_stock_changed_in_two_warehouses_of_one_organisation_comes_back_as_their
 def test_a_finished_command_frees_the_schema_at_once(new_database, monkeypatch):
     # a closed session's backend frees its locks a moment after the client moved on, so the lock is
     # released before the close; here the close is held back, as a busy server would, to see it
-    from harness import locks
+    from harness.db import locks
 
     target = new_database("unlock")
     kept = []

@@ -10,10 +10,12 @@ import pytest
 from conftest import load_fixture, query, sample_template, scalar
 from typer.testing import CliRunner
 
-from harness import build, project, reports, samples, validate
-from harness.cli import app
-from harness.errors import CheckFailed
-from harness.schemas import Schemas
+from harness.cli.commands import app
+from harness.common.errors import CheckFailed
+from harness.common.schemas import Schemas
+from harness.dbt_bridge import project
+from harness.flows import build, samples, validate
+from harness.reporting import reports
 
 DIRT = "dd000000-0000-0000-0000-0000000000"
 
@@ -196,7 +198,7 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
     assert {c.name: c.status for c in post.checks} == built
 
     # somebody with the owner's rights edits the target by hand, around its guards: post-validation sees it
-    from harness import db
+    from harness.db import connection as db
 
     with db.connect(target) as conn, conn.cursor() as cur:
         cur.execute("alter table public_next.inventory disable trigger user")
@@ -220,7 +222,7 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
 def test_each_validation_builds_no_target_table_and_runs_its_own_phases_checks(new_database):
     # every validation is one `dbt build` of its selection: the marts (the target tables, the live
     # schema after a cutover) must never be in one; each runs the checks of its phase
-    from harness import checks, dbt_runner
+    from harness.dbt_bridge import checks, dbt_runner
 
     target = new_database("ls")  # dbt ls reads no table: any database of the pool (its parse is warm)
 
@@ -253,7 +255,7 @@ def test_each_validation_builds_no_target_table_and_runs_its_own_phases_checks(n
 
 
 def test_validate_cli_exit_codes_and_json(new_database, monkeypatch):
-    from harness import console
+    from harness.cli import console
 
     monkeypatch.setattr(console.out, "width", 200)  # the check names whole, whatever the terminal
     runner = CliRunner()

@@ -1,5 +1,5 @@
 -- The harness's own record of every migration: the whole DDL of the
--- migration_audit schema. Idempotent: harness/audit.py runs it before any
+-- migration_audit schema. Idempotent: harness/db/audit.py runs it before any
 -- command reads or writes the schema. Every row is keyed by live schema and
 -- run id, so several live schemas can share one database.
 

@@ -12,8 +12,8 @@ import string
 import pytest
 from conftest import PROJECT
 
-from harness import anonymise
-from harness.anonymise import KEEP, LOCATION, ORGANIZATION_NAME, PART_TEXT, PASSWORD_HASH, TEXT
+from harness.flows import anonymise
+from harness.flows.anonymise import KEEP, LOCATION, ORGANIZATION_NAME, PART_TEXT, PASSWORD_HASH, TEXT
 
 TRICKY = ["Autoboss Inc", "AUTOBOSS INC ", " autoboss\u00a0 inc", "Autoboss Inc.", "Autoboss", "autoboss inc",
           "", "   ", "\t", None, "admin@oraseas.com", "ADMIN@oraseas.com", "admin@oraseas.co", "Müller GmbH",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import PROJECT
 
-from harness import checks
+from harness.dbt_bridge import checks
 
 
 def test_docs_checks_is_generated_from_the_catalogue():
@@ -19,7 +19,7 @@ def test_docs_checks_is_generated_from_the_catalogue():
 
 
 def test_a_skipped_check_blocks_the_verdict():
-    from harness.checks import Check, summary
+    from harness.dbt_bridge.checks import Check, summary
 
     skipped = Check(name="ledger_reconciles_with_inventory", severity="critical", phase="post", meaning="", fix="",
                     status="skipped")
@@ -32,7 +32,7 @@ def test_a_skipped_check_blocks_the_verdict():
 def test_force_relaxes_only_pre_migration_errors_and_report_mode_blocks_nothing():
     # the modes are settings of dbt's sessions read when a check runs (macros/checks.sql): what each
     # check's error_if lets through is fixed here, from the parsed project
-    from harness import project
+    from harness.dbt_bridge import project
 
     nodes = project.load(checks.ensure_manifest()).tests()
     by_id = checks.catalogue()
@@ -53,7 +53,7 @@ def test_force_relaxes_only_pre_migration_errors_and_report_mode_blocks_nothing(
 def test_check_modes_reach_dbt_as_session_settings_after_the_dbas_own_options():
     import pytest
 
-    from harness.dbt_runner import _mode_options
+    from harness.dbt_bridge.dbt_runner import _mode_options
 
     assert _mode_options(None, ()) == {}
     assert _mode_options(None, ("force", "strict")) == {

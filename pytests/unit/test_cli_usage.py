@@ -8,9 +8,11 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from harness import db, log, samples
-from harness.cli import app, main
-from harness.errors import UsageError
+from harness.cli.commands import app, main
+from harness.common import log
+from harness.common.errors import UsageError
+from harness.db import connection as db
+from harness.flows import samples
 
 runner = CliRunner()
 
@@ -66,7 +68,7 @@ def test_test_command_refuses_bad_options():
 
 
 def test_comprehensive_rehearses_every_size_clean_and_dirty_unless_sizes_are_given():
-    from harness import samples, testing
+    from harness.flows import samples, testing
 
     every = testing.scenario_plan("comprehensive")
     assert every == [(size, dirty, True) for size in samples.ORIGINAL_SIZES for dirty in (False, True)]

@@ -1,4 +1,4 @@
-"""harness/dbt_events.py: dbt's events that no logger writes and the harness does
+"""harness/dbt_bridge/dbt_events.py: dbt's events that no logger writes and the harness does
 not read are dropped before their message is built; the rest go through as
 before. No database needed."""
 
@@ -12,7 +12,7 @@ from dbt_common.events.base_types import EventLevel
 from dbt_common.events.event_manager import EventManager
 from dbt_common.events.types import Note
 
-from harness import dbt_events
+from harness.dbt_bridge import dbt_events
 
 
 class Logger:

@@ -4,8 +4,9 @@ the project costs 5-10 s)."""
 
 from __future__ import annotations
 
-from harness import db, dbt_runner
-from harness.schemas import Schemas
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.dbt_bridge import dbt_runner
 
 
 def test_one_target_dir_per_profile_connection_and_vars_whatever_libpq_adds():

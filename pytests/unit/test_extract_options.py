@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import anonymise, extract
-from harness.errors import InternalError, UsageError
+from harness.common.errors import InternalError, UsageError
+from harness.flows import anonymise, extract
 
 
 def test_personal_data_is_kept_only_when_said():

@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from harness import html_report, log, reports
-from harness.cli import app
-from harness.console import number
+from harness.cli.commands import app
+from harness.cli.console import number
+from harness.common import log
+from harness.reporting import html_report, reports
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "run_reports"
 RUN = "20261204_220132_059f"  # the migrate --force of the dirty minimal sample

@@ -13,7 +13,7 @@ import reason_codes
 import yaml
 from conftest import PROJECT
 
-from harness import checks, project
+from harness.dbt_bridge import checks, project
 
 
 def marts() -> dict[str, dict]:

@@ -9,7 +9,8 @@ import re
 import yaml
 from conftest import PROJECT
 
-from harness import checks, progress, project
+from harness.dbt_bridge import checks, project
+from harness.flows import progress
 
 
 def test_every_model_and_check_has_a_step_and_the_marts_are_the_target_tables():

@@ -5,7 +5,8 @@ the same run_scenario, without paying dbt's start-up in two new processes.)"""
 
 from __future__ import annotations
 
-from harness import db, testing
+from harness.db import connection as db
+from harness.flows import testing
 
 
 def test_parallel_scenarios_run_in_their_own_processes_and_databases_and_keep_the_plan_order():

@@ -8,7 +8,8 @@ from importlib import metadata
 
 from conftest import PROJECT
 
-from harness import __version__, reports
+from harness import __version__
+from harness.reporting import reports
 
 
 def test_a_report_names_the_tool_its_checkout_and_the_dbt_that_wrote_it(tmp_path, monkeypatch):

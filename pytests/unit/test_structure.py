@@ -12,14 +12,14 @@ HARNESS = PROJECT / "harness"
 
 
 def python_sources() -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted(HARNESS.glob("*.py"))}
+    return {p.relative_to(HARNESS).as_posix(): p.read_text() for p in sorted(HARNESS.rglob("*.py"))}
 
 
 def test_only_the_audit_module_and_its_sql_touch_migration_audit():
     touching = sorted(name for name, text in python_sources().items()
                       if re.search(r"migration_audit\.\w|AUDIT_SCHEMA", text))
-    assert touching == ["audit.py", "schemas.py"]  # schemas.py names it, audit.py uses it
-    assert "migration_audit." not in python_sources()["schemas.py"]
+    assert touching == ["common/schemas.py", "db/audit.py"]  # schemas.py names it, audit.py uses it
+    assert "migration_audit." not in python_sources()["common/schemas.py"]
     ddl = [p.relative_to(HARNESS).as_posix() for p in HARNESS.glob("sql/**/*.sql")
            if re.search(r"create (table|index|schema|or replace function)[^;]*migration_audit", p.read_text(), re.I)]
     assert ddl == ["sql/migration_audit.sql"]
@@ -27,16 +27,16 @@ def test_only_the_audit_module_and_its_sql_touch_migration_audit():
 
 def test_schema_renames_happen_in_the_swap_module_alone():
     renaming = sorted(name for name, text in python_sources().items() if re.search(r"rename\s+to", text, re.I))
-    assert renaming == ["swap.py"]
+    assert renaming == ["db/swap.py"]
     assert not [p for p in HARNESS.glob("sql/**/*.sql") if re.search(r"alter\s+schema[^;]*rename", p.read_text(), re.I)]
 
 
 def test_the_command_line_and_the_rendering_hold_no_sql_and_no_cursors():
     sources = python_sources()
-    for name in ("cli.py", "render.py", "html_report.py"):
+    for name in ("cli/commands.py", "cli/render.py", "reporting/html_report.py"):
         text = sources[name]
         assert not re.search(r"\.cursor\(|\.execute\(|psycopg2|\bsql\.SQL|\bselect\s+\w+.*\bfrom\b", text, re.I), name
-    assert len(sources["cli.py"].splitlines()) <= 490  # a thin command is ~30 lines: options, call, show
+    assert len(sources["cli/commands.py"].splitlines()) <= 490
 
 
 def test_every_path_of_the_architecture_map_exists():
@@ -69,7 +69,7 @@ def test_private_directories_leave_the_embedded_data_dir_reachable(tmp_path, mon
     import os
     import stat
 
-    from harness import paths
+    from harness.common import paths
 
     monkeypatch.setenv("HARNESS_HOME", str(tmp_path))
     for name in ("logs", "target", ".harness/profiles", ".harness/pgdata"):

@@ -1,0 +1,157 @@
+"""What a role needs for each command, checked before anything changes.
+
+docs/runbook.md lists the same as GRANT statements. A superuser passes; an
+ordinary migration role (owner of the database and of the live schema, say)
+passes as long as it has what its command uses:
+
+  read      USAGE on the live schema, SELECT on its tables (every command that stages)
+  create    CREATE on the database, for <live>_stage, <live>_next, migration_audit,
+            migration_backup (unless they exist and the role owns them)
+  capture   TRIGGER on the legacy tables of the live schema (a build that will be cut
+            over, migrate); the application's other tables are never captured
+  swap      owning the live schema (to rename it), UPDATE on the live tables (to
+            lock them), and membership in the roles that own them or hold default
+            privileges there (to reproduce owner and privileges on the new tables)
+
+The check raises PrivilegeMissing (exit 2) naming the first thing missing and
+the statement that grants it. Every server older than PostgreSQL 13 is refused.
+"""
+
+from __future__ import annotations
+
+from harness.common.errors import HarnessError
+from harness.common.schemas import Schemas
+from harness.db import connection as db
+from harness.flows.samples import LEGACY_TABLES
+
+MIN_SERVER_VERSION = 130000  # pg_current_snapshot, xid8, DROP DATABASE ... WITH (FORCE), trusted extensions
+NEEDS = {
+    "stage": ("read", "create"),
+    "dry-run": ("read", "create"),
+    "validate": ("read", "create"),
+    "build": ("read", "create", "capture"),
+    "cutover": ("read", "create", "swap"),
+    "migrate": ("read", "create", "capture", "swap"),
+    "rollback": ("swap",),
+}
+
+
+class PrivilegeMissing(HarnessError):
+    """The role lacks a privilege the command needs (exit 2: nothing was changed)."""
+
+
+def require_version(server_version: int) -> None:
+    if server_version < MIN_SERVER_VERSION:
+        major = server_version // 10000
+        raise HarnessError(f"PostgreSQL {major} is not supported: abparts-migrate needs PostgreSQL 13 or newer "
+                           "(tested on 15 and 18)")
+
+
+def _role(cur) -> tuple[str, bool]:
+    cur.execute("select current_user, rolsuper from pg_roles where rolname = current_user")
+    return cur.fetchone()
+
+
+def _live_tables(cur, schema: str) -> list[str]:
+    return db.tables_in(cur, schema) if db.schema_exists(cur, schema) else []
+
+
+def _table_privilege(cur, schema: str, tables: list[str], privilege: str) -> list[str]:
+    cur.execute("select t from unnest(%s::text[]) as t where not has_table_privilege(format('%%I.%%I', %s, t), %s)",
+                (tables, schema, privilege))
+    return [r[0] for r in cur.fetchall()]
+
+
+def _read(cur, role: str, schemas: Schemas) -> list[str]:
+    found = []
+    if db.schema_exists(cur, schemas.live):
+        cur.execute("select has_schema_privilege(%s, 'USAGE')", (schemas.live,))
+        if not cur.fetchone()[0]:
+            return [f"role {role} cannot use schema {schemas.live}: it needs GRANT USAGE ON SCHEMA {schemas.live} "
+                    f"TO {role}"]
+    for table in _table_privilege(cur, schemas.live, _live_tables(cur, schemas.live), "SELECT"):
+        found.append(f"role {role} cannot read {schemas.live}.{table}: it needs GRANT SELECT ON "
+                     f"{schemas.live}.{table} TO {role}")
+    return found
+
+
+def _create(cur, role: str, schemas: Schemas) -> list[str]:
+    cur.execute("select has_database_privilege(current_database(), 'CREATE'), current_database()")
+    can_create, database = cur.fetchone()
+    if can_create:
+        return []
+    missing = []
+    for schema in (schemas.stage, schemas.next, schemas.audit, schemas.backup):
+        cur.execute("select pg_has_role(nspowner, 'MEMBER') from pg_namespace where nspname = %s", (schema,))
+        row = cur.fetchone()
+        if not (row and row[0]):
+            missing.append(schema)
+    if not missing:
+        return []
+    return [f"role {role} cannot create schemas in database {database} (it needs {', '.join(missing)}): it needs "
+            f"GRANT CREATE ON DATABASE {database} TO {role}"]
+
+
+def _capture(cur, role: str, schemas: Schemas) -> list[str]:
+    legacy = [t for t in LEGACY_TABLES if t in _live_tables(cur, schemas.live)]
+    return [f"role {role} cannot create triggers on {schemas.live}.{table} (change capture): it needs "
+            f"GRANT TRIGGER ON {schemas.live}.{table} TO {role}, or ownership of the table"
+            for table in _table_privilege(cur, schemas.live, legacy, "TRIGGER")]
+
+
+def _swap(cur, role: str, schemas: Schemas) -> list[str]:
+    found = []
+    cur.execute("select nspowner::regrole::text, pg_has_role(nspowner, 'MEMBER') from pg_namespace"
+                " where nspname = %s", (schemas.live,))
+    row = cur.fetchone()
+    if row and not row[1]:
+        found.append(f"role {role} does not own schema {schemas.live} (its owner is {row[0]}), so it cannot rename "
+                     f"it at the swap: it needs GRANT {row[0]} TO {role}, or ALTER SCHEMA {schemas.live} OWNER TO "
+                     f"{role}")
+    tables = _live_tables(cur, schemas.live)
+    for table in _table_privilege(cur, schemas.live, tables, "UPDATE, DELETE, TRUNCATE"):
+        found.append(f"role {role} cannot lock {schemas.live}.{table} against writes for the swap: it needs "
+                     f"GRANT UPDATE ON {schemas.live}.{table} TO {role}")
+    cur.execute(
+        "select distinct r::regrole::text from ("
+        " select c.relowner as r from pg_class c where c.relnamespace = %s::regnamespace and c.relkind in ('r', 'p')"
+        " union select d.defaclrole from pg_default_acl d where d.defaclnamespace = %s::regnamespace) as owners"
+        " where not pg_has_role(r, 'MEMBER') order by 1",
+        (schemas.live, schemas.live),
+    )
+    for (owner,) in cur.fetchall():
+        found.append(f"role {role} cannot give the new tables the owner and default privileges {owner} has on "
+                     f"{schemas.live}: it needs GRANT {owner} TO {role}")
+    return found
+
+
+CHECKS = {"read": _read, "create": _create, "capture": _capture, "swap": _swap}
+
+
+def problems(cur, schemas: Schemas, command: str) -> list[str]:
+    """Every missing privilege of the current role for `command`, one line each (empty: none)."""
+    role, superuser = _role(cur)
+    if superuser:
+        return []
+    found = []
+    for need in NEEDS.get(command, ()):
+        found += CHECKS[need](cur, role, schemas)
+    return found
+
+
+def require(cur, schemas: Schemas, command: str) -> None:
+    found = problems(cur, schemas, command)
+    if found:
+        more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
+        raise PrivilegeMissing(f"{found[0]}{more}; nothing was changed. The privileges of each command: "
+                               "docs/runbook.md#privileges")
+
+
+def can_create_roles(cur) -> bool:
+    cur.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user")
+    return bool(cur.fetchone()[0])
+
+
+def can_create_databases(cur) -> bool:
+    cur.execute("select rolsuper or rolcreatedb from pg_roles where rolname = current_user")
+    return bool(cur.fetchone()[0])

@@ -1,0 +1,1 @@
+"""The bridge to dbt: running it in-process, its events, the project read from its manifest, the checks."""

@@ -1,0 +1,225 @@
+"""Cutover: the preflight and post-steps around the swap (swap.py) that puts
+the built <live>_next in place.
+
+Before: preflight (state) and the backups (snapshots + pg_dump) — always.
+The swap: the drift guard (no write since the stage snapshot, per the change
+capture) under the locks, then <live> -> <live>_archive_<run> and
+<live>_next -> <live>, the relocatable extensions of the live schema moved
+along, owner, grants and default privileges reproduced, change capture on the
+new tables. After: the run's migration report gets the cutover.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from psycopg2 import sql
+
+from harness.common.errors import OutOfOrder
+from harness.common.schemas import Schemas
+from harness.db import audit, capture, fingerprint, locks, privileges
+from harness.db import connection as db
+from harness.db import swap as swap_mod
+from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
+from harness.flows import backup, seal, stage, state
+from harness.flows.progress import Progress
+from harness.reporting import reports
+from harness.reporting.reports import Result
+
+
+def drift_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused:
+    listed = ", ".join(f"{table} {count}" for table, count in writes.items())
+    return SwapRefused(
+        "drift",
+        f"the live schema {live!r} changed since the stage of run {run_id} ({listed} writes); nothing was cut over. "
+        "Way forward: `harness migrate --catch-up` (restage, rebuild, retry), or stop the application's writes first",
+        writes,
+    )
+
+
+@dataclass
+class CutoverResult(Result):
+    run_id: str
+    live_schema: str
+    archive_schema: str
+    lock_window_ms: float = 0.0
+    lock_wait_ms: float = 0.0
+    attempts: int = 0
+    backup: backup.BackupResult | None = None
+    extensions_moved: list[str] = field(default_factory=list)
+    extensions_left: list[str] = field(default_factory=list)
+    extension_notes: dict[str, str] = field(default_factory=dict)
+    window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
+    privilege_statements: int = 0
+    seconds: float = 0.0
+    report_path: str | None = None
+
+
+def preflight(cur, schemas: Schemas) -> state.State:
+    """Refuse out-of-order use with a one-line reason; return the state to cut over from."""
+    state.require_live_exists(cur, schemas)
+    current = state.describe(cur, schemas)
+    if current.cutover:
+        raise OutOfOrder(
+            f"a cutover is already in place on schema {schemas.live!r} (run {current.cutover['run_id']}, "
+            f"{current.cutover['finished_at']:%Y-%m-%d %H:%M:%S %Z}); roll it back first (`harness rollback`)"
+        )
+    if current.live_kind != "legacy":
+        raise OutOfOrder(f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); "
+                         "nothing to cut over")
+    stage.check_not_partitioned(cur, schemas)
+    if current.build_outcome in ("running", "interrupted"):
+        raise OutOfOrder(f"the last build (run {current.build_run}) did not finish ({current.build_outcome}): "
+                         "its target is never cut over; rebuild with `harness build`")
+    if not current.next_exists or not current.build_run:
+        raise OutOfOrder(f"nothing is built for schema {schemas.live!r}: "
+                         "run `harness build` (or `harness migrate`) first")
+    if current.build_outcome != "ok":
+        raise OutOfOrder(f"the last build (run {current.build_run}) failed: fix it and rebuild before cutting over")
+    rolled_back = [s for s in current.steps if s["step"] == "rollback" and s["outcome"] == "ok"
+                   and s["run_id"] == current.build_run]
+    if rolled_back:
+        raise OutOfOrder(
+            f"run {current.build_run} was cut over and rolled back; a new cutover needs a new run: `harness build`"
+        )
+    run = audit.run(cur, schemas.live, current.build_run)
+    if not run or not run["capture"]:
+        raise OutOfOrder(
+            f"run {current.build_run} was staged without change capture (a dry run), so writes since its snapshot "
+            "cannot be ruled out: build it with `harness build`, or use `harness migrate`"
+        )
+    capturing = capture.installed_run(cur, schemas.live)
+    if capturing is None:
+        raise OutOfOrder(
+            f"change capture is off on {schemas.live!r} (taken off by `harness prune`?), so writes since the stage "
+            f"of run {current.build_run} cannot be ruled out: rebuild with `harness build`"
+        )
+    if capturing != current.build_run:
+        raise OutOfOrder(
+            f"change capture on {schemas.live!r} belongs to run {capturing}, not to the built run {current.build_run} "
+            "(something restaged): rebuild with `harness build`"
+        )
+    if db.schema_exists(cur, schemas.archive(current.build_run)):
+        raise OutOfOrder(f"schema {schemas.archive(current.build_run)!r} already exists; run `harness status`")
+    seal.verify(cur, schemas, current)
+    return current
+
+
+def alembic_stamp(cur, schema: str) -> list[str] | None:
+    """The revisions alembic_version of `schema` holds (None: it has no such table)."""
+    cur.execute("select to_regclass(%s)", (f'"{schema}".alembic_version',))
+    if cur.fetchone()[0] is None:
+        return None
+    cur.execute(sql.SQL("select version_num::text from {} order by 1").format(
+        sql.Identifier(schema, "alembic_version")))
+    return [r[0] for r in cur.fetchall()]
+
+
+def cutover(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    progress: Progress | None = None,
+    post_validation: str = "not run",
+    on_locked: Callable[[], None] | None = None,
+) -> CutoverResult:
+    """post_validation: what the audit row says of it ('pending' from migrate, which runs it next);
+    on_locked: called when the live tables are locked (a script resuming its application's writes)."""
+    with locks.command_lock(target, schemas.live, "cutover"):
+        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress(), post_validation,
+                        on_locked)
+
+
+def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries: int,
+             progress: Progress, post_validation: str, on_locked: Callable[[], None] | None) -> CutoverResult:
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        current = preflight(cur, schemas)
+        privileges.require(cur, schemas, "cutover")
+        audit.ensure(cur)
+        run_id = current.build_run
+        sealed = current.build_step["details"]["fingerprint"]
+        snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
+
+        def no_drift(cur) -> None:
+            writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+            if writes:
+                raise drift_refusal(schemas.live, run_id, writes)
+
+        # the drift guard, early: writes already logged since the stage refuse the cutover before
+        # the backups are taken for nothing (the guard under the locks, below, is the one that counts)
+        try:
+            no_drift(cur)
+        except SwapRefused as refused:
+            swap_mod.record_refusal(cur, schemas.live, run_id, "cutover", started_at, refused)
+            conn.commit()
+            raise
+        conn.commit()
+    result = CutoverResult(run_id=run_id, live_schema=schemas.live, archive_schema=schemas.archive(run_id))
+    result.backup = backup.backup(target, schemas, run_id, progress)
+    progress.step("cleanup", "running", note="cutover: waiting for the locks")
+
+    def on_retry(attempt: int, wait: float) -> None:
+        progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
+                         f"retry {attempt}/{retries} in {wait:.1f}s")
+
+    stamped: list[str] = []
+
+    def as_built(cur) -> None:
+        differences = fingerprint.catalog_differences(sealed["catalog"], fingerprint.catalog(cur, schemas.next))
+        if differences:
+            raise SwapRefused("target_changed", seal.not_what_was_built(schemas, run_id, differences))
+        # the application's revision as cut over: a rollback refuses once its own migration changed it
+        stamped[:] = alembic_stamp(cur, schemas.next) or []
+
+    spec = swap_mod.Swap(
+        kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
+        grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift, on_locked=on_locked,
+        details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
+                         "post_validation": post_validation, "alembic_version": stamped},
+    )
+    with db.connect(target) as conn:
+        swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                on_retry=on_retry)
+    result.attempts, result.lock_window_ms, result.lock_wait_ms = (
+        swapped.attempts, swapped.lock_window_ms, swapped.lock_wait_ms)
+    result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
+    result.extension_notes = swapped.extension_notes
+    result.window = (swapped.locked_at, swapped.committed_at)
+    result.privilege_statements = swapped.privilege_statements
+    result.seconds = time.perf_counter() - started
+    progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "
+                  f"legacy kept as {result.archive_schema}")
+    result.report_path = str(_record_in_report(result))
+    return result
+
+
+def _record_in_report(result: CutoverResult):
+    """Add the cutover to the run's migration report (or start one)."""
+    existing = reports.find(result.run_id)
+    document = {}
+    for path in existing:
+        if path.name.startswith("migration_report_"):
+            document = reports.load(path)
+    body = {k: v for k, v in document.items() if k not in ("report_version", "kind", "tool", "written_at")}
+    body.setdefault("run_id", result.run_id)
+    body.setdefault("live_schema", result.live_schema)
+    body["outcome"] = "cut over"
+    body["cutover"] = {
+        "archive_schema": result.archive_schema,
+        "lock_window_ms": round(result.lock_window_ms, 3),
+        "lock_wait_ms": round(result.lock_wait_ms, 3),
+        "attempts": result.attempts,
+        "extensions_moved": result.extensions_moved,
+        "extensions_left": result.extensions_left,
+        "privilege_statements": result.privilege_statements,
+        "backup": result.backup.__dict__ if result.backup else None,
+        "seconds": round(result.seconds, 3),
+    }
+    return reports.write("migration", result.run_id, body)

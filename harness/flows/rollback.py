@@ -1,0 +1,190 @@
+"""Rollback: put the legacy schema back, in one transaction, same lock discipline.
+
+The current live (target) schema becomes <live>_rolledback_<run>, the archive
+becomes live again, the extensions moved at cutover move back and the change
+capture comes off the legacy tables, so an untouched round trip leaves the
+legacy schema exactly as it was. Writes made to the target after the cutover
+(seen by its change capture) make the rollback refuse; with --force they are
+exported to backups/post_cutover_<run>.jsonl and carried back where they have
+a legacy equivalent (see carry_back.py). Nothing is lost either way: the
+target stays whole in <live>_rolledback_<run>.
+
+Two things refuse it even with --force, because the DBA must decide: a write
+it cannot carry back at all (to a table without a primary key: its rows
+cannot be told apart), and an alembic_version that changed since the cutover
+(the application ran a migration of its own, which the legacy schema knows
+nothing of).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from harness.common.errors import OutOfOrder
+from harness.common.schemas import Schemas
+from harness.db import audit, carry_back, locks, privileges
+from harness.db import connection as db
+from harness.db import swap as swap_mod
+from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
+from harness.flows import cutover, state
+from harness.flows.progress import Progress
+from harness.reporting.reports import Result
+
+
+def writes_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused:
+    listed = ", ".join(f"{table} {count}" for table, count in writes.items())
+    return SwapRefused(
+        "writes_after_cutover",
+        f"{sum(writes.values())} writes were made to {live!r} after the cutover of run {run_id} ({listed}); "
+        "nothing was rolled back. `harness rollback --force` exports them to "
+        f"backups/post_cutover_{run_id}.jsonl and carries back what has a legacy equivalent",
+        writes,
+    )
+
+
+def unkeyed_refusal(live: str, run_id: str, writes: dict[str, int]) -> SwapRefused:
+    table, count = next(iter(writes.items()))
+    more = f" (and writes to {len(writes) - 1} more such tables)" if len(writes) > 1 else ""
+    return SwapRefused(
+        "not_carriable",
+        f"{count} writes to {live}.{table} since the cutover of run {run_id} cannot be carried back: {table} has no "
+        f"primary key, so its rows cannot be told apart{more}; nothing was rolled back, not even with --force. "
+        f"The writes are in {audit.CHANGE_LOG} (side target, run {run_id}): the DBA decides",
+        writes,
+    )
+
+
+def alembic_refusal(live: str, run_id: str, was: list[str], now: list[str] | None) -> SwapRefused:
+    shown = ", ".join(now) if now else "no alembic_version table"
+    return SwapRefused(
+        "alembic_changed",
+        f"{live}.alembic_version changed since the cutover of run {run_id} (was {', '.join(was)}, now {shown}): the "
+        "application ran a migration of its own, which the legacy schema knows nothing of; nothing was rolled back, "
+        "not even with --force. The DBA decides: undo that migration (alembic_version back as it was), or keep the "
+        "cutover",
+    )
+
+
+def refuse_what_cannot_come_back(cur, live: str, cut: dict) -> None:
+    """The refusals --force does not lift (raised as SwapRefused; under the swap's locks they hold)."""
+    run_id = cut["run_id"]
+    was = (cut.get("details") or {}).get("alembic_version")
+    if was is not None:  # a cutover recorded before the stamp was kept: nothing to compare with
+        now = cutover.alembic_stamp(cur, live)
+        if now != was:
+            raise alembic_refusal(live, run_id, was, now)
+    unkeyed = audit.unkeyed_writes(cur, live, run_id)
+    if unkeyed:
+        raise unkeyed_refusal(live, run_id, unkeyed)
+
+
+@dataclass
+class RollbackResult(Result):
+    run_id: str
+    live_schema: str
+    rolledback_schema: str
+    writes_after_cutover: dict[str, int] = field(default_factory=dict)
+    carried: carry_back.CarryResult | None = None
+    extensions_moved_back: list[str] = field(default_factory=list)
+    lock_window_ms: float = 0.0
+    attempts: int = 0
+    seconds: float = 0.0
+    window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
+
+    def to_dict(self) -> dict:
+        return super().to_dict() | {"carried": self.carried.to_dict() if self.carried else None}
+
+
+def preflight(cur, schemas: Schemas) -> dict:
+    state.require_live_exists(cur, schemas)
+    current = state.describe(cur, schemas)
+    if not current.cutover:
+        if current.last_rollback:
+            raise OutOfOrder(
+                f"nothing to roll back: the cutover of run {current.last_rollback['run_id']} was already rolled back "
+                f"({current.last_rollback['finished_at']:%Y-%m-%d %H:%M:%S %Z}); the legacy schema is live"
+            )
+        raise OutOfOrder(f"nothing to roll back: no cutover is in place on schema {schemas.live!r}")
+    archive = schemas.archive(current.cutover["run_id"])
+    if not db.schema_exists(cur, archive):
+        raise OutOfOrder(f"the archive {archive!r} is gone (pruned?): restore it from backups/ with `harness restore`")
+    return current.cutover
+
+
+def rollback(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    force: bool = False,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    progress: Progress | None = None,
+    on_locked: Callable[[], None] | None = None,
+) -> RollbackResult:
+    with locks.command_lock(target, schemas.live, "rollback"):
+        return _rollback(target, schemas, force=force, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                         progress=progress, on_locked=on_locked)
+
+
+def _rollback(
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    force: bool = False,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    progress: Progress | None = None,
+    on_locked: Callable[[], None] | None = None,
+) -> RollbackResult:
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cut = preflight(cur, schemas)
+        privileges.require(cur, schemas, "rollback")
+        audit.ensure(cur)
+        conn.commit()
+        try:  # early, before any lock (the guard under the locks is the one that counts)
+            refuse_what_cannot_come_back(cur, schemas.live, cut)
+        except SwapRefused as refused:
+            swap_mod.record_refusal(cur, schemas.live, cut["run_id"], "rollback", started_at, refused)
+            conn.commit()
+            raise
+    run_id = cut["run_id"]
+    live, archive, rolledback = schemas.live, schemas.archive(run_id), schemas.rolledback(run_id)
+    result = RollbackResult(run_id=run_id, live_schema=live, rolledback_schema=rolledback)
+
+    def writes_guard(cur) -> None:
+        refuse_what_cannot_come_back(cur, live, cut)
+        result.writes_after_cutover = audit.writes_since(cur, live, "target", run_id)
+        if result.writes_after_cutover and not force:
+            raise writes_refusal(live, run_id, result.writes_after_cutover)
+
+    def carry(cur) -> None:
+        result.carried = None
+        if result.writes_after_cutover:
+            result.carried = carry_back.carry_back(cur, live, run_id, target_schema=live, legacy_schema=archive)
+
+    def details() -> dict:
+        carried = result.carried
+        return {"rolledback_schema": rolledback, "writes_after_cutover": result.writes_after_cutover, "forced": force,
+                "export": carried.export_path if carried else None, "carried": carried.carried if carried else {},
+                "not_carried": len(carried.not_carried) if carried else 0}
+
+    spec = swap_mod.Swap(
+        kind="rollback", live=live, run_id=run_id, incoming=archive, outgoing=rolledback,
+        extensions=(cut.get("details") or {}).get("extensions_moved", []), capture_off_outgoing=True,
+        outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
+        guard=writes_guard, before_rename=carry, details=details, on_locked=on_locked,
+        # the legacy tables come back with the statistics they left with: only what the carry-back wrote
+        analyze_tables=lambda: result.carried.carried_ids if result.carried else (),
+    )
+    with db.connect(target) as conn:
+        swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries)
+    result.attempts, result.lock_window_ms = swapped.attempts, swapped.lock_window_ms
+    result.window = (swapped.locked_at, swapped.committed_at)
+    result.extensions_moved_back = swapped.extensions_moved
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,1 @@
+"""The documents a run leaves: JSON reports (one to_dict() per result) and the HTML page of a run."""
