@@ -250,9 +250,9 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["HARNESS_HOME"] = str(report_home(Path(scratch) / "home"))
-        from harness.reporting import html_report
+        from harness.reporting import reports
 
-        page = html_report.write(args.run)
+        page = reports.write_page(args.run)
         with Chromium(Path(scratch) / "profile", Path(scratch) / "chromium.log") as browser:
             look = look_at(browser, page.as_uri(), screenshot=args.screenshot, width=1000, height=1300)
     if look.console or look.requests != [page.as_uri()]:

@@ -34,7 +34,7 @@ def test_the_report_loads_in_chromium_with_no_console_error_and_no_network_reque
     (home / "lineage").mkdir()
     (home / "lineage" / "index.html").write_text("<!DOCTYPE html><title>lineage</title>")
     monkeypatch.setenv("HARNESS_HOME", str(home))
-    page = html_report.write(RUN)
+    page = reports.write_page(RUN)
     screenshot, printout = tmp_path / "report.png", tmp_path / "report.pdf"
 
     look = look_at(chromium, page.as_uri(), screenshot=screenshot, pdf=printout)

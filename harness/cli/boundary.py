@@ -8,8 +8,8 @@ Exit codes: 0 ok; 1 a check failed, a guard refused or the operator said no;
 
 Ctrl-C and SIGTERM stop a command within seconds: the signal becomes a
 KeyboardInterrupt in the main thread (dbt then cancels its own queries), and a
-query the harness itself is running is cancelled on the server (psycopg2's
-select-based wait), so nothing of the command keeps running there. What was
+query the harness itself is running is cancelled on the server
+(db.cancel_queries_on_interrupt), so nothing of the command keeps running there. What was
 interrupted records itself (a build: 'interrupted' in the audit).
 """
 
@@ -27,7 +27,8 @@ import typer.core
 from typer._click import exceptions as cli_errors  # typer vendors click: its errors live here
 
 from harness.cli.console import err
-from harness.common import errors, faults, paths
+from harness.common import errors, faults, log, paths
+from harness.db import connection as db
 
 
 class Terminated(KeyboardInterrupt):
@@ -46,13 +47,10 @@ def _interrupt(signum, frame) -> None:
 
 def _interruptible() -> None:
     """SIGTERM like Ctrl-C, and queries that a signal cancels on the server instead of finishing."""
-    import psycopg2.extensions
-    import psycopg2.extras
-
     signal.signal(signal.SIGTERM, _terminate)
     # even where the shell started the harness with SIGINT ignored (a background job)
     signal.signal(signal.SIGINT, _interrupt)
-    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+    db.cancel_queries_on_interrupt()
 
 
 def guarded(func: Callable) -> Callable:
@@ -60,8 +58,6 @@ def guarded(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from harness.common import log
-
         command = log.command_line(sys.argv[1:]) if sys.argv and "harness" in sys.argv[0] else func.__name__
         name = func.__name__.removesuffix("_command").replace("_", " ")
         started = time.perf_counter()

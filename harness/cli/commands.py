@@ -428,11 +428,11 @@ def report_command(
     html: bool = typer.Option(False, "--html", help="Print the path of the run's HTML report (written if missing)."),
 ) -> None:
     """Pretty-print a saved report (the latest by default)."""
-    from harness.reporting import html_report, reports
+    from harness.reporting import reports
 
     o = opts(ctx)
     if html:
-        return o.show({"html": str(html_report.ensure(run_id))}, lambda document: render.line(document["html"]))
+        return o.show({"html": str(reports.page(run_id))}, lambda document: render.line(document["html"]))
     for path in reports.chosen(run_id):
         document = reports.load(path)
         if not o.json:

@@ -45,13 +45,3 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, 
 def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
     sys.stdout.flush()
-
-
-def number(value: Any) -> str:
-    if value is None:
-        return ""
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{int(f):,}" if f == int(f) else f"{f:,.3f}"

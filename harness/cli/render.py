@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
-from harness.cli.console import number, out, table
+from harness.cli.console import out, table
+from harness.common.numbers import number
 
 SEVERITIES = ("critical", "error", "warning", "info")
 STYLES = {"critical": "bold red", "error": "red", "warning": "yellow", "info": "cyan"}

@@ -11,6 +11,10 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+from urllib.parse import quote
+
+import psycopg2
+import psycopg2.extensions
 
 from harness.common import paths
 
@@ -30,11 +34,25 @@ def redact(text: str) -> str:
     return text
 
 
-def command_line(argv: list[str]) -> str:
-    """The command as typed, for the log: a --dsn value shown as where it points (db.redact), so
-    a DSN the patterns cannot read (an unbalanced quote, a password with spaces) never leaks."""
-    from harness.db.connection import redact as redact_dsn
+def redact_dsn(dsn: str) -> str:
+    """Where the DSN points, as user[:***]@host:port/database: safe to print and log. TLS and the other
+    connection settings are left out (they do not say which database it is)."""
+    try:
+        params = psycopg2.extensions.parse_dsn(dsn)
+    except psycopg2.ProgrammingError:
+        return "<unparseable DSN>"
+    host, user, db, port = (params.get(key, "") for key in ("host", "user", "dbname", "port"))
+    auth = quote(user) + (":***" if "password" in params else "") + ("@" if user else "")
+    hostpart = "" if host.startswith("/") else host
+    portpart = f":{port}" if port and hostpart else ""
+    query = "?" + "&".join(f"{k}={v}" for k, v in (("host", host if host.startswith("/") else ""),
+                                                   ("port", port if not hostpart else "")) if v)
+    return f"postgresql://{auth}{hostpart}{portpart}/{db}{query.rstrip('?')}"
 
+
+def command_line(argv: list[str]) -> str:
+    """The command as typed, for the log: a --dsn value shown as where it points (redact_dsn), so
+    a DSN the patterns cannot read (an unbalanced quote, a password with spaces) never leaks."""
     shown, after_dsn = [], False
     for arg in argv:
         if after_dsn:

@@ -18,7 +18,7 @@ from typing import Any
 
 from psycopg2 import sql
 
-from harness.common import sqlfiles
+from harness.common import log, sqlfiles
 from harness.common.schemas import AUDIT_SCHEMA
 from harness.db import connection as db
 
@@ -106,8 +106,6 @@ def run(cur, live: str, run_id: str) -> dict | None:
 
 
 def _log_step(live: str, run_id: str, step: str, outcome: str, row_counts, details, message) -> None:
-    from harness.common import log
-
     parts = [f"live={live}", f"outcome={outcome}"]
     if details and "seconds" in details:
         parts.append(f"seconds={details['seconds']}")
@@ -155,8 +153,6 @@ def begin_step(cur, live: str, run_id: str, step: str, started_at: datetime, det
                 " (%s, %s, %s, %s, 'running', %s) returning id").format(_table("steps")),
         (live, run_id, step, started_at, json.dumps(details, default=str)),
     )
-    from harness.common import log
-
     log.event(f"live={live} outcome=running", run_id=run_id, step=step)
     return int(cur.fetchone()[0])
 
@@ -183,8 +179,6 @@ def add_step_details(cur, live: str, run_id: str, step: str, details: dict[str, 
             steps=_table("steps")),
         (json.dumps(details, default=str), live, run_id, step),
     )
-    from harness.common import log
-
     log.event(" ".join(f"{k}={v}" for k, v in details.items()), run_id=run_id, step=step)
 
 

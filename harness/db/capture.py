@@ -26,9 +26,9 @@ from __future__ import annotations
 from psycopg2 import sql
 
 from harness.common.errors import CheckFailed
+from harness.common.legacy import LEGACY_TABLES
 from harness.db import audit, locks
 from harness.db import connection as db
-from harness.flows.samples import LEGACY_TABLES
 
 TRIGGER = "abparts_migrate_capture"
 TRUNCATE_TRIGGER = "abparts_migrate_capture_truncate"

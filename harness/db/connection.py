@@ -18,17 +18,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
-from harness.common.errors import ConnectionFailed, UsageError
+from harness.common.errors import ConnectionFailed, HarnessError, UsageError
+from harness.common.log import redact as redact_text
+from harness.common.log import redact_dsn
 from harness.db import embedded
 
 APPLICATION_NAME = "abparts-migrate"
+MIN_SERVER_VERSION = 130000  # pg_current_snapshot, xid8, DROP DATABASE ... WITH (FORCE), trusted extensions
 # effective libpq parameters that say nothing about where to connect
 _NOT_CARRIED = {"application_name", "fallback_application_name", "replication"}
 
@@ -112,8 +114,6 @@ class Target:
 
 def _without_secrets(libpq_message: str) -> str:
     """libpq quotes the part of a DSN it could not parse; that part may hold a password."""
-    from harness.common.log import redact as redact_text
-
     kept = re.sub(r'"[^"]*"', '"…"', libpq_message)
     option = re.search(r'invalid connection option "(\w+)"', libpq_message)  # a name, never a value
     if option:
@@ -131,19 +131,15 @@ def make_dsn(params: dict[str, str]) -> str:
 
 
 def redact(dsn: str) -> str:
-    """Where the DSN points, as user[:***]@host:port/database: safe to print and log. TLS and the other
-    connection settings are left out (they do not say which database it is)."""
-    try:
-        params = psycopg2.extensions.parse_dsn(dsn)
-    except psycopg2.ProgrammingError:
-        return "<unparseable DSN>"
-    host, user, db, port = (params.get(key, "") for key in ("host", "user", "dbname", "port"))
-    auth = quote(user) + (":***" if "password" in params else "") + ("@" if user else "")
-    hostpart = "" if host.startswith("/") else host
-    portpart = f":{port}" if port and hostpart else ""
-    query = "?" + "&".join(f"{k}={v}" for k, v in (("host", host if host.startswith("/") else ""),
-                                                   ("port", port if not hostpart else "")) if v)
-    return f"postgresql://{auth}{hostpart}{portpart}/{db}{query.rstrip('?')}"
+    """Where the DSN points, as user[:***]@host:port/database: safe to print and log (log.redact_dsn)."""
+    return redact_dsn(dsn)
+
+
+def require_version(server_version: int) -> None:
+    if server_version < MIN_SERVER_VERSION:
+        major = server_version // 10000
+        raise HarnessError(f"PostgreSQL {major} is not supported: abparts-migrate needs PostgreSQL 13 or newer "
+                           "(tested on 15 and 18)")
 
 
 def resolve_target(dsn: str | None) -> Target:
@@ -163,8 +159,6 @@ def resolve(given: Target) -> Target:
     """Connect once and keep what libpq actually used: host, port, user, database, password (from the
     DSN, PGPASSWORD or a password file), TLS settings, service-file values."""
     conn = _open(given, APPLICATION_NAME)
-    from harness.db.privileges import require_version
-
     require_version(conn.server_version)
     params = {k: v for k, v in conn.get_dsn_parameters().items() if v not in (None, "") and k not in _NOT_CARRIED}
     params["host"], params["port"] = conn.info.host, str(conn.info.port)
@@ -209,6 +203,12 @@ def create_database(target: Target, name: str, *, template: str | None = None, r
             statement += sql.SQL(" template {}").format(sql.Identifier(template))
         cur.execute(statement)
     return target.with_database(name)
+
+
+def cancel_queries_on_interrupt() -> None:
+    """From now on a query waits in Python (select-based), so a signal's KeyboardInterrupt reaches the
+    process during it and psycopg2 cancels the query on the server instead of letting it finish."""
+    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
 
 
 def open_connection(target: Target, application_name: str = APPLICATION_NAME):

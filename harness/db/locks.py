@@ -17,6 +17,7 @@ import psycopg2.errorcodes
 from psycopg2 import sql
 
 from harness.common.errors import CheckFailed
+from harness.db import connection as db
 
 T = TypeVar("T")
 LOCK_ERRORS = (psycopg2.errorcodes.LOCK_NOT_AVAILABLE, psycopg2.errorcodes.DEADLOCK_DETECTED)
@@ -114,8 +115,6 @@ def command_lock(target, live: str, command: str) -> Iterator[None]:
     """Hold the live schema for one mutating command (a session-level advisory lock on a
     connection of its own). A second command is refused at once, naming the holder;
     the lock goes with the process, however it ends. Re-entrant within a process."""
-    from harness.db import connection as db
-
     key = (db.redact(target.dsn), live)
     if key in _held:
         _held[key][1] += 1

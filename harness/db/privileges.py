@@ -20,11 +20,10 @@ the statement that grants it. Every server older than PostgreSQL 13 is refused.
 from __future__ import annotations
 
 from harness.common.errors import HarnessError
+from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
 from harness.db import connection as db
-from harness.flows.samples import LEGACY_TABLES
 
-MIN_SERVER_VERSION = 130000  # pg_current_snapshot, xid8, DROP DATABASE ... WITH (FORCE), trusted extensions
 NEEDS = {
     "stage": ("read", "create"),
     "dry-run": ("read", "create"),
@@ -38,13 +37,6 @@ NEEDS = {
 
 class PrivilegeMissing(HarnessError):
     """The role lacks a privilege the command needs (exit 2: nothing was changed)."""
-
-
-def require_version(server_version: int) -> None:
-    if server_version < MIN_SERVER_VERSION:
-        major = server_version // 10000
-        raise HarnessError(f"PostgreSQL {major} is not supported: abparts-migrate needs PostgreSQL 13 or newer "
-                           "(tested on 15 and 18)")
 
 
 def _role(cur) -> tuple[str, bool]:

@@ -35,7 +35,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from harness.common import faults
+from harness.common import faults, log
 from harness.common.errors import CheckFailed
 from harness.db import audit, capture, locks, parity
 from harness.db import connection as db
@@ -224,8 +224,6 @@ def swap(
                                     lock_timeout_ms=lock_timeout_ms, retries=retries,
                                     what=f"removing change capture from {spec.outgoing}")
         except CheckFailed as busy:
-            from harness.common import log
-
             log.event(f"change capture stays on {spec.outgoing}: {busy.message}", run_id=spec.run_id, level=30)
     analyze(conn, spec.live, None if spec.analyze_tables is None else set(spec.analyze_tables()))
     return result

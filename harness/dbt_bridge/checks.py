@@ -12,9 +12,10 @@ from pathlib import Path
 
 from psycopg2 import sql
 
+from harness.common.schemas import Schemas
 from harness.db import connection as db
-from harness.dbt_bridge import project
-from harness.dbt_bridge.dbt_runner import DbtRun
+from harness.dbt_bridge import dbt_runner, project
+from harness.dbt_bridge.dbt_runner import DbtRun, latest_manifest
 
 SEVERITIES = ("critical", "error", "warning", "info")
 BLOCKING = ("critical", "error")
@@ -66,8 +67,6 @@ class Check:
 
 def manifest_path() -> Path | None:
     """The manifest of the latest dbt run (every connection and set of vars has its own)."""
-    from harness.dbt_bridge.dbt_runner import latest_manifest
-
     return latest_manifest()
 
 
@@ -81,9 +80,6 @@ def _schema_qualified(relation_name: str | None) -> str | None:
 
 def ensure_manifest() -> Path:
     """dbt's manifest; parsed (no database needed) when no run has written a current one."""
-    from harness.common.schemas import Schemas
-    from harness.dbt_bridge import dbt_runner
-
     path = manifest_path()
     if path is None or not dbt_runner.manifest_is_current(path.parent):
         run = dbt_runner.invoke("parse", db.Target("host=localhost dbname=parse_only"), Schemas("public"))

@@ -14,24 +14,12 @@ from psycopg2 import sql
 
 from harness.common import sqlfiles
 from harness.common.errors import UsageError
+from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
 from harness.db import audit, locks
 from harness.db import connection as db
 from harness.reporting.reports import Result
 
-LEGACY_TABLES = (
-    "organizations",
-    "users",
-    "machines",
-    "parts",
-    "inventory",
-    "supplier_orders",
-    "supplier_order_items",
-    "customer_orders",
-    "customer_order_items",
-    "part_usage",
-    "stock_adjustments",
-)
 SAMPLE_MARKER = "abparts-migrate sample"
 
 

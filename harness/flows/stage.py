@@ -20,12 +20,12 @@ from psycopg2 import sql
 
 from harness.common import paths, sqlfiles
 from harness.common.errors import CheckFailed, UsageError
+from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
 from harness.db import audit, locks, privileges
 from harness.db import capture as capture_mod
 from harness.db import connection as db
 from harness.flows import state
-from harness.flows.samples import LEGACY_TABLES
 from harness.reporting.reports import Result
 
 REQUIRED_TABLES = tuple(t for t in LEGACY_TABLES if t != "stock_adjustments")

@@ -19,11 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from harness.cli.console import number
 from harness.common import paths
-from harness.common.errors import UsageError
 from harness.common.log import redact
-from harness.reporting import reports
+from harness.common.numbers import number
 
 SEVERITIES = ("critical", "error", "warning", "info")
 FOUND = ("found", "error")
@@ -151,34 +149,21 @@ def lineage_href() -> str | None:
     return f"../{LINEAGE.as_posix()}" if (paths.reports_dir().parent / LINEAGE).exists() else None
 
 
-def write(run: str) -> Path:
-    """(Re)write reports/<run>.html from every report of the run (owner read/write only)."""
-    sources = report_paths(run)
-    if not sources:
-        raise UsageError(f"no report of run {run!r} in {paths.reports_dir()}")
-    page = render([reports.load(p) for p in sources], lineage=lineage_href())
+def write(run: str, documents: list[dict]) -> Path:
+    """(Re)write reports/<run>.html from the run's report documents (owner read/write only)."""
     path = path_of(run)
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
+    tmp.write_text(render(documents, lineage=lineage_href()), encoding="utf-8")
     tmp.chmod(0o600)
     tmp.replace(path)
     return path
 
 
-def ensure(report_id: str | None) -> Path:
-    """The page of a run, test or report id (default: the newest report's run); written when it
-    is missing or older than what it draws."""
-    chosen = reports.chosen(report_id)[0] if report_id is None or not report_paths(report_id) else None
-    if chosen is not None:
-        kind, _, found_id = chosen.name.removesuffix(".json").partition("_report_")
-        run = run_of(kind, found_id)
-    else:
-        run = report_id
+def is_stale(run: str) -> bool:
+    """Whether the page of a run is missing or older than what it draws."""
     page = path_of(run)
     inputs = report_paths(run) + ([paths.reports_dir().parent / LINEAGE] if lineage_href() else [])
-    if not page.exists() or page.stat().st_mtime < max(p.stat().st_mtime for p in inputs):
-        write(run)
-    return page
+    return not page.exists() or page.stat().st_mtime < max(p.stat().st_mtime for p in inputs)
 
 
 # ---------------------------------------------------------------- the page

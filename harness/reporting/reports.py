@@ -22,6 +22,8 @@ from typing import Any
 from harness import __version__
 from harness.common import paths
 from harness.common.errors import UsageError
+from harness.common.log import LOGGER_NAME
+from harness.reporting import html_report
 
 REPORT_VERSION = 1
 
@@ -98,14 +100,32 @@ def _write_page(kind: str, report_id: str) -> None:
     """reports/<run>.html, from every report of the run. The JSON is the record and is written:
     a page that cannot be rendered is logged, and never fails the command that ran (a cutover
     is done by then); `harness report --html` shows the error."""
-    from harness.common.log import LOGGER_NAME
-    from harness.reporting import html_report
-
     try:
-        html_report.write(html_report.run_of(kind, report_id))
+        write_page(html_report.run_of(kind, report_id))
     except Exception as exc:  # noqa: BLE001 - see the docstring
         logging.getLogger(LOGGER_NAME).warning("the HTML report of %s could not be written: %s: %s",
                                                report_id, type(exc).__name__, exc)
+
+
+def write_page(run: str) -> Path:
+    """(Re)write reports/<run>.html from every report of the run (html_report.py draws it)."""
+    sources = html_report.report_paths(run)
+    if not sources:
+        raise UsageError(f"no report of run {run!r} in {paths.reports_dir()}")
+    return html_report.write(run, [load(p) for p in sources])
+
+
+def page(report_id: str | None) -> Path:
+    """The HTML page of a run, test or report id (default: the newest report's run); written when
+    it is missing or older than what it draws."""
+    if report_id is None or not html_report.report_paths(report_id):
+        kind, _, found_id = chosen(report_id)[0].name.removesuffix(".json").partition("_report_")
+        run = html_report.run_of(kind, found_id)
+    else:
+        run = report_id
+    if html_report.is_stale(run):
+        write_page(run)
+    return html_report.path_of(run)
 
 
 def latest(kind: str) -> Path | None:

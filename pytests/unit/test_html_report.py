@@ -23,8 +23,8 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli.commands import app
-from harness.cli.console import number
 from harness.common import log
+from harness.common.numbers import number
 from harness.reporting import html_report, reports
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "run_reports"
@@ -136,7 +136,7 @@ def documents(run: str = RUN) -> dict[str, dict]:
 
 
 def page_of(run: str = RUN) -> Page:
-    return Page(html_report.write(run).read_text())
+    return Page(reports.write_page(run).read_text())
 
 
 def cells(*values) -> list[str]:
@@ -303,7 +303,7 @@ def test_no_password_reaches_the_page(home):
     text = html_report.render(list(docs.values()))
     assert PASSWORD not in text
     assert "postgresql://admin:***@db.example/abparts" in Page(text).text
-    page = html_report.write(RUN).read_text()
+    page = reports.write_page(RUN).read_text()
     assert PASSWORD not in page and log.redact(Page(page).text) == Page(page).text
 
 
@@ -360,7 +360,7 @@ def test_the_page_links_the_lineage_page_when_it_lies_beside_it(home):
     (home / "lineage" / "index.html").write_text("<html></html>")
     later = html_report.path_of(RUN).stat().st_mtime + 10
     os.utime(home / "lineage" / "index.html", (later, later))
-    assert html_report.ensure(RUN) == html_report.path_of(RUN)  # rewritten: the lineage page is newer
+    assert reports.page(RUN) == html_report.path_of(RUN)  # rewritten: the lineage page is newer
     links = [attrs["href"] for tag, attrs in Page(html_report.path_of(RUN).read_text()).tags if tag == "a"]
     assert "../lineage/index.html" in links
     assert (html_report.path_of(RUN).parent / "../lineage/index.html").resolve() == home / "lineage" / "index.html"
@@ -382,7 +382,7 @@ def test_what_surrounds_the_legacy_tables_is_drawn_whatever_it_holds(home):
 
 
 def test_the_page_needs_nothing_else_and_prints_on_a4(home):
-    text = html_report.write(RUN).read_text()
+    text = reports.write_page(RUN).read_text()
     page = Page(text)
     style = text[text.index("<style>"):text.index("</style>")]
     assert "@page { size: A4;" in style and "thead { display: table-header-group; }" in style

@@ -1,25 +1,71 @@
-"""One place per responsibility, checked on the source: the audit schema has
-one owner, schema renames happen in the swap alone, the command line and the
-rendering hold no SQL. No database needed."""
+"""One place per responsibility, checked on the source: the harness's layers import only
+downwards, the audit schema has one owner, schema renames happen in the swap alone, the
+command line parses, calls a flow and prints. No database needed."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 from conftest import PROJECT
 
 HARNESS = PROJECT / "harness"
+# the layers, bottom first: a module imports its own layer's modules and those below, never above
+LAYERS = ("common", "reporting", "db", "dbt_bridge", "flows", "cli")
 
 
 def python_sources() -> dict[str, str]:
+    """Every module of the harness by its path under harness/ (db/audit.py)."""
     return {p.relative_to(HARNESS).as_posix(): p.read_text() for p in sorted(HARNESS.rglob("*.py"))}
 
 
+def harness_imports(text: str) -> list[tuple[int, str]]:
+    """(line, module) of every harness import in a module, at its top or inside a function."""
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("harness"):
+            if node.level:
+                raise AssertionError(f"line {node.lineno}: a relative import; the harness imports by full name")
+            package = HARNESS.parent.joinpath(*node.module.split("."))
+            if package.is_dir():  # from harness.db import connection: the module harness.db.connection
+                found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name.startswith("harness")]
+    return found
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_every_module_is_in_a_layer_and_imports_only_its_own_layer_and_below():
+    upward = []
+    for name, text in python_sources().items():
+        if name in ("__init__.py", "__main__.py"):
+            continue
+        own = name.split("/")[0]
+        assert own in LAYERS, f"harness/{name} is in no layer: move it into one of {LAYERS}"
+        for line, module in harness_imports(text):
+            layer = layer_of(module)
+            assert layer is not None or module == "harness.__version__", f"harness/{name}:{line} imports {module}"
+            if layer and LAYERS.index(layer) > LAYERS.index(own):
+                upward.append(f"harness/{name}:{line} ({own}) imports {module} ({layer})")
+    assert upward == []
+
+
+def test_the_structure_test_sees_an_upward_import_and_one_inside_a_function():
+    text = "from harness.db import audit\n\ndef f():\n    from harness.flows import build\n"
+    assert [layer_of(module) for _, module in harness_imports(text)] == ["db", "flows"]
+
+
 def test_only_the_audit_module_and_its_sql_touch_migration_audit():
-    touching = sorted(name for name, text in python_sources().items()
-                      if re.search(r"migration_audit\.\w|AUDIT_SCHEMA", text))
+    sources = python_sources()
+    touching = sorted(name for name, text in sources.items() if re.search(r"migration_audit\.\w|AUDIT_SCHEMA", text))
     assert touching == ["common/schemas.py", "db/audit.py"]  # schemas.py names it, audit.py uses it
-    assert "migration_audit." not in python_sources()["common/schemas.py"]
+    assert "migration_audit." not in sources["common/schemas.py"]
     ddl = [p.relative_to(HARNESS).as_posix() for p in HARNESS.glob("sql/**/*.sql")
            if re.search(r"create (table|index|schema|or replace function)[^;]*migration_audit", p.read_text(), re.I)]
     assert ddl == ["sql/migration_audit.sql"]
@@ -31,14 +77,22 @@ def test_schema_renames_happen_in_the_swap_module_alone():
     assert not [p for p in HARNESS.glob("sql/**/*.sql") if re.search(r"alter\s+schema[^;]*rename", p.read_text(), re.I)]
 
 
-def test_the_command_line_and_the_rendering_hold_no_sql_and_no_cursors():
-    sources = python_sources()
-    for name in ("cli/commands.py", "cli/render.py", "reporting/html_report.py"):
-        text = sources[name]
+# what the command line may use: the flows, the reports, its own rendering, the common modules, and
+# from the database layer only where to connect (a DSN resolved, the embedded server started)
+CLI_MAY_IMPORT = ("harness.cli", "harness.flows", "harness.reporting", "harness.common", "harness.db.connection",
+                  "harness.db.embedded")
+
+
+def test_the_command_line_parses_calls_a_flow_and_prints():
+    """No SQL, no cursor, no business rule in the command line: each command parses its options,
+    calls one flow (or two: the demo's database, then migrate) and prints the result's document."""
+    for name, text in python_sources().items():
+        if not (name.startswith("cli/") or name == "reporting/html_report.py"):
+            continue
         assert not re.search(r"\.cursor\(|\.execute\(|psycopg2|\bsql\.SQL|\bselect\s+\w+.*\bfrom\b", text, re.I), name
-    assert len(sources["cli/commands.py"].splitlines()) <= 490
-
-
+        if name.startswith("cli/"):
+            for line, module in harness_imports(text):
+                assert module.startswith(CLI_MAY_IMPORT), f"harness/{name}:{line} imports {module}"
 def test_every_path_of_the_architecture_map_exists():
     text = (PROJECT / "docs" / "architecture.md").read_text()
     table = text[text.index("| behaviour | where it lives |"):].split("\n\n")[0]
