@@ -270,3 +270,58 @@ def test_a_finished_command_frees_the_schema_at_once(new_database, monkeypatch):
         cur.execute("select pg_advisory_unlock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
     for conn in kept:
         conn.close()
+
+
+def test_every_command_that_changes_a_schema_holds_it(built_minimal, tmp_path):
+    # another session holds the live schema as a harness command would; every flow that changes a
+    # schema is refused at once, naming the holder, and does nothing
+    from harness.db import locks
+    from harness.flows import backup, build, migrate, prune, rollback, samples, schema_lock, stage, validate
+
+    target, schemas = built_minimal, Schemas("public")
+    calls = {
+        "stage.stage": lambda: stage.stage(target, schemas),
+        "build.build": lambda: build.build(target, schemas),
+        "validate.validate": lambda: validate.validate(target, schemas),
+        "migrate.migrate": lambda: migrate.migrate(target, schemas, confirm=lambda plan: True),
+        "cutover.cutover": lambda: cutover.cutover(target, schemas),
+        "rollback.rollback": lambda: rollback.rollback(target, schemas, force=True),
+        "prune.plan": lambda: prune.plan(target, schemas, 0),
+        "prune.apply": lambda: prune.apply(target, schemas, prune.PrunePlan(keep=0)),
+        "samples.generate": lambda: samples.generate(target, schemas, "minimal_sample", replace=True),
+    }
+    assert sorted(calls) == sorted(schema_lock.FLOWS)  # a new flow that holds a schema is called here
+    with db.connect(target) as conn, conn.cursor() as cur:
+        before = fingerprint.fingerprint(cur, "public"), query(target, "select count(*) from migration_audit.steps")
+
+    def held_by_another_session(schema: str, then) -> None:
+        holder = db.open_connection(target, f"abparts-migrate {schema}: cutover (pid 4242)")
+        holder.autocommit = True
+        try:
+            with holder.cursor() as cur:
+                cur.execute("select pg_advisory_lock(%s, hashtext(%s))", (locks.LOCK_CLASS, schema))
+            then()
+        finally:
+            holder.close()
+
+    def refused_all() -> None:
+        for name, call in calls.items():
+            holder = r"schema .public. is busy: harness cutover \(pid 4242\) on this machine"
+            with pytest.raises(locks.Busy, match=holder):
+                call()
+                pytest.fail(f"{name} ran while another session held the schema")
+
+    held_by_another_session("public", refused_all)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        after = fingerprint.fingerprint(cur, "public"), query(target, "select count(*) from migration_audit.steps")
+    assert after == before  # nothing done, nothing recorded
+
+    # restore into a new schema holds that schema
+    dump = tmp_path / "legacy.dump"
+    backup.dump_schema(target, "public", dump)
+
+    def restore_refused() -> None:
+        with pytest.raises(locks.Busy, match=r"schema 'copy' is busy"):
+            backup.restore(target, dump, into_schema="copy")
+
+    held_by_another_session("copy", restore_refused)

@@ -20,9 +20,10 @@ from harness.common import paths
 from harness.common.errors import CheckFailed, HarnessError, UsageError
 from harness.common.schemas import Schemas, validate_identifier
 from harness.db import connection as db
-from harness.db import embedded, locks, swap
+from harness.db import embedded, swap
 from harness.dbt_bridge import dbt_runner
 from harness.flows.progress import Progress
+from harness.flows.schema_lock import holding
 from harness.reporting.reports import Result
 
 
@@ -194,7 +195,7 @@ def restore(
                              time.perf_counter() - started)
     schema = into_schema or f"{original}_restored"
     validate_identifier(schema, "schema name")
-    with locks.command_lock(target, schema, "restore"):
+    with holding(target, schema, "restore"):
         return _restore_schema(target, dump, original, schema, started)
 
 

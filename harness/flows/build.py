@@ -16,12 +16,13 @@ from psycopg2 import sql
 
 from harness.common.errors import CheckFailed, HarnessError, OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, locks, privileges
+from harness.db import audit, privileges
 from harness.db import connection as db
 from harness.dbt_bridge import checks, dbt_runner, project
 from harness.flows import seal, state
 from harness.flows import stage as stage_mod
 from harness.flows.progress import Progress
+from harness.flows.schema_lock import holds_schema
 from harness.reporting import reports
 
 
@@ -178,6 +179,7 @@ def _reconciliation_summary(cur, schemas: Schemas, relation: str) -> dict:
     return summary
 
 
+@holds_schema("build")
 def build(
     target: db.Target,
     schemas: Schemas,
@@ -196,14 +198,8 @@ def build(
     The build is an audit step that is 'running' before <live>_next is touched;
     only a finished, successful build is sealed (read-only, fingerprinted) and
     can be cut over."""
-    with locks.command_lock(target, schemas.live, mode):
-        return _build(target, schemas, stage_first=stage_first, force=force, strict=strict,
-                      progress=progress or Progress(), mode=mode,
-                      capture=(mode != "dry-run") if capture is None else capture)
-
-
-def _build(target: db.Target, schemas: Schemas, *, stage_first: bool, force: bool, strict: bool,
-           progress: Progress, mode: str, capture: bool) -> BuildResult:
+    progress = progress or Progress()
+    capture = (mode != "dry-run") if capture is None else capture
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:

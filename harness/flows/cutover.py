@@ -20,12 +20,13 @@ from psycopg2 import sql
 
 from harness.common.errors import OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, fingerprint, locks, privileges
+from harness.db import audit, capture, fingerprint, privileges
 from harness.db import connection as db
 from harness.db import swap as swap_mod
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.flows import backup, seal, stage, state
 from harness.flows.progress import Progress
+from harness.flows.schema_lock import holds_schema
 from harness.reporting import reports
 from harness.reporting.reports import Result
 
@@ -118,6 +119,7 @@ def alembic_stamp(cur, schema: str) -> list[str] | None:
     return [r[0] for r in cur.fetchall()]
 
 
+@holds_schema("cutover")
 def cutover(
     target: db.Target,
     schemas: Schemas,
@@ -130,13 +132,7 @@ def cutover(
 ) -> CutoverResult:
     """post_validation: what the audit row says of it ('pending' from migrate, which runs it next);
     on_locked: called when the live tables are locked (a script resuming its application's writes)."""
-    with locks.command_lock(target, schemas.live, "cutover"):
-        return _cutover(target, schemas, lock_timeout_ms, retries, progress or Progress(), post_validation,
-                        on_locked)
-
-
-def _cutover(target: db.Target, schemas: Schemas, lock_timeout_ms: int, retries: int,
-             progress: Progress, post_validation: str, on_locked: Callable[[], None] | None) -> CutoverResult:
+    progress = progress or Progress()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:

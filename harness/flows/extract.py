@@ -36,10 +36,11 @@ from psycopg2 import sql
 
 from harness.common.errors import CheckFailed, InternalError, UsageError
 from harness.common.schemas import Schemas, validate_identifier
-from harness.db import audit, locks
+from harness.db import audit
 from harness.db import connection as db
 from harness.flows import anonymise, samples, validate
 from harness.flows import stage as stage_mod
+from harness.flows.schema_lock import holding
 from harness.reporting.reports import Result
 
 SCRATCH_SUFFIX = "_extract_all"
@@ -204,7 +205,7 @@ def extract(
             db.create_database(target, database)
         created: Made = []
         try:
-            with locks.command_lock(destination, schemas.live, "sample extract"):
+            with holding(destination, schemas.live, "sample extract"):
                 anonymiser = anonymise.Anonymiser(fold_other_letters=catalog.fold_other_letters)
                 notify(f"copying {len(catalog.tables)} tables from {source.redacted()} ({source_schema}), "
                        f"{'anonymised' if anonymise_data else 'personal data kept'}")

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from harness.common import faults, paths
 from harness.common.errors import Aborted, CheckFailed, HarnessError
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, locks, parity, privileges
+from harness.db import audit, capture, parity, privileges
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.dbt_bridge import dbt_runner
 from harness.dbt_bridge.checks import Check
 from harness.flows import build, cutover, rollback, seal, stage, state, validate
 from harness.flows.progress import Progress
+from harness.flows.schema_lock import holds_schema
 from harness.reporting import reports
 
 
@@ -171,6 +172,7 @@ def _not_reusable(cur, schemas: Schemas, current: state.State) -> str | None:
     return None
 
 
+@holds_schema("migrate")
 def migrate(
     target: db.Target,
     schemas: Schemas,
@@ -191,30 +193,6 @@ def migrate(
     """rebuild: stage and build anew even when a sealed build could be reused (reusable_build);
     on_catch_up(round): before a catch-up round restages (a script can quiesce its application's
     writes there); on_locked: when the cutover has the live tables locked."""
-    with locks.command_lock(target, schemas.live, "migrate"):
-        return _migrate(target, schemas, dry_run=dry_run, force=force, rebuild=rebuild, catch_up=catch_up,
-                        catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                        confirm=confirm, progress=progress, on_plan=on_plan, on_catch_up=on_catch_up,
-                        on_locked=on_locked)
-
-
-def _migrate(
-    target: db.Target,
-    schemas: Schemas,
-    *,
-    dry_run: bool = False,
-    force: bool = False,
-    rebuild: bool = False,
-    catch_up: bool = False,
-    catch_up_rounds: int = 3,
-    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
-    retries: int = DEFAULT_RETRIES,
-    confirm: Callable[[Plan], bool] | None = None,
-    progress: Progress | None = None,
-    on_plan: Callable[[Plan], None] | None = None,
-    on_catch_up: Callable[[int], None] | None = None,
-    on_locked: Callable[[], None] | None = None,
-) -> MigrateResult:
     progress = progress or Progress()
     started = time.perf_counter()
     result = MigrateResult()

@@ -14,6 +14,7 @@ from harness.db import capture, locks
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES
 from harness.flows import state
+from harness.flows.schema_lock import holds_schema
 from harness.reporting.reports import Result
 
 
@@ -38,9 +39,10 @@ class PruneResult(Result):
     capture_removed: dict[str, list[str]] = field(default_factory=dict)  # schema -> tables it came off
 
 
+@holds_schema("prune")
 def plan(target: db.Target, schemas: Schemas, keep: int) -> PrunePlan:
     """What prune would drop and keep (nothing is changed; refused while another command works)."""
-    with locks.command_lock(target, schemas.live, "prune"), db.connect(target) as conn, conn.cursor() as cur:
+    with db.connect(target) as conn, conn.cursor() as cur:
         return _plan(cur, schemas, keep)
 
 
@@ -81,13 +83,14 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
     return result
 
 
+@holds_schema("prune")
 def apply(target: db.Target, schemas: Schemas, prune_plan: PrunePlan, *,
           lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS, retries: int = DEFAULT_RETRIES) -> PruneResult:
     """Carry out a plan the operator saw, holding the live schema; refused if the state moved since.
     Capture comes off one live table per transaction, under lock_timeout with retries (DROP
     TRIGGER locks its table for a moment, readers too)."""
     done = PruneResult()
-    with locks.command_lock(target, schemas.live, "prune"), db.connect(target) as conn:
+    with db.connect(target) as conn:
         with conn.cursor() as cur:
             if _plan(cur, schemas, prune_plan.keep) != prune_plan:
                 raise CheckFailed("the database changed since the plan was shown; nothing was pruned: run prune again")

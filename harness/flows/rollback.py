@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 
 from harness.common.errors import OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, carry_back, locks, privileges
+from harness.db import audit, carry_back, privileges
 from harness.db import connection as db
 from harness.db import swap as swap_mod
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.flows import cutover, state
 from harness.flows.progress import Progress
+from harness.flows.schema_lock import holds_schema
 from harness.reporting.reports import Result
 
 
@@ -114,6 +115,7 @@ def preflight(cur, schemas: Schemas) -> dict:
     return current.cutover
 
 
+@holds_schema("rollback")
 def rollback(
     target: db.Target,
     schemas: Schemas,
@@ -124,21 +126,8 @@ def rollback(
     progress: Progress | None = None,
     on_locked: Callable[[], None] | None = None,
 ) -> RollbackResult:
-    with locks.command_lock(target, schemas.live, "rollback"):
-        return _rollback(target, schemas, force=force, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                         progress=progress, on_locked=on_locked)
-
-
-def _rollback(
-    target: db.Target,
-    schemas: Schemas,
-    *,
-    force: bool = False,
-    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
-    retries: int = DEFAULT_RETRIES,
-    progress: Progress | None = None,
-    on_locked: Callable[[], None] | None = None,
-) -> RollbackResult:
+    """Put the legacy schema back in one transaction (the module docstring); force: carry back the
+    writes made since the cutover instead of refusing on them."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:

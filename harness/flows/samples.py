@@ -16,8 +16,9 @@ from harness.common import sqlfiles
 from harness.common.errors import UsageError
 from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
-from harness.db import audit, locks
+from harness.db import audit
 from harness.db import connection as db
+from harness.flows.schema_lock import holds_schema
 from harness.reporting.reports import Result
 
 SAMPLE_MARKER = "abparts-migrate sample"
@@ -203,6 +204,7 @@ def analyze(target: db.Target, schemas: Schemas) -> None:
             cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schemas.live), sql.Identifier(table)))
 
 
+@holds_schema("sample generate")
 def generate(
     target: db.Target,
     schemas: Schemas,
@@ -212,19 +214,7 @@ def generate(
     dirty: bool = False,
     replace: bool = False,
 ) -> SampleResult:
-    with locks.command_lock(target, schemas.live, "sample generate"):
-        return _generate(target, schemas, size=size, seed=seed, dirty=dirty, replace=replace)
-
-
-def _generate(
-    target: db.Target,
-    schemas: Schemas,
-    size: str,
-    *,
-    seed: int = 42,
-    dirty: bool = False,
-    replace: bool = False,
-) -> SampleResult:
+    """Create the legacy ABParts schema in the live schema and fill it (set-based SQL)."""
     if not 0 <= seed <= MAX_SEED:
         raise UsageError(f"--seed {seed} is out of range: use a whole number from 0 to {MAX_SEED}")
     spec = size_named(size)

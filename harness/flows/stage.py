@@ -22,10 +22,11 @@ from harness.common import paths, sqlfiles
 from harness.common.errors import CheckFailed, UsageError
 from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
-from harness.db import audit, locks, privileges
+from harness.db import audit, privileges
 from harness.db import capture as capture_mod
 from harness.db import connection as db
 from harness.flows import state
+from harness.flows.schema_lock import holds_schema
 from harness.reporting.reports import Result
 
 REQUIRED_TABLES = tuple(t for t in LEGACY_TABLES if t != "stock_adjustments")
@@ -142,6 +143,7 @@ def _columns(cur, schema: str, table: str) -> set[str]:
     return {r[0] for r in cur.fetchall()}
 
 
+@holds_schema("stage")
 def stage(
     target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
     lock_timeout_ms: int = 500, retries: int = 5,
@@ -154,15 +156,6 @@ def stage(
     not contain is logged. Every later stage only points them at its run: no
     DDL on a live table (capture.py).
     """
-    with locks.command_lock(target, schemas.live, "stage"):
-        return _stage(target, schemas, run_id=run_id, capture=capture, lock_timeout_ms=lock_timeout_ms,
-                      retries=retries)
-
-
-def _stage(
-    target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
-    lock_timeout_ms: int = 500, retries: int = 5,
-) -> StageResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     run_id = run_id or audit.new_run_id()

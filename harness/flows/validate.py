@@ -29,15 +29,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from harness.common.errors import HarnessError, OutOfOrder
+from harness.common.errors import CheckFailed, HarnessError, OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, locks, privileges
+from harness.db import audit, privileges
 from harness.db import connection as db
 from harness.dbt_bridge import checks, dbt_runner, project
 from harness.flows import seal, state
 from harness.flows import stage as stage_mod
 from harness.flows import swap_checks as swap_checks_mod
 from harness.flows.progress import Progress
+from harness.flows.schema_lock import holds_schema
 from harness.reporting import reports
 
 
@@ -98,21 +99,6 @@ def node_counts(runs: list[dbt_runner.DbtRun]) -> dict[str, int]:
         for outcome in run.outcomes:
             counts[outcome.resource_type] = counts.get(outcome.resource_type, 0) + 1
     return counts
-
-
-def validate(
-    target: db.Target,
-    schemas: Schemas,
-    *,
-    phase: str = "pre",
-    progress: Progress | None = None,
-    capture: bool = False,
-    restage: bool = True,
-) -> ValidationResult:
-    """capture: stage with change capture. restage=False (pre): check the current stage again.
-    A post-validation decides from the state what it runs (the module docstring)."""
-    with locks.command_lock(target, schemas.live, "validate"):
-        return _validate(target, schemas, phase=phase, progress=progress, capture=capture, restage=restage)
 
 
 @dataclass
@@ -185,7 +171,8 @@ def _with_carried(found: list[checks.Check], plan: PostPlan, run_id: str) -> lis
     return checks.ordered(result + plan.swap_checks)
 
 
-def _validate(
+@holds_schema("validate")
+def validate(
     target: db.Target,
     schemas: Schemas,
     *,
@@ -194,6 +181,8 @@ def _validate(
     capture: bool = False,
     restage: bool = True,
 ) -> ValidationResult:
+    """capture: stage with change capture. restage=False (pre): check the current stage again.
+    A post-validation decides from the state what it runs (the module docstring)."""
     if phase not in ("pre", "post"):
         raise HarnessError(f"unknown phase {phase!r}: use pre or post")
     progress = progress or Progress()
@@ -274,6 +263,4 @@ def require_ok(result: ValidationResult) -> None:
     if not result.ok:
         blocking = result.summary["blocking_checks"]
         names = ", ".join(blocking[:6]) + (f" and {len(blocking) - 6} more" if len(blocking) > 6 else "")
-        from harness.common.errors import CheckFailed
-
         raise CheckFailed(f"validation found blocking problems: {names}; report: {result.report_path}")
