@@ -27,7 +27,7 @@ from harness.common.errors import EXIT_USAGE, Aborted, CheckFailed, HarnessError
 from harness.common.schemas import Schemas
 from harness.db import connection as db
 from harness.db import embedded
-from harness.flows import samples, testing
+from harness.flows import demo, samples, testing
 
 app = typer.Typer(
     name="harness",
@@ -45,7 +45,6 @@ SampleSize = enum.Enum("SampleSize", {name: name for name in samples.SIZES}, typ
 OriginalSize = enum.Enum("OriginalSize", {name: name for name in samples.ORIGINAL_SIZES}, type=str)
 TestType = enum.Enum("TestType", {name: name for name in testing.TYPES}, type=str)
 Phase = enum.Enum("Phase", {"pre": "pre", "post": "post"}, type=str)
-DEMO_DATABASE = "abparts_demo"
 
 
 @dataclass
@@ -137,10 +136,7 @@ def db_status() -> None:
 @guarded
 def db_url(database: str = typer.Option(embedded.DEFAULT_DATABASE, "--database", "-d")) -> None:
     """Print a DSN for the embedded server, usable by psql and --dsn."""
-    embedded.start()
-    target = db.Target(embedded.dsn(database), embedded=True)
-    db.ensure_database(target)
-    typer.echo(target.dsn)
+    typer.echo(demo.database_url(database))
 
 
 # ---------------------------------------------------------------- sample
@@ -468,19 +464,16 @@ def demo_command(ctx: typer.Context, size: SampleSize = typer.Option("production
     o = opts(ctx)
     if o.dsn:
         raise UsageError("the demo runs on the embedded server only; drop --dsn")
-    render.line(embedded.start().describe())
-    # the demo's own database, made anew on every run (it never touches `abparts`)
-    server = db.Target(embedded.dsn("postgres"), embedded=True)
-    o._target = db.resolve(db.create_database(server, DEMO_DATABASE, replace=True))
-    result = samples.generate(o.target(), o.schemas, size.value)
-    render.line(f"created legacy ABParts database '{DEMO_DATABASE}', schema {o.schema}: "
-                f"{size.value}, {sum(result.row_counts.values()):,} rows in {result.seconds:.2f}s")
+    prepared = demo.prepare(o.schemas, size.value)
+    render.line(prepared.server.describe())
+    render.line(f"created legacy ABParts database '{demo.DEMO_DATABASE}', schema {o.schema}: "
+                f"{size.value}, {sum(prepared.sample.row_counts.values()):,} rows in {prepared.sample.seconds:.2f}s")
     from harness.flows import migrate
 
     with make_progress(o.progress_mode(), title=f"migrate --dry-run: {o.schema}") as progress:
-        dry = migrate.migrate(o.target(), o.schemas, dry_run=True, progress=progress)
+        dry = migrate.migrate(prepared.target, o.schemas, dry_run=True, progress=progress)
     o.show(dry.to_dict(), render.migrate)
-    dsn = embedded.dsn(DEMO_DATABASE)
+    dsn = prepared.dsn
     render.line(f"\nlook at it with: psql \"{dsn}\"\n"
                 f"carry on with it: export HARNESS_DSN=\"{dsn}\"; harness validate; harness migrate")
 
