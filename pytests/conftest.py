@@ -14,9 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-PROJECT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from helpers import PROJECT
 
 # Every checkout has its own root for pytest's numbered temporary directories: pytest removes all
 # but the newest three of them when a run starts, so two checkouts running the suite at once (two
@@ -244,50 +242,6 @@ def project_copy(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_PROJECT_DIR", str(copy))
     monkeypatch.setenv("HARNESS_HOME", str(home))
     return copy
-
-
-def load_fixture(target, schemas, *fixtures: str) -> None:
-    """Create the legacy schema and load pytests/fixtures/<fixture>.sql files into it, in order."""
-    from harness.db import connection as db
-    from harness.flows import samples
-
-    with db.connect(target) as conn, conn.cursor() as cur:
-        samples.create_legacy_schema(cur, schemas, replace=True)
-        for fixture in fixtures:
-            cur.execute((FIXTURES / f"{fixture}.sql").read_text())
-        samples.mark_as_sample(cur, schemas, f"fixture={'+'.join(fixtures)}")
-        conn.commit()
-
-
-def query(target, sql_text: str, params=None) -> list[dict]:
-    from harness.db import connection as db
-
-    with db.connect(target) as conn, conn.cursor() as cur:
-        return db.fetch_all(cur, sql_text, params)
-
-
-def scalar(target, sql_text: str, params=None):
-    rows = query(target, sql_text, params)
-    return next(iter(rows[0].values())) if rows else None
-
-
-def harness_cli(*args: str, dsn: str, fault: str | None = None, env: dict | None = None, timeout: float = 300,
-                background: bool = False):
-    """The real `harness` command in its own process (signals, kills and races need one).
-
-    Returns the CompletedProcess, or with `background` the Popen. HARNESS_HOME
-    and the embedded server are the session's."""
-    import subprocess
-    import sys
-
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HARNESS_FAULT", "PG"))}
-    environment.update({"HARNESS_DSN": dsn, "COLUMNS": "200"} | (env or {}))
-    if fault:
-        environment["HARNESS_FAULT"] = fault
-    command = [sys.executable, "-m", "harness", *args]
-    if background:
-        return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout)
 
 
 MIGRATOR = "abparts_migrator"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import query, scalar
+from helpers import query, scalar
 
 from harness.common.errors import CheckFailed, OutOfOrder, UsageError
 from harness.common.schemas import Schemas
@@ -167,7 +167,7 @@ BREAKS = {
 
 
 def test_every_post_migration_check_fails_when_its_break_is_put_into_the_target(built_minimal):
-    from conftest import PROJECT
+    from helpers import PROJECT
 
     singular = {path.stem for folder in ("marts", "audit") for path in (PROJECT / "tests" / folder).glob("*.sql")
                 if "phase='post'" in path.read_text()}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from conftest import query, scalar
+from helpers import query, scalar
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

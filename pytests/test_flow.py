@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import scalar
+from helpers import scalar
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import query, scalar
+from helpers import query, scalar
 
 from harness.common.schemas import Schemas
 from harness.db import capture

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_fixture, query, scalar
+from helpers import load_fixture, query, scalar
 
 from harness.common.schemas import Schemas
 from harness.flows import build, validate

@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

@@ -4,7 +4,7 @@ real data's quirks, and refusal to overwrite what it did not create."""
 from __future__ import annotations
 
 import pytest
-from conftest import query, scalar
+from helpers import query, scalar
 
 from harness.common.errors import UsageError
 from harness.common.schemas import Schemas

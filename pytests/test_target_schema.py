@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 
-from conftest import PROJECT, query, scalar
+from helpers import PROJECT, query, scalar
 
 from harness.common.schemas import Schemas
 from harness.db import connection as db

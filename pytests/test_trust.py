@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import harness_cli, query
+from helpers import harness_cli, query
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load_fixture, query, sample_template, scalar
+from conftest import sample_template
+from helpers import load_fixture, query, scalar
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 
 def benchmark_module():

@@ -3,7 +3,7 @@ check that did not run proves nothing."""
 
 from __future__ import annotations
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 from harness.dbt_bridge import checks
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import reason_codes
 import yaml
-from conftest import PROJECT
+from helpers import PROJECT
 
 from harness.dbt_bridge import checks, project
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import yaml
-from conftest import PROJECT
+from helpers import PROJECT
 
 from harness.dbt_bridge import checks, project
 from harness.flows import progress

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from importlib import metadata
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 from harness import __version__
 from harness.reporting import reports

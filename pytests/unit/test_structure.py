@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 HARNESS = PROJECT / "harness"
 # the layers, bottom first: a module imports its own layer's modules and those below, never above
