@@ -4,7 +4,8 @@ database in one call (`query`, `scalar`), loading hand-written legacy rows
 (`harness_cli`).
 
 Plain functions and constants, no pytest fixture: a test imports them by name
-(`from helpers import query`); the fixtures are conftest.py's.
+(`from helpers import query`). The fixtures are conftest.py's (the session)
+and pool.py's (the databases).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import corpus
 import psycopg2
 import pytest
-from conftest import embedded_target, sample_template
+from pool import embedded_target, sample_template
 from typer.testing import CliRunner
 
 from harness.cli import console
@@ -53,7 +53,7 @@ def _values(target) -> None:
 
 
 # state -> (template name, how it is made, the state it starts from): one build serves built, cut
-# and rolled; "built_minimal" is conftest's built_minimal fixture's template (made once per session)
+# and rolled; "built_minimal" is pool.py's built_minimal fixture's template (made once per session)
 MAKERS = {
     "legacy": ("corpus_legacy", sample_template("minimal_sample"), None),
     "built": ("built_minimal", sample_template("minimal_sample", build=True), None),
@@ -82,7 +82,7 @@ def corpus_run(templates, migrator_role):
         return templates(name, make, base=template_of(base) if base else None)
 
     # every state first, while no case holds the pool's first name: the templates are made
-    # under it (conftest's templates), so their dbt runs share the session's parse
+    # under it (pool.py's templates), so their dbt runs share the session's parse
     for state in dict.fromkeys(case.state for case in corpus.CASES if case.state != "none"):
         template_of(state)
 
@@ -90,7 +90,7 @@ def corpus_run(templates, migrator_role):
         if case.state == "none":
             return None
         template = template_of(case.state)
-        # database names from conftest's pool (t1, t2, ...): dbt's partial parse is kept per name.
+        # database names from pool.py's pool (t1, t2, ...): dbt's partial parse is kept per name.
         # A case that changes its database gets its own copy under t1; so does a case of a state
         # whose command runs dbt (a copy costs a fraction of a second, a new name a full parse):
         # the same command on the same state is still answered once

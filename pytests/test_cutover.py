@@ -260,7 +260,7 @@ def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_min
         with db.connect(target.with_database("restored_db")) as conn, conn.cursor() as cur:
             assert fingerprint.table_hashes(cur, "public") == legacy
     finally:
-        from conftest import drop_database
+        from pool import drop_database
         drop_database(target.with_database("restored_db"))
     missing = runner.invoke(app, ["--dsn", target.dsn, "restore", "--from", "backups/nope.dump"])
     assert missing.exit_code == 2 and "does not exist" in missing.output

@@ -13,8 +13,8 @@ import os
 
 import psycopg2
 import pytest
-from conftest import MIGRATOR, drop_database, embedded_target
 from helpers import harness_cli, query, scalar
+from pool import MIGRATOR, drop_database, embedded_target
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

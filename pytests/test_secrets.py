@@ -19,7 +19,7 @@ import stat
 import sys
 
 import pytest
-from conftest import sample_template
+from pool import sample_template
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

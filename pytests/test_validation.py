@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import sample_template
 from helpers import load_fixture, query, scalar
+from pool import sample_template
 from typer.testing import CliRunner
 
 from harness.cli.commands import app
