@@ -9,6 +9,7 @@ from __future__ import annotations
 import corpus
 import psycopg2
 import pytest
+from corpus import State
 from pool import embedded_target, sample_template
 from typer.testing import CliRunner
 
@@ -49,23 +50,23 @@ def _rolled(target) -> None:
 
 def _values(target) -> None:
     sample_template("minimal_sample")(target)
-    _execute(target, *corpus.VALUES_SETUP)
+    _execute(target, *corpus.VALUES_SQL)
 
 
 # state -> (template name, how it is made, the state it starts from): one build serves built, cut
 # and rolled; "built_minimal" is pool.py's built_minimal fixture's template (made once per session)
 MAKERS = {
-    "legacy": ("corpus_legacy", sample_template("minimal_sample"), None),
-    "built": ("built_minimal", sample_template("minimal_sample", build=True), None),
-    "cut": ("corpus_cut", _cut, "built"),
-    "rolled": ("corpus_rolled", _rolled, "cut"),
-    "dry": ("corpus_dry", _dry, None),
-    "values": ("corpus_values", _values, None),
+    State.LEGACY: ("corpus_legacy", sample_template("minimal_sample"), None),
+    State.BUILT: ("built_minimal", sample_template("minimal_sample", build=True), None),
+    State.CUT: ("corpus_cut", _cut, State.BUILT),
+    State.ROLLED: ("corpus_rolled", _rolled, State.CUT),
+    State.DRY: ("corpus_dry", _dry, None),
+    State.VALUES: ("corpus_values", _values, None),
 }
 
 
 # the shared states whose cases run dbt (they validate)
-DBT_STATES = {"values"}
+DBT_STATES = {State.VALUES}
 
 
 @pytest.fixture(scope="module")
@@ -77,24 +78,24 @@ def corpus_run(templates, migrator_role):
     server = embedded_target("postgres")
     console.out.width = console.err.width = 2000  # one line stays one line
 
-    def template_of(state: str) -> str:
+    def template_of(state: State) -> str:
         name, make, base = MAKERS[state]
         return templates(name, make, base=template_of(base) if base else None)
 
     # every state first, while no case holds the pool's first name: the templates are made
     # under it (pool.py's templates), so their dbt runs share the session's parse
-    for state in dict.fromkeys(case.state for case in corpus.CASES if case.state != "none"):
+    for state in dict.fromkeys(case.state for case in corpus.CASES if case.state is not State.NO_DATABASE):
         template_of(state)
 
     def database_for(case: corpus.Case) -> db.Target | None:
-        if case.state == "none":
+        if case.state is State.NO_DATABASE:
             return None
         template = template_of(case.state)
         # database names from pool.py's pool (t1, t2, ...): dbt's partial parse is kept per name.
         # A case that changes its database gets its own copy under t1; so does a case of a state
         # whose command runs dbt (a copy costs a fraction of a second, a new name a full parse):
         # the same command on the same state is still answered once
-        if case.setup or case.changes_live or case.state in DBT_STATES:
+        if case.makes_its_state_bad or case.changes_live or case.state in DBT_STATES:
             return db.create_database(server, "t1", template=template, replace=True)
         if case.state not in shared:
             shared[case.state] = db.create_database(server, f"t{len(shared) + 2}", template=template, replace=True)
@@ -109,24 +110,22 @@ def corpus_run(templates, migrator_role):
             f"host={socket} user={case.user or 'postgres'} dbname={target.database} password={corpus.PASSWORD}"
             if target else None)
         holder = None
-        for statement in case.setup:
-            if statement == "hold the advisory lock":
-                holder = psycopg2.connect(embedded_target(target.database).dsn,
-                                          application_name="abparts-migrate public: build (pid 4242)")
-                holder.autocommit = True
-                holder.cursor().execute("select pg_advisory_lock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
-            elif statement.startswith("file "):
-                _, relative, content = statement.split(" ", 2)
-                path = paths.home_dir() / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(content)
-            else:
-                _execute(embedded_target(target.database), statement.format(**values))
+        for statement in case.sql:
+            _execute(embedded_target(target.database), statement.format(**values))
+        for relative, content in case.files.items():
+            path = paths.home_dir() / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+        if case.hold_lock:
+            holder = psycopg2.connect(embedded_target(target.database).dsn,
+                                      application_name="abparts-migrate public: build (pid 4242)")
+            holder.autocommit = True
+            holder.cursor().execute("select pg_advisory_lock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
         schema = case.args[case.args.index("--schema") + 1] if "--schema" in case.args else "public"
         before = live_fingerprint(target, schema)
         args = [a.format(**values) for a in case.args]
         key = (case.state, tuple(args), case.user, case.dsn)
-        if not (case.setup or case.changes_live) and key in answers:
+        if not (case.makes_its_state_bad or case.changes_live) and key in answers:
             return answers[key] + (before, before)
         env = {k: v.format(**values) for k, v in case.env.items()}
         env.setdefault("HARNESS_DSN", None)
@@ -135,7 +134,7 @@ def corpus_run(templates, migrator_role):
             holder.close()
         answer = (result.exit_code, result.stdout, result.stderr, repr(result.exception))
         after = live_fingerprint(target, schema)
-        if not (case.setup or case.changes_live):
+        if not (case.makes_its_state_bad or case.changes_live):
             answers[key] = answer
         return answer + (before, after)
 
@@ -173,6 +172,7 @@ def test_a_bad_input_gets_one_clear_line(corpus_run, case):
 
 def test_the_corpus_covers_every_class_and_is_large_enough():
     classes = {c.klass for c in corpus.CASES}
+    assert classes == set(corpus.Class)
     assert classes == {"connection", "arguments", "state", "privileges", "legacy shape", "legacy values", "files"}
     assert len(corpus.CASES) >= 60
     assert len({c.name for c in corpus.CASES}) == len(corpus.CASES)
