@@ -6,6 +6,8 @@ needs no change of its own); the legacy values are validated once."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import corpus
 import psycopg2
 import pytest
@@ -69,80 +71,152 @@ MAKERS = {
 DBT_STATES = {State.VALUES}
 
 
-@pytest.fixture(scope="module")
-def corpus_run(templates, migrator_role):
-    """Runs a case: copies its state (shared unless it changes it), answers from the cache
-    when the same command already ran on the same shared state."""
-    shared: dict[str, db.Target] = {}
-    answers: dict[tuple, tuple] = {}
-    server = embedded_target("postgres")
-    console.out.width = console.err.width = 2000  # one line stays one line
+class Answer(NamedTuple):
+    """What the command said."""
 
-    def template_of(state: State) -> str:
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: str  # repr() of what the command raised, if anything
+
+
+class CorpusRun:
+    """Runs the cases of one module: each case on a copy of its state's template, answered from the
+    cache when the same command already ran on the same shared state. Called with a case, it returns
+    the answer and the live schema's fingerprint before and after."""
+
+    def __init__(self, templates):
+        self.templates = templates  # pool.py's templates fixture
+        self.server = embedded_target("postgres")
+        self.shared: dict[State, db.Target] = {}  # a state's copy shared by its cases that change nothing
+        self.answers: dict[tuple, Answer] = {}  # (state, arguments, user, DSN) -> the answer
+
+    def template_of(self, state: State) -> str:
+        """The template database of a state, made the first time (from the template it builds on)."""
         name, make, base = MAKERS[state]
-        return templates(name, make, base=template_of(base) if base else None)
+        return self.templates(name, make, base=self.template_of(base) if base else None)
 
-    # every state first, while no case holds the pool's first name: the templates are made
-    # under it (pool.py's templates), so their dbt runs share the session's parse
-    for state in dict.fromkeys(case.state for case in corpus.CASES if case.state is not State.NO_DATABASE):
-        template_of(state)
+    def make_every_state(self) -> None:
+        """Every state first, while no case holds the pool's first name: the templates are made under
+        it (pool.py's templates), so their dbt runs share the session's parse."""
+        for state in dict.fromkeys(case.state for case in corpus.CASES if case.state is not State.NO_DATABASE):
+            self.template_of(state)
 
-    def database_for(case: corpus.Case) -> db.Target | None:
+    def database_for(self, case: corpus.Case) -> db.Target | None:
+        """The copy of its state a case runs on (none for a case that needs no database).
+
+        Names from pool.py's pool (t1, t2, ...): dbt's partial parse is kept per name. A case that
+        changes its database gets its own copy under t1; so does a case of a state whose command runs
+        dbt (a copy costs a fraction of a second, a new name a full parse): the same command on the
+        same state is still answered once. The other cases of a state share one copy, t2 and on."""
         if case.state is State.NO_DATABASE:
             return None
-        template = template_of(case.state)
-        # database names from pool.py's pool (t1, t2, ...): dbt's partial parse is kept per name.
-        # A case that changes its database gets its own copy under t1; so does a case of a state
-        # whose command runs dbt (a copy costs a fraction of a second, a new name a full parse):
-        # the same command on the same state is still answered once
-        if case.makes_its_state_bad or case.changes_live or case.state in DBT_STATES:
-            return db.create_database(server, "t1", template=template, replace=True)
-        if case.state not in shared:
-            shared[case.state] = db.create_database(server, f"t{len(shared) + 2}", template=template, replace=True)
-        return shared[case.state]
+        template = self.template_of(case.state)
+        if answered_alone(case) or case.state in DBT_STATES:
+            return db.create_database(self.server, "t1", template=template, replace=True)
+        if case.state not in self.shared:
+            self.shared[case.state] = db.create_database(self.server, f"t{len(self.shared) + 2}",
+                                                         template=template, replace=True)
+        return self.shared[case.state]
 
-    def run(case: corpus.Case):
-        target = database_for(case)
-        socket = str(embedded.status().socket_dir)
-        values = {"socket": socket, "password": corpus.PASSWORD, "home": str(paths.home_dir()),
-                  "database": target.database if target else "postgres"}
-        dsn = (case.dsn or "").format(**values) if case.dsn is not None else (
-            f"host={socket} user={case.user or 'postgres'} dbname={target.database} password={corpus.PASSWORD}"
-            if target else None)
-        holder = None
-        for statement in case.sql:
-            _execute(embedded_target(target.database), statement.format(**values))
-        for relative, content in case.files.items():
-            path = paths.home_dir() / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
-        if case.hold_lock:
-            holder = psycopg2.connect(embedded_target(target.database).dsn,
-                                      application_name="abparts-migrate public: build (pid 4242)")
-            holder.autocommit = True
-            holder.cursor().execute("select pg_advisory_lock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
-        schema = case.args[case.args.index("--schema") + 1] if "--schema" in case.args else "public"
+    def __call__(self, case: corpus.Case) -> tuple:
+        """(exit code, stdout, stderr, exception, the live schema's fingerprint before, after)"""
+        target = self.database_for(case)
+        values = placeholders(target)
+        lock_holder = make_bad(case, target, values)
+        schema = live_schema(case)
         before = live_fingerprint(target, schema)
-        args = [a.format(**values) for a in case.args]
-        key = (case.state, tuple(args), case.user, case.dsn)
-        if not (case.makes_its_state_bad or case.changes_live) and key in answers:
-            return answers[key] + (before, before)
-        env = {k: v.format(**values) for k, v in case.env.items()}
-        env.setdefault("HARNESS_DSN", None)
-        result = runner.invoke(app, (["--dsn", dsn] if dsn else []) + args, env=env)
-        if holder is not None:
-            holder.close()
-        answer = (result.exit_code, result.stdout, result.stderr, repr(result.exception))
+        args = tuple(a.format(**values) for a in case.args)
+        key = (case.state, args, case.user, case.dsn)
+        if not answered_alone(case) and key in self.answers:
+            return (*self.answers[key], before, before)
+        try:
+            answer = invoke(case, args, values, target)
+        finally:
+            if lock_holder is not None:
+                lock_holder.close()
         after = live_fingerprint(target, schema)
-        if not (case.makes_its_state_bad or case.changes_live):
-            answers[key] = answer
-        return answer + (before, after)
+        if not answered_alone(case):
+            self.answers[key] = answer
+        return (*answer, before, after)
 
+    def drop_databases(self) -> None:
+        for target in self.shared.values():
+            target.close()
+            db.drop_database(self.server, target.database)
+        db.drop_database(self.server, "t1")
+
+
+@pytest.fixture(scope="module")
+def corpus_run(templates, migrator_role):
+    """Runs a case (CorpusRun); migrator_role: the role the privilege cases connect as exists."""
+    console.out.width = console.err.width = 2000  # one line stays one line
+    run = CorpusRun(templates)
+    run.make_every_state()
     yield run
-    for target in shared.values():
-        target.close()
-        db.drop_database(server, target.database)
-    db.drop_database(server, "t1")
+    run.drop_databases()
+
+
+def answered_alone(case: corpus.Case) -> bool:
+    """A case that makes its state bad, or changes the live schema, runs on a copy of its own and
+    its answer is never shared."""
+    return case.makes_its_state_bad or case.changes_live
+
+
+def placeholders(target: db.Target | None) -> dict[str, str]:
+    """What a case's DSN, arguments, environment and SQL may name: {socket}, {password}, {home},
+    {database}."""
+    return {"socket": str(embedded.status().socket_dir), "password": corpus.PASSWORD,
+            "home": str(paths.home_dir()), "database": target.database if target else "postgres"}
+
+
+def make_bad(case: corpus.Case, target: db.Target | None, values: dict[str, str]):
+    """Makes the case's copy of its state bad: its SQL as the superuser, its files in the harness's
+    home, and the live schema's lock held as another command would. Returns the lock's holder (to
+    close once the command has answered), or None."""
+    if case.sql:
+        _execute(embedded_target(target.database), *(statement.format(**values) for statement in case.sql))
+    write_files(case.files)
+    return hold_the_schema_lock(target) if case.hold_lock else None
+
+
+def write_files(files: dict[str, str]) -> None:
+    for relative, content in files.items():
+        path = paths.home_dir() / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def hold_the_schema_lock(target: db.Target):
+    """A session holding the advisory lock of schema public, named like `harness build` (pid 4242)."""
+    holder = psycopg2.connect(embedded_target(target.database).dsn,
+                              application_name="abparts-migrate public: build (pid 4242)")
+    holder.autocommit = True
+    holder.cursor().execute("select pg_advisory_lock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
+    return holder
+
+
+def dsn_for(case: corpus.Case, target: db.Target | None, values: dict[str, str]) -> str | None:
+    """The case's own DSN, else its database's as the superuser or its user; none without a database."""
+    if case.dsn is not None:
+        return case.dsn.format(**values)
+    if target is None:
+        return None
+    return (f"host={values['socket']} user={case.user or 'postgres'} dbname={target.database}"
+            f" password={corpus.PASSWORD}")
+
+
+def invoke(case: corpus.Case, args: tuple[str, ...], values: dict[str, str], target: db.Target | None) -> Answer:
+    """The command line, in process, with the case's DSN and environment (no HARNESS_DSN of the session)."""
+    dsn = dsn_for(case, target, values)
+    env = {k: v.format(**values) for k, v in case.env.items()}
+    env.setdefault("HARNESS_DSN", None)
+    result = runner.invoke(app, (["--dsn", dsn] if dsn else []) + list(args), env=env)
+    return Answer(result.exit_code, result.stdout, result.stderr, repr(result.exception))
+
+
+def live_schema(case: corpus.Case) -> str:
+    return case.args[case.args.index("--schema") + 1] if "--schema" in case.args else "public"
 
 
 def live_fingerprint(target, schema: str):
