@@ -21,8 +21,8 @@ its peak RSS is its own:
              readers and writers of harness/flows/load.py run: the lock window p50 / p99, and every
              statement inside it timed. A run that was cut over and rolled back is never cut
              over again (a new cutover needs a new build), so these replay the very swaps the
-             library made for the cutover and the rollback above (swap.swap with the same
-             Swap), putting the target back as the build sealed it before each cutover.
+             library made for the cutover and the rollback above (swap.exchange with the same
+             arguments), putting the target back as the build sealed it before each cutover.
              Readers query throughout; writers write between the swaps and pause for each
              one, as an application in maintenance mode does for the last round: a write
              since the stage makes a cutover refuse, one into the target a rollback.
@@ -136,25 +136,26 @@ def statement_kind(text: str) -> str:
 
 @contextlib.contextmanager
 def recorded_swaps():
-    """The Swap specs cutover.py and rollback.py hand to swap.swap while inside."""
-    specs: list[swap_mod.Swap] = []
-    real = swap_mod.swap
+    """The calls cutover.py and rollback.py make to swap.exchange while inside: (kind, arguments)."""
+    calls: list[tuple[str, dict]] = []
+    real = swap_mod.exchange
 
-    def recording(conn, spec, **kwargs):
-        specs.append(spec)
-        return real(conn, spec, **kwargs)
+    def recording(conn, kind, **kwargs):
+        calls.append((kind, kwargs))
+        return real(conn, kind, **kwargs)
 
-    swap_mod.swap = recording
+    swap_mod.exchange = recording
     try:
-        yield specs
+        yield calls
     finally:
-        swap_mod.swap = real
+        swap_mod.exchange = real
 
 
-def replay(target: db.Target, spec: swap_mod.Swap) -> tuple[swap_mod.SwapResult, list]:
+def replay(target: db.Target, call: tuple[str, dict]) -> tuple[swap_mod.SwapResult, list]:
+    kind, kwargs = call
     conn = psycopg2.connect(target.dsn, connection_factory=TimedConnection, application_name="abparts-migrate bench")
     try:
-        result = swap_mod.swap(conn, spec, started_at=datetime.now(UTC))
+        result = swap_mod.exchange(conn, kind, **(kwargs | {"started_at": datetime.now(UTC)}))
     finally:
         conn.close()
     return result, conn.timings
@@ -364,7 +365,7 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
     row["peak_rss_mb"] = peak_rss_mb()
     say(size, f"cut over (locks {cut.lock_window_ms:.1f} ms), checked, rolled back (locks "
               f"{undone.lock_window_ms:.1f} ms); {swaps} swaps under load next")
-    by_kind = {spec.kind: spec for spec in specs}
+    by_kind = dict(specs)
     row["swaps"] = swaps_under_load(target, schemas, cut.run_id, by_kind, swaps, readers, writers, pause_s)
     row["peak_rss_with_load_mb"] = peak_rss_mb()
     if size in MIGRATE_SIZES:

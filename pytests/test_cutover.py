@@ -203,7 +203,7 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
 
 def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is_flushed(new_database):
     # the COMMIT inside the lock window does not wait for the disk (nor for a synchronous standby);
-    # the swap is on disk before swap() returns all the same
+    # the swap is on disk before exchange() returns all the same
     target = new_database("swap")
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
@@ -220,8 +220,8 @@ def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is
 
     conn = psycopg2.connect(target.dsn)
     try:
-        swap.swap(conn, swap.Swap(kind="cutover", live="app", run_id="r1", incoming="app_next", outgoing="app_old",
-                                  details=details), started_at=datetime.now(UTC))
+        swap.exchange(conn, "cutover", live="app", run_id="r1", incoming="app_next", outgoing="app_old",
+                      prepare=lambda cur: None, guard=lambda cur: None, details=details, started_at=datetime.now(UTC))
         with conn.cursor() as cur:
             cur.execute("select current_setting('synchronous_commit'), pg_current_wal_flush_lsn() >= %s::pg_lsn",
                         (inside["lsn"],))

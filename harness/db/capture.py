@@ -200,6 +200,14 @@ def protect(cur, schema: str, run_id: str) -> None:
             sql.Identifier(READ_ONLY_TRUNCATE_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args))
 
 
+def ready_as_live(cur, schema: str, live: str, run_id: str) -> None:
+    """A built target about to become live: its read-only guard off, change capture on every table
+    but alembic_version, pointed at the cutover's run (a rollback then sees every later write)."""
+    unprotect(cur, schema)
+    install(cur, schema, live, "target", target_tables(db.tables_in(cur, schema)))
+    audit.point_capture(cur, live, "target", run_id)
+
+
 def unprotect(cur, schema: str) -> None:
     """Drop the read-only guard from the tables of `schema` (the swap, before the rename)."""
     for table in db.tables_in(cur, schema):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from psycopg2 import sql
 
 from harness.common import sqlfiles
+from harness.db import connection as db
 
 OBJECT_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
@@ -74,6 +75,15 @@ def statements(old: Privileges, new_schema: str, new_tables: list[str], other_ob
             _role(role), s, sql.SQL(privilege), sql.SQL(OBJECT_KINDS[kind]), _role(grantee),
             sql.SQL(" with grant option" if grantable else "")))
     return out
+
+
+def reproduce(cur, old_schema: str, new_schema: str) -> int:
+    """Give `new_schema` and its tables the owner, grants and default privileges of `old_schema`
+    (statements() of read()); returns how many statements that took."""
+    done = statements(read(cur, old_schema), new_schema, db.tables_in(cur, new_schema), owned_objects(cur, new_schema))
+    for statement in done:
+        cur.execute(statement)
+    return len(done)
 
 
 def owned_objects(cur, schema: str) -> list[tuple[str, str]]:

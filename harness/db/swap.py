@@ -1,33 +1,34 @@
-"""The one transaction that exchanges two schemas; cutover and rollback are
-its preflights and post-steps, and every schema rename of the harness is here.
+"""The one transaction that exchanges two schemas, and every schema rename of the harness.
 
-In one transaction, under lock_timeout with bounded retries (locks.py):
-  1. the incoming schema, which nobody uses yet: its tables locked, the
-     caller's check of it (a cutover compares its catalog with the build's
-     seal), and all its preparation — read-only guard off and change capture
-     on (cutover: every table but alembic_version, the triggers pointed at the
-     run) or off (rollback), and optionally grant parity: the owner,
-     grants and default privileges of the live schema reproduced on it (a
-     rollback keeps the archive's own: they are the legacy schema's)
-  2. lock every table of the live schema (EXCLUSIVE: writers wait, readers go
-     on) — the lock window, which holds only what follows:
-  3. the caller's guard may refuse (writes since the stage, writes since the
-     cutover): SwapRefused, and nothing changes; then the caller's work
-     before the renames (a rollback's carry-back)
-  4. rename <live> -> outgoing and incoming -> <live>
-  5. extensions: the named ones move from the outgoing schema to the new live one
-  6. the audit row of the step
+A cutover puts <live>_next in place of the live schema, a rollback puts the archive back:
+the same transaction, in the same order, `exchange()` below. The two differ in two places
+only, which each flow passes in: what it does to the incoming schema before the live tables
+are locked (`prepare`), and its guard under the locks (`guard`, which may refuse). In order,
+under lock_timeout with bounded retries (locks.py):
+
+  1. lock_incoming    the incoming schema's tables (nobody uses them yet)
+  2. prepare          the flow's: a cutover checks the target is as sealed, takes its read-only
+                      guard off, puts change capture on and gives it the legacy privileges; a
+                      rollback takes the capture off the legacy tables
+  3. lock_live        every table of the live schema, EXCLUSIVE (writers wait, readers go on):
+                      the lock window, which holds only what follows
+  4. guard            the flow's: refuse (SwapRefused, nothing changes) or go on; a rollback
+                      carries the writes made since the cutover back here
+  5. rename           <live> -> outgoing, incoming -> <live>
+  6. move_extensions  the live schema's extensions follow it where the role may move them
+  7. record           the audit row of the step
 Its COMMIT releases the locks without waiting for the WAL flush (synchronous_commit off for
-that transaction only). After the commit: the lock window measured into the audit row, a
-synchronous commit that waits for the swap's flush too (the swap is durable before swap()
-returns), change capture taken off the outgoing tables (a rollback), then ANALYZE (a
-rollback: only the tables its carry-back wrote; the others come back with their statistics).
+that transaction only); then the lock window goes into the audit row in a transaction that
+commits synchronously, so the swap is durable before exchange() returns. What follows the
+swap (ANALYZE, capture off the outgoing tables) is the flow's.
+
+A refusal before any lock (`refuse_early`) is recorded the same way as one under the locks.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,13 +36,14 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from harness.common import faults, log
+from harness.common import faults
 from harness.common.errors import CheckFailed
-from harness.db import audit, capture, locks, parity
+from harness.db import audit, locks
 from harness.db import connection as db
 
 DEFAULT_LOCK_TIMEOUT_MS = 500
 DEFAULT_RETRIES = 5
+Step = Callable[..., None]  # step(cur): part of the swap's transaction
 
 
 class SwapRefused(CheckFailed):
@@ -54,29 +56,6 @@ class SwapRefused(CheckFailed):
 
 
 @dataclass
-class Swap:
-    """What one exchange does: `incoming` becomes <live>, <live> becomes `outgoing`."""
-
-    kind: str  # the audit step: cutover | rollback
-    live: str
-    run_id: str
-    incoming: str
-    outgoing: str
-    grant_parity: bool = False
-    extensions: list[str] | None = None  # to move from outgoing to live; None: every one of the old live schema
-    capture_incoming: str | None = None  # side to capture on the new live tables; None: remove capture there
-    capture_off_outgoing: bool = False
-    outgoing_comment: str | None = None
-    check_incoming: Callable[..., None] | None = None  # check_incoming(cur), its tables locked: SwapRefused
-    guard: Callable[..., None] | None = None  # guard(cur), under the live locks: raise SwapRefused to refuse
-    before_rename: Callable[..., None] | None = None  # before_rename(cur), under the live locks
-    on_locked: Callable[[], None] | None = None  # told when the live tables are locked (load tests, scripts)
-    details: Callable[[], dict] | None = None  # more details for the audit row
-    # the new live tables to ANALYZE after the commit (None: every one): statistics survive a rename
-    analyze_tables: Callable[[], Iterable[str]] | None = None
-
-
-@dataclass
 class SwapResult:
     attempts: int = 0
     lock_window_ms: float = 0.0
@@ -84,24 +63,114 @@ class SwapResult:
     extensions_moved: list[str] = field(default_factory=list)
     extensions_left: list[str] = field(default_factory=list)
     extension_notes: dict[str, str] = field(default_factory=dict)  # why one was left
-    privilege_statements: int = 0
     locked_at: float = 0.0  # time.perf_counter() when the live tables were locked, and at the commit
     committed_at: float = 0.0
+    lock_requested_at: float = 0.0
+
+
+def exchange(
+    conn,
+    kind: str,
+    *,
+    live: str,
+    run_id: str,
+    incoming: str,
+    outgoing: str,
+    prepare: Step,
+    guard: Step,
+    details: Callable[[], dict],
+    started_at: datetime,
+    extensions: list[str] | None = None,
+    outgoing_comment: str | None = None,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    on_retry: Callable[[int, float], None] | None = None,
+    on_locked: Callable[[], None] | None = None,
+) -> SwapResult:
+    """`incoming` becomes <live>, <live> becomes `outgoing`, in one transaction on `conn` (the module
+    docstring). extensions: those to move along (None: every one of the live schema); details(): more
+    for the audit row; on_locked(): told when the live tables are locked (load tests, scripts)."""
+    result = SwapResult()
+
+    def transaction(cur) -> None:
+        cur.execute("set local synchronous_commit = off")  # the flush is waited for after the commit
+        result.attempts += 1
+        lock_incoming(cur, incoming)
+        prepare(cur)
+        moving = extensions if extensions is not None else extensions_of(cur, live)
+        lock_live(cur, live, result)
+        faults.point(f"swap:{kind}-locked")
+        if on_locked:
+            on_locked()
+        guard(cur)
+        rename(cur, live=live, outgoing=outgoing, incoming=incoming, outgoing_comment=outgoing_comment)
+        move_extensions(cur, outgoing, live, moving, result)
+        record(cur, kind, live, run_id, started_at, lock_timeout_ms, result, details())
+
+    try:
+        locks.with_lock_retries(conn, transaction, lock_timeout_ms=lock_timeout_ms, retries=retries,
+                                what=f"the {kind} of {live}", on_retry=on_retry)
+    except SwapRefused as refused:
+        with conn.cursor() as cur:
+            record_refusal(cur, live, run_id, kind, started_at, refused)
+        conn.commit()
+        raise
+    record_window(conn, kind, live, run_id, result)
+    return result
+
+
+def refuse_early(conn, kind: str, live: str, run_id: str, started_at: datetime, guard: Step) -> None:
+    """A guard run before any lock (and before backups are taken for nothing): its refusal is
+    recorded as one under the locks would be. The guard under the locks is the one that counts."""
+    with conn.cursor() as cur:
+        try:
+            guard(cur)
+        except SwapRefused as refused:
+            record_refusal(cur, live, run_id, kind, started_at, refused)
+            conn.commit()
+            raise
+
+
+# ---------------------------------------------------------------- the steps, in order
+
+
+def lock_incoming(cur, incoming: str) -> None:
+    tables = db.tables_in(cur, incoming)
+    if tables:
+        locks.lock_tables(cur, incoming, tables, mode="access exclusive")
+
+
+def extensions_of(cur, schema: str) -> list[str]:
+    cur.execute("select extname from pg_extension where extnamespace = %s::regnamespace", (schema,))
+    return [r[0] for r in cur.fetchall()]
+
+
+def lock_live(cur, live: str, result: SwapResult) -> None:
+    result.lock_requested_at = time.perf_counter()
+    locks.lock_tables(cur, live, db.tables_in(cur, live))
+    result.locked_at = time.perf_counter()
+
+
+def rename(cur, *, live: str, outgoing: str, incoming: str, outgoing_comment: str | None = None) -> None:
+    rename_schema(cur, live, outgoing)
+    rename_schema(cur, incoming, live)
+    if outgoing_comment:
+        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(outgoing)), (outgoing_comment,))
 
 
 def rename_schema(cur, old: str, new: str) -> None:
     cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(old), sql.Identifier(new)))
 
 
-def _move_extensions(cur, swap: Swap, names: list[str] | None, result: SwapResult) -> None:
+def move_extensions(cur, outgoing: str, live: str, names: list[str], result: SwapResult) -> None:
     """Extensions follow the live schema where the role may move them. The target needs none
     (its defaults use the core gen_random_uuid()), so one the role may not move — a trusted
     extension whose member objects belong to the bootstrap superuser — or that cannot move
     stays where it is, with the schema it came with, and is reported; never a failed swap."""
     cur.execute("select extname, extrelocatable from pg_extension where extnamespace = %s::regnamespace"
-                " order by extname", (swap.outgoing,))
+                " order by extname", (outgoing,))
     for name, relocatable in cur.fetchall():
-        if names is not None and name not in names:
+        if name not in names:
             continue
         if not relocatable:
             result.extensions_left.append(name)
@@ -110,7 +179,7 @@ def _move_extensions(cur, swap: Swap, names: list[str] | None, result: SwapResul
         cur.execute("savepoint move_extension")
         try:
             cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name),
-                                                                           sql.Identifier(swap.live)))
+                                                                           sql.Identifier(live)))
         except psycopg2.errors.InsufficientPrivilege as refused:
             cur.execute("rollback to savepoint move_extension")
             result.extensions_left.append(name)
@@ -120,52 +189,12 @@ def _move_extensions(cur, swap: Swap, names: list[str] | None, result: SwapResul
         result.extensions_moved.append(name)
 
 
-def _prepare_incoming(cur, swap: Swap, result: SwapResult) -> None:
-    """Everything that touches only the incoming schema, before the live tables are locked."""
-    tables = db.tables_in(cur, swap.incoming)
-    if tables:
-        locks.lock_tables(cur, swap.incoming, tables, mode="access exclusive")
-    if swap.check_incoming:
-        swap.check_incoming(cur)
-    capture.unprotect(cur, swap.incoming)
-    if swap.capture_incoming:
-        capture.install(cur, swap.incoming, swap.live, swap.capture_incoming, capture.target_tables(tables))
-        audit.point_capture(cur, swap.live, swap.capture_incoming, swap.run_id)
-    else:
-        capture.remove(cur, swap.incoming)
-    if swap.grant_parity:
-        before = parity.read(cur, swap.live)
-        statements = parity.statements(before, swap.incoming, tables, parity.owned_objects(cur, swap.incoming))
-        for statement in statements:
-            cur.execute(statement)
-        result.privilege_statements = len(statements)
-
-
-def _exchange(cur, swap: Swap, result: SwapResult, timings: dict[str, float]) -> None:
-    result.attempts += 1
-    result.extensions_moved, result.extensions_left, result.extension_notes = [], [], {}
-    _prepare_incoming(cur, swap, result)
-    if swap.extensions is None:
-        cur.execute("select extname from pg_extension where extnamespace = %s::regnamespace", (swap.live,))
-        extensions = [r[0] for r in cur.fetchall()]
-    else:
-        extensions = swap.extensions
-    timings["lock_requested"] = time.perf_counter()
-    locks.lock_tables(cur, swap.live, db.tables_in(cur, swap.live))
-    timings["locked"] = time.perf_counter()
-    faults.point(f"swap:{swap.kind}-locked")
-    if swap.on_locked:
-        swap.on_locked()
-    if swap.guard:
-        swap.guard(cur)
-    if swap.before_rename:
-        swap.before_rename(cur)
-    rename_schema(cur, swap.live, swap.outgoing)
-    rename_schema(cur, swap.incoming, swap.live)
-    _move_extensions(cur, swap, extensions, result)
-    if swap.outgoing_comment:
-        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(swap.outgoing)),
-                    (swap.outgoing_comment,))
+def record(cur, kind: str, live: str, run_id: str, started_at: datetime, lock_timeout_ms: int, result: SwapResult,
+           details: dict) -> None:
+    """The audit row of the step, in the swap's transaction."""
+    audit.record_step(cur, live, run_id, kind, started_at, "ok", details={
+        "attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms, "extensions_moved": result.extensions_moved,
+        "extensions_left": result.extensions_left, "extension_notes": result.extension_notes} | details)
 
 
 def record_refusal(cur, live: str, run_id: str, kind: str, started_at, refused: SwapRefused) -> None:
@@ -174,59 +203,22 @@ def record_refusal(cur, live: str, run_id: str, kind: str, started_at, refused: 
                       details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
 
 
-def swap(
-    conn,
-    spec: Swap,
-    *,
-    started_at: datetime,
-    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
-    retries: int = DEFAULT_RETRIES,
-    on_retry: Callable[[int, float], None] | None = None,
-) -> SwapResult:
-    """Exchange the schemas in one transaction on `conn`; a refusal is recorded in the audit and re-raised."""
-    result = SwapResult()
-    timings: dict[str, float] = {}
-
-    def work(cur) -> None:
-        # the COMMIT releases the locks before the WAL flush; the flush is waited for below (module doc)
-        cur.execute("set local synchronous_commit = off")
-        _exchange(cur, spec, result, timings)
-        details = {"attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms,
-                   "extensions_moved": result.extensions_moved, "extensions_left": result.extensions_left,
-                   "extension_notes": result.extension_notes,
-                   "privilege_statements": result.privilege_statements}
-        audit.record_step(cur, spec.live, spec.run_id, spec.kind, started_at, "ok",
-                          details=details | (spec.details() if spec.details else {}))
-
-    try:
-        locks.with_lock_retries(conn, work, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                what=f"the {spec.kind} of {spec.live}", on_retry=on_retry)
-    except SwapRefused as refused:
-        with conn.cursor() as cur:
-            record_refusal(cur, spec.live, spec.run_id, spec.kind, started_at, refused)
-        conn.commit()
-        raise
-    committed = time.perf_counter()
-    result.locked_at, result.committed_at = timings["locked"], committed
-    result.lock_window_ms = (committed - timings["locked"]) * 1000
-    result.lock_wait_ms = (timings["locked"] - timings["lock_requested"]) * 1000
+def record_window(conn, kind: str, live: str, run_id: str, result: SwapResult) -> None:
+    """After the swap's commit: the lock window into its audit row, committed synchronously. The
+    update changes the row the swap inserted, so this transaction writes WAL and its commit waits
+    for the flush of everything before it, the swap included: it is durable when this returns."""
+    result.committed_at = time.perf_counter()
+    result.lock_window_ms = (result.committed_at - result.locked_at) * 1000
+    result.lock_wait_ms = (result.locked_at - result.lock_requested_at) * 1000
     with conn.cursor() as cur:
-        # this update changes the row the swap inserted: the transaction writes WAL, so its
-        # synchronous commit waits for the flush of everything before it, the swap included
-        audit.add_step_details(cur, spec.live, spec.run_id, spec.kind, {
+        audit.add_step_details(cur, live, run_id, kind, {
             "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
         if cur.rowcount != 1:  # the swap's own row, under the command lock: never expected
-            raise RuntimeError(f"the audit row of the {spec.kind} {spec.run_id} is missing")
+            raise RuntimeError(f"the audit row of the {kind} {run_id} is missing")
     conn.commit()
-    if spec.capture_off_outgoing:
-        try:  # no longer live: its triggers log writes nobody makes; prune removes them otherwise
-            locks.with_lock_retries(conn, lambda cur: capture.remove(cur, spec.outgoing),
-                                    lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                    what=f"removing change capture from {spec.outgoing}")
-        except CheckFailed as busy:
-            log.event(f"change capture stays on {spec.outgoing}: {busy.message}", run_id=spec.run_id, level=30)
-    analyze(conn, spec.live, None if spec.analyze_tables is None else set(spec.analyze_tables()))
-    return result
+
+
+# ---------------------------------------------------------------- after the swap (the flows call these)
 
 
 def analyze(conn, schema: str, only: set[str] | None = None) -> None:

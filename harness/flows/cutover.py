@@ -20,9 +20,8 @@ from psycopg2 import sql
 
 from harness.common.errors import OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, fingerprint, privileges
+from harness.db import audit, capture, fingerprint, parity, privileges, swap
 from harness.db import connection as db
-from harness.db import swap as swap_mod
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.flows import backup, seal, stage, state
 from harness.flows.progress import Progress
@@ -142,53 +141,48 @@ def cutover(
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
-
-        def no_drift(cur) -> None:
-            writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
-            if writes:
-                raise drift_refusal(schemas.live, run_id, writes)
-
-        # the drift guard, early: writes already logged since the stage refuse the cutover before
-        # the backups are taken for nothing (the guard under the locks, below, is the one that counts)
-        try:
-            no_drift(cur)
-        except SwapRefused as refused:
-            swap_mod.record_refusal(cur, schemas.live, run_id, "cutover", started_at, refused)
-            conn.commit()
-            raise
         conn.commit()
     result = CutoverResult(run_id=run_id, live_schema=schemas.live, archive_schema=schemas.archive(run_id))
-    result.backup = backup.backup(target, schemas, run_id, progress)
-    progress.step("cleanup", "running", note="cutover: waiting for the locks")
-
-    def on_retry(attempt: int, wait: float) -> None:
-        progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
-                         f"retry {attempt}/{retries} in {wait:.1f}s")
-
     stamped: list[str] = []
 
-    def as_built(cur) -> None:
+    def ready_the_target(cur) -> None:
+        """The swap's step 2: <live>_next as the build sealed it, its guard off, captured, with the
+        privileges of the legacy schema."""
         differences = fingerprint.catalog_differences(sealed["catalog"], fingerprint.catalog(cur, schemas.next))
         if differences:
             raise SwapRefused("target_changed", seal.not_what_was_built(schemas, run_id, differences))
         # the application's revision as cut over: a rollback refuses once its own migration changed it
         stamped[:] = alembic_stamp(cur, schemas.next) or []
+        capture.ready_as_live(cur, schemas.next, schemas.live, run_id)
+        result.privilege_statements = parity.reproduce(cur, schemas.live, schemas.next)
 
-    spec = swap_mod.Swap(
-        kind="cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
-        grant_parity=True, capture_incoming="target", check_incoming=as_built, guard=no_drift, on_locked=on_locked,
-        details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
-                         "post_validation": post_validation, "alembic_version": stamped},
-    )
+    def no_drift(cur) -> None:
+        """The swap's step 4, the drift guard: no write to the live tables since the stage's snapshot."""
+        writes = audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+        if writes:
+            raise drift_refusal(schemas.live, run_id, writes)
+
+    def on_retry(attempt: int, wait: float) -> None:
+        progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
+                         f"retry {attempt}/{retries} in {wait:.1f}s")
+
     with db.connect(target) as conn:
-        swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                on_retry=on_retry)
+        swap.refuse_early(conn, "cutover", schemas.live, run_id, started_at, no_drift)  # before backups for nothing
+        result.backup = backup.backup(target, schemas, run_id, progress)
+        progress.step("cleanup", "running", note="cutover: waiting for the locks")
+        swapped = swap.exchange(
+            conn, "cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
+            prepare=ready_the_target, guard=no_drift, started_at=started_at, lock_timeout_ms=lock_timeout_ms,
+            retries=retries, on_retry=on_retry, on_locked=on_locked,
+            details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
+                             "post_validation": post_validation, "alembic_version": stamped,
+                             "privilege_statements": result.privilege_statements})
+        swap.analyze(conn, schemas.live)
     result.attempts, result.lock_window_ms, result.lock_wait_ms = (
         swapped.attempts, swapped.lock_window_ms, swapped.lock_wait_ms)
     result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
     result.extension_notes = swapped.extension_notes
     result.window = (swapped.locked_at, swapped.committed_at)
-    result.privilege_statements = swapped.privilege_statements
     result.seconds = time.perf_counter() - started
     progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "
                   f"legacy kept as {result.archive_schema}")

@@ -23,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from harness.common.errors import OutOfOrder
+from harness.common import log
+from harness.common.errors import CheckFailed, OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, carry_back, privileges
+from harness.db import audit, capture, carry_back, locks, privileges, swap
 from harness.db import connection as db
-from harness.db import swap as swap_mod
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.flows import cutover, state
 from harness.flows.progress import Progress
@@ -135,23 +135,21 @@ def rollback(
         privileges.require(cur, schemas, "rollback")
         audit.ensure(cur)
         conn.commit()
-        try:  # early, before any lock (the guard under the locks is the one that counts)
-            refuse_what_cannot_come_back(cur, schemas.live, cut)
-        except SwapRefused as refused:
-            swap_mod.record_refusal(cur, schemas.live, cut["run_id"], "rollback", started_at, refused)
-            conn.commit()
-            raise
     run_id = cut["run_id"]
     live, archive, rolledback = schemas.live, schemas.archive(run_id), schemas.rolledback(run_id)
     result = RollbackResult(run_id=run_id, live_schema=live, rolledback_schema=rolledback)
 
-    def writes_guard(cur) -> None:
+    def legacy_uncaptured(cur) -> None:
+        """The swap's step 2: the legacy tables come back without the capture of their stage."""
+        capture.remove(cur, archive)
+
+    def refuse_or_carry_back(cur) -> None:
+        """The swap's step 4: what cannot come back refuses; writes since the cutover refuse unless
+        forced, and forced they are carried back to the legacy tables."""
         refuse_what_cannot_come_back(cur, live, cut)
         result.writes_after_cutover = audit.writes_since(cur, live, "target", run_id)
         if result.writes_after_cutover and not force:
             raise writes_refusal(live, run_id, result.writes_after_cutover)
-
-    def carry(cur) -> None:
         result.carried = None
         if result.writes_after_cutover:
             result.carried = carry_back.carry_back(cur, live, run_id, target_schema=live, legacy_schema=archive)
@@ -162,16 +160,22 @@ def rollback(
                 "export": carried.export_path if carried else None, "carried": carried.carried if carried else {},
                 "not_carried": len(carried.not_carried) if carried else 0}
 
-    spec = swap_mod.Swap(
-        kind="rollback", live=live, run_id=run_id, incoming=archive, outgoing=rolledback,
-        extensions=(cut.get("details") or {}).get("extensions_moved", []), capture_off_outgoing=True,
-        outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
-        guard=writes_guard, before_rename=carry, details=details, on_locked=on_locked,
-        # the legacy tables come back with the statistics they left with: only what the carry-back wrote
-        analyze_tables=lambda: result.carried.carried_ids if result.carried else (),
-    )
     with db.connect(target) as conn:
-        swapped = swap_mod.swap(conn, spec, started_at=started_at, lock_timeout_ms=lock_timeout_ms, retries=retries)
+        swap.refuse_early(conn, "rollback", live, run_id, started_at,
+                          lambda cur: refuse_what_cannot_come_back(cur, live, cut))  # before any lock
+        swapped = swap.exchange(
+            conn, "rollback", live=live, run_id=run_id, incoming=archive, outgoing=rolledback,
+            prepare=legacy_uncaptured, guard=refuse_or_carry_back, details=details, started_at=started_at,
+            extensions=(cut.get("details") or {}).get("extensions_moved", []),
+            outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
+            lock_timeout_ms=lock_timeout_ms, retries=retries, on_locked=on_locked)
+        try:  # no longer live: its triggers would log writes nobody makes; prune takes them off otherwise
+            locks.with_lock_retries(conn, lambda cur: capture.remove(cur, rolledback), lock_timeout_ms=lock_timeout_ms,
+                                    retries=retries, what=f"removing change capture from {rolledback}")
+        except CheckFailed as busy:
+            log.event(f"change capture stays on {rolledback}: {busy.message}", run_id=run_id, level=30)
+        # the legacy tables come back with the statistics they left with: only what the carry-back wrote
+        swap.analyze(conn, live, set(result.carried.carried_ids) if result.carried else set())
     result.attempts, result.lock_window_ms = swapped.attempts, swapped.lock_window_ms
     result.window = (swapped.locked_at, swapped.committed_at)
     result.extensions_moved_back = swapped.extensions_moved
