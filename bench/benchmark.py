@@ -171,15 +171,27 @@ def put_target_back(target: db.Target, schemas: Schemas, run_id: str) -> None:
 
 def in_window(result: swap_mod.SwapResult, timings: list) -> list[tuple[str, float]]:
     """The statements run while the live tables were locked (the commit included), in ms."""
-    return [(statement_kind(text), (end - start) * 1000) for start, end, text in timings
-            if result.locked_at <= start <= result.committed_at]
+    return [
+        (statement_kind(text), (end - start) * 1000)
+        for start, end, text in timings
+        if result.locked_at <= start <= result.committed_at
+    ]
 
 
-def swaps_under_load(target: db.Target, schemas: Schemas, run_id: str, specs: dict, count: int, readers: int,
-                     writers: int, pause_s: float) -> dict:
+def swaps_under_load(
+    target: db.Target,
+    schemas: Schemas,
+    run_id: str,
+    specs: dict,
+    count: int,
+    readers: int,
+    writers: int,
+    pause_s: float,
+) -> dict:
     organisation = first_organisation(target, schemas)
-    driver = load.Load(target.dsn, organisation, readers=readers, writers=writers, write_interval_s=pause_s,
-                       read_interval_s=pause_s).start()
+    driver = load.Load(
+        target.dsn, organisation, readers=readers, writers=writers, write_interval_s=pause_s, read_interval_s=pause_s
+    ).start()
     swaps: list[dict] = []
     statements: dict[str, list[float]] = {}
     try:
@@ -193,8 +205,15 @@ def swaps_under_load(target: db.Target, schemas: Schemas, run_id: str, specs: di
             if kind == "rollback":
                 driver.resume_writes()
                 time.sleep(0.5)
-            swaps.append({"kind": kind, "lock_window_ms": result.lock_window_ms, "lock_wait_ms": result.lock_wait_ms,
-                          "attempts": result.attempts, "window": (result.locked_at, result.committed_at)})
+            swaps.append(
+                {
+                    "kind": kind,
+                    "lock_window_ms": result.lock_window_ms,
+                    "lock_wait_ms": result.lock_wait_ms,
+                    "attempts": result.attempts,
+                    "window": (result.locked_at, result.committed_at),
+                }
+            )
             for statement, ms in in_window(result, timings):
                 statements.setdefault((kind, statement), []).append(ms)
     finally:
@@ -204,19 +223,31 @@ def swaps_under_load(target: db.Target, schemas: Schemas, run_id: str, specs: di
         replay(target, specs["rollback"])
     windows = [s["lock_window_ms"] for s in swaps]
     reads = [ms for s in swaps for ms in loaded.latencies_ms("read", *s["window"])]
-    per_statement = sorted(({"swap": k[0], "statement": k[1], "times": len(v), "mean_ms": sum(v) / len(v),
-                             "max_ms": max(v)} for k, v in statements.items()), key=lambda r: -r["mean_ms"])
+    per_statement = sorted(
+        (
+            {"swap": k[0], "statement": k[1], "times": len(v), "mean_ms": sum(v) / len(v), "max_ms": max(v)}
+            for k, v in statements.items()
+        ),
+        key=lambda r: -r["mean_ms"],
+    )
     return {
-        "count": len(swaps), "readers": readers, "writers": writers, "pause_ms": pause_s * 1000,
+        "count": len(swaps),
+        "readers": readers,
+        "writers": writers,
+        "pause_ms": pause_s * 1000,
         "lock_window_ms": windows,
-        "p50_ms": load.percentile(windows, 50), "p99_ms": load.percentile(windows, 99),
+        "p50_ms": load.percentile(windows, 50),
+        "p99_ms": load.percentile(windows, 99),
         "cutover_p50_ms": load.percentile([s["lock_window_ms"] for s in swaps if s["kind"] == "cutover"], 50),
         "rollback_p50_ms": load.percentile([s["lock_window_ms"] for s in swaps if s["kind"] == "rollback"], 50),
         "lock_wait_p99_ms": load.percentile([s["lock_wait_ms"] for s in swaps], 99),
-        "reads_in_windows": len(reads), "read_p50_ms": load.percentile(reads, 50),
+        "reads_in_windows": len(reads),
+        "read_p50_ms": load.percentile(reads, 50),
         "read_p99_ms": load.percentile(reads, 99),
-        "statements_committed": {"reads": len([s for s in loaded.statements if s.kind == "read"]),
-                                 "writes": len(loaded.acknowledged)},
+        "statements_committed": {
+            "reads": len([s for s in loaded.statements if s.kind == "read"]),
+            "writes": len(loaded.acknowledged),
+        },
         "errors": {"read": len(loaded.errors("read")), "write": len(loaded.errors("write"))},
         "in_window": per_statement[:12],
     }
@@ -227,8 +258,9 @@ def swaps_under_load(target: db.Target, schemas: Schemas, run_id: str, specs: di
 
 def first_organisation(target: db.Target, schemas: Schemas) -> str:
     with db.connect(target) as conn, conn.cursor() as cur:
-        cur.execute(sql.SQL("select id::text from {} order by id limit 1").format(
-            sql.Identifier(schemas.live, "organizations")))
+        cur.execute(
+            sql.SQL("select id::text from {} order by id limit 1").format(sql.Identifier(schemas.live, "organizations"))
+        )
         return cur.fetchone()[0]
 
 
@@ -239,8 +271,11 @@ def copy_floor(target: db.Target, schemas: Schemas) -> float:
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(FLOOR_SCHEMA)))
         started = time.perf_counter()
         for table in samples.LEGACY_TABLES:
-            cur.execute(sql.SQL("create table {} as select * from {}").format(
-                sql.Identifier(FLOOR_SCHEMA, table), sql.Identifier(schemas.live, table)))
+            cur.execute(
+                sql.SQL("create table {} as select * from {}").format(
+                    sql.Identifier(FLOOR_SCHEMA, table), sql.Identifier(schemas.live, table)
+                )
+            )
         seconds = time.perf_counter() - started
         db.drop_schema(cur, FLOOR_SCHEMA)
     return seconds
@@ -281,7 +316,8 @@ def without_dbt(target: db.Target, built: build.BuildResult) -> dict:
             else:
                 kind = "view" if node["config"]["materialized"] == "view" else "table"
                 statement = sql.SQL("create " + kind + " {} as {}").format(
-                    sql.Identifier(DIRECT_SCHEMA, node["name"]), code)
+                    sql.Identifier(DIRECT_SCHEMA, node["name"]), code
+                )
             started = time.perf_counter()
             try:
                 cur.execute(statement)
@@ -291,14 +327,25 @@ def without_dbt(target: db.Target, built: build.BuildResult) -> dict:
             seconds[node["resource_type"]] += direct[uid]
         db.drop_schema(cur, DIRECT_SCHEMA)
         slowest = sorted(run.outcomes, key=lambda o: -o.seconds)[:SLOWEST_NODES]
-        profile = [{"node": o.name, "kind": o.resource_type, "in_build_s": o.seconds,
-                    "alone_s": direct.get(o.unique_id),
-                    "plan": plan(cur, compiled[o.unique_id])
-                    if n < PLANS and o.unique_id in nodes else []} for n, o in enumerate(slowest)]
-    return {"seconds": sum(seconds.values()), "model_s": seconds["model"], "test_s": seconds["test"],
-            "models": sum(n["resource_type"] == "model" for n in nodes.values()),
-            "tests": sum(n["resource_type"] == "test" for n in nodes.values()), "failed": failed,
-            "slowest": profile}
+        profile = [
+            {
+                "node": o.name,
+                "kind": o.resource_type,
+                "in_build_s": o.seconds,
+                "alone_s": direct.get(o.unique_id),
+                "plan": plan(cur, compiled[o.unique_id]) if n < PLANS and o.unique_id in nodes else [],
+            }
+            for n, o in enumerate(slowest)
+        ]
+    return {
+        "seconds": sum(seconds.values()),
+        "model_s": seconds["model"],
+        "test_s": seconds["test"],
+        "models": sum(n["resource_type"] == "model" for n in nodes.values()),
+        "tests": sum(n["resource_type"] == "test" for n in nodes.values()),
+        "failed": failed,
+        "slowest": profile,
+    }
 
 
 def sample_extract(target: db.Target, schemas: Schemas) -> dict:
@@ -308,10 +355,16 @@ def sample_extract(target: db.Target, schemas: Schemas) -> dict:
         done = extract.extract(target, target, schemas, database=EXTRACT_DATABASE, size="production_scale")
     finally:
         db.drop_database(target, EXTRACT_DATABASE)
-    return {"seconds": done.seconds, "rows": done.rows_copied, "copy_s": done.copy_seconds,
-            "rows_per_s": done.rows_per_second, "validations": done.validations,
-            "organizations": len(done.organizations), "extract_rows": sum(done.row_counts.values()),
-            "kinds_missed": len(done.kinds_missed)}
+    return {
+        "seconds": done.seconds,
+        "rows": done.rows_copied,
+        "copy_s": done.copy_seconds,
+        "rows_per_s": done.rows_per_second,
+        "validations": done.validations,
+        "organizations": len(done.organizations),
+        "extract_rows": sum(done.row_counts.values()),
+        "kinds_missed": len(done.kinds_missed),
+    }
 
 
 def plan(cur, query: str) -> list[str]:
@@ -340,31 +393,48 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
     row["floor_s"] = copy_floor(target, schemas)
     if size in EXTRACT_SIZES:
         row["extract"] = sample_extract(target, schemas)
-        say(size, f"extracted in {row['extract']['seconds']:.1f} s, the copy at "
-                  f"{row['extract']['rows_per_s']:,.0f} rows/s")
+        say(
+            size,
+            f"extracted in {row['extract']['seconds']:.1f} s, the copy at {row['extract']['rows_per_s']:,.0f} rows/s",
+        )
     built = build.build(target, schemas)
     if not built.success:
         raise SystemExit(f"{size}: build failed: {built.failure_summary()}")
     row["stage_s"], row["dbt_s"], row["build_s"] = built.stage.seconds, built.dbt.seconds, built.seconds
-    row["build_steps"] = [{"phase": s["phase"], "seconds": s["seconds"], "nodes": s["nodes_total"],
-                           "status": s["status"]} for s in built.steps]
+    row["build_steps"] = [
+        {"phase": s["phase"], "seconds": s["seconds"], "nodes": s["nodes_total"], "status": s["status"]}
+        for s in built.steps
+    ]
     row["target_rows"] = sum(built.target_row_counts.values())
     row["ledger_rows"] = built.target_row_counts.get("transactions", 0)
     say(size, f"built in {built.seconds:.1f} s (floor {row['floor_s']:.1f} s)")
     row["without_dbt"] = without_dbt(target, built)
-    say(size, f"the same SQL without dbt: {row['without_dbt']['seconds']:.1f} s"
-              f" ({len(row['without_dbt']['failed'])} statements failed)")
+    say(
+        size,
+        f"the same SQL without dbt: {row['without_dbt']['seconds']:.1f} s"
+        f" ({len(row['without_dbt']['failed'])} statements failed)",
+    )
     with recorded_swaps() as specs:
         cut = cutover.cutover(target, schemas)
         checked = validate.validate(target, schemas, phase="post")
         undone = rollback.rollback(target, schemas)
-    row.update(cutover_s=cut.seconds, backup_s=cut.backup.seconds, backup_mb=cut.backup.dump_bytes / 1e6,
-               cutover_lock_ms=cut.lock_window_ms, cutover_lock_wait_ms=cut.lock_wait_ms,
-               checks_s=checked.seconds, checks_verdict=checked.summary["verdict"],
-               rollback_s=undone.seconds, rollback_lock_ms=undone.lock_window_ms)
+    row.update(
+        cutover_s=cut.seconds,
+        backup_s=cut.backup.seconds,
+        backup_mb=cut.backup.dump_bytes / 1e6,
+        cutover_lock_ms=cut.lock_window_ms,
+        cutover_lock_wait_ms=cut.lock_wait_ms,
+        checks_s=checked.seconds,
+        checks_verdict=checked.summary["verdict"],
+        rollback_s=undone.seconds,
+        rollback_lock_ms=undone.lock_window_ms,
+    )
     row["peak_rss_mb"] = peak_rss_mb()
-    say(size, f"cut over (locks {cut.lock_window_ms:.1f} ms), checked, rolled back (locks "
-              f"{undone.lock_window_ms:.1f} ms); {swaps} swaps under load next")
+    say(
+        size,
+        f"cut over (locks {cut.lock_window_ms:.1f} ms), checked, rolled back (locks "
+        f"{undone.lock_window_ms:.1f} ms); {swaps} swaps under load next",
+    )
     by_kind = dict(specs)
     row["swaps"] = swaps_under_load(target, schemas, cut.run_id, by_kind, swaps, readers, writers, pause_s)
     row["peak_rss_with_load_mb"] = peak_rss_mb()
@@ -378,8 +448,11 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
         samples.generate(target, schemas, size, replace=True)
         build.build(target, schemas)
         row["migrate_after_build"] = timed_migrate(target)
-        say(size, f"migrate --yes after a build: exit {row['migrate_after_build']['rc']} in "
-                  f"{row['migrate_after_build']['seconds']:.1f} s")
+        say(
+            size,
+            f"migrate --yes after a build: exit {row['migrate_after_build']['rc']} in "
+            f"{row['migrate_after_build']['seconds']:.1f} s",
+        )
     return row
 
 
@@ -387,8 +460,11 @@ def timed_migrate(target: db.Target) -> dict:
     """`harness migrate --yes` in a process of its own, as a DBA runs it: its wall clock, and each
     step's time and dbt nodes from what it prints with --json."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "harness", "--dsn", target.dsn, "--json", "migrate", "--yes"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "--dsn", target.dsn, "--json", "migrate", "--yes"],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     result = {"seconds": wall, "rc": done.returncode, "steps": {}, "dbt_nodes": {}}
     if done.returncode != 0:
@@ -405,8 +481,9 @@ def timed_migrate(target: db.Target) -> dict:
         "swap and the rest of the cutover": cut["seconds"] - cut["backup"]["seconds"],
         "post-validation": post["seconds"],
     }
-    result["steps"]["plan and cleanup"] = doc["seconds"] - sum(v for k, v in result["steps"].items()
-                                                                if not k.startswith("start-up"))
+    result["steps"]["plan and cleanup"] = doc["seconds"] - sum(
+        v for k, v in result["steps"].items() if not k.startswith("start-up")
+    )
     result["dbt_nodes"], result["build_reused"] = doc["dbt_nodes"], doc["build_reused"]
     return result
 
@@ -418,8 +495,9 @@ def fresh_clone_suite() -> dict:
     """`make test` in a fresh clone of this repository's HEAD, install included, with empty
     pip and uv caches: what CI and a new engineer wait for."""
     repo = HERE.parent
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
@@ -427,17 +505,23 @@ def fresh_clone_suite() -> dict:
         env |= {"PIP_NO_CACHE_DIR": "1", "UV_CACHE_DIR": str(Path(tmp) / "uv-cache")}
         started = time.perf_counter()
         try:
-            done = subprocess.run(["make", "test"], cwd=clone, env=env, capture_output=True, text=True,
-                                  timeout=SUITE_TIMEOUT_S)
+            done = subprocess.run(
+                ["make", "test"], cwd=clone, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S
+            )
         except subprocess.TimeoutExpired as late:
             output = late.stdout.decode() if isinstance(late.stdout, bytes) else late.stdout or ""
             done = subprocess.CompletedProcess(late.cmd, 124, output, f"make test stopped after {SUITE_TIMEOUT_S} s")
         seconds = time.perf_counter() - started
     summary = [line for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed|errors?)\b", line)]
     failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
-    return {"commit": commit, "seconds": seconds, "rc": done.returncode, "summary": summary[-1:] or [""],
-            "failures": failures,
-            "output_tail": (done.stdout + done.stderr).splitlines()[-40:] if done.returncode else []}
+    return {
+        "commit": commit,
+        "seconds": seconds,
+        "rc": done.returncode,
+        "summary": summary[-1:] or [""],
+        "failures": failures,
+        "output_tail": (done.stdout + done.stderr).splitlines()[-40:] if done.returncode else [],
+    }
 
 
 # ---------------------------------------------------------------- the table
@@ -465,60 +549,122 @@ def table_rows(row: dict) -> list[list[str]]:
         timed("floor: CREATE TABLE AS of every legacy table", floor),
         timed("stage", row["stage_s"]),
     ]
-    rows += [timed(f"build step {s['phase']}", s["seconds"])
-             for s in row["build_steps"] if s["seconds"]]
+    rows += [timed(f"build step {s['phase']}", s["seconds"]) for s in row["build_steps"] if s["seconds"]]
     rows.append(timed("dbt build, total", row["dbt_s"]))
     if "without_dbt" in row:
         direct = row["without_dbt"]
         failed = f", {len(direct['failed'])} failed" if direct["failed"] else ""
-        rows.append(timed(f"  the same SQL without dbt ({direct['models']} models, {direct['tests']} tests, "
-                          f"one session{failed})", direct["seconds"]))
-        rows.append(timed("  dbt build less that (wall clock: dbt's own cost and the keys added after each "
-                          "load, less what dbt's threads overlap)", row["dbt_s"] - direct["seconds"]))
+        rows.append(
+            timed(
+                f"  the same SQL without dbt ({direct['models']} models, {direct['tests']} tests, one session{failed})",
+                direct["seconds"],
+            )
+        )
+        rows.append(
+            timed(
+                "  dbt build less that (wall clock: dbt's own cost and the keys added after each "
+                "load, less what dbt's threads overlap)",
+                row["dbt_s"] - direct["seconds"],
+            )
+        )
     build_ok = row["build_s"] <= TARGETS["build_x_floor"] * floor
     rows.append(timed("build (stage + dbt)", row["build_s"], f"<= {TARGETS['build_x_floor']:.0f}x floor", build_ok))
     if one_million:
-        rows.append(timed("build at 1M rows", row["build_s"], f"<= {TARGETS['build_s_at_1m']:.0f} s",
-                          row["build_s"] <= TARGETS["build_s_at_1m"]))
+        rows.append(
+            timed(
+                "build at 1M rows",
+                row["build_s"],
+                f"<= {TARGETS['build_s_at_1m']:.0f} s",
+                row["build_s"] <= TARGETS["build_s_at_1m"],
+            )
+        )
     rows += [
         timed(f"checks (post-validation after the cutover: {row['checks_verdict']})", row["checks_s"]),
         timed("cutover, total (backups + swap)", row["cutover_s"]),
         timed("  of which backups (snapshots + pg_dump)", row["backup_s"]),
-        ["cutover lock window", f"{row['cutover_lock_ms']:.1f} ms", "", f"<= {TARGETS['lock_window_ms']:.0f} ms",
-         verdict(row["cutover_lock_ms"] <= TARGETS["lock_window_ms"])],
-        timed("rollback", row["rollback_s"], f"< {TARGETS['rollback_s']:.0f} s",
-              row["rollback_s"] < TARGETS["rollback_s"]),
+        [
+            "cutover lock window",
+            f"{row['cutover_lock_ms']:.1f} ms",
+            "",
+            f"<= {TARGETS['lock_window_ms']:.0f} ms",
+            verdict(row["cutover_lock_ms"] <= TARGETS["lock_window_ms"]),
+        ],
+        timed(
+            "rollback", row["rollback_s"], f"< {TARGETS['rollback_s']:.0f} s", row["rollback_s"] < TARGETS["rollback_s"]
+        ),
         ["rollback lock window", f"{row['rollback_lock_ms']:.1f} ms", "", "", ""],
     ]
     load_ = row["swaps"]
     rows += [
-        [f"lock window over {load_['count']} swaps under load ({load_['readers'] + load_['writers']} clients, "
-         f"{load_.get('pause_ms', 20):g} ms between statements), p50 / p99",
-         f"{load_['p50_ms']:.1f} / {load_['p99_ms']:.1f} ms", "",
-         f"p99 <= {TARGETS['lock_window_p99_ms']:.0f} ms", verdict(load_["p99_ms"] <= TARGETS["lock_window_p99_ms"])],
-        ["  p50 cutover / rollback swaps", f"{load_['cutover_p50_ms']:.1f} / {load_['rollback_p50_ms']:.1f} ms",
-         "", "", ""],
-        [f"  reads during the swaps ({load_['reads_in_windows']:,}), p50 / p99",
-         f"{load_['read_p50_ms']:.1f} / {load_['read_p99_ms']:.1f} ms", "", "", ""],
-        ["peak RSS of the harness process", f"{row['peak_rss_mb']:.0f} MB", "", f"< {TARGETS['peak_rss_mb']:.0f} MB",
-         verdict(row["peak_rss_mb"] < TARGETS["peak_rss_mb"])],
+        [
+            f"lock window over {load_['count']} swaps under load ({load_['readers'] + load_['writers']} clients, "
+            f"{load_.get('pause_ms', 20):g} ms between statements), p50 / p99",
+            f"{load_['p50_ms']:.1f} / {load_['p99_ms']:.1f} ms",
+            "",
+            f"p99 <= {TARGETS['lock_window_p99_ms']:.0f} ms",
+            verdict(load_["p99_ms"] <= TARGETS["lock_window_p99_ms"]),
+        ],
+        [
+            "  p50 cutover / rollback swaps",
+            f"{load_['cutover_p50_ms']:.1f} / {load_['rollback_p50_ms']:.1f} ms",
+            "",
+            "",
+            "",
+        ],
+        [
+            f"  reads during the swaps ({load_['reads_in_windows']:,}), p50 / p99",
+            f"{load_['read_p50_ms']:.1f} / {load_['read_p99_ms']:.1f} ms",
+            "",
+            "",
+            "",
+        ],
+        [
+            "peak RSS of the harness process",
+            f"{row['peak_rss_mb']:.0f} MB",
+            "",
+            f"< {TARGETS['peak_rss_mb']:.0f} MB",
+            verdict(row["peak_rss_mb"] < TARGETS["peak_rss_mb"]),
+        ],
     ]
     if "extract" in row:
         done = row["extract"]
-        rows.append(timed(f"`sample extract --size production_scale` ({done['organizations']} organisations, "
-                          f"{done['extract_rows']:,} rows, {done['validations']} validations, "
-                          f"{done['kinds_missed']} kinds missed)", done["seconds"]))
-        rows.append([f"  of which the anonymised copy of every row ({done['rows']:,} rows, "
-                     f"{seconds(done['copy_s'])})", f"{done['rows_per_s']:,.0f} rows/s", "", "", ""])
+        rows.append(
+            timed(
+                f"`sample extract --size production_scale` ({done['organizations']} organisations, "
+                f"{done['extract_rows']:,} rows, {done['validations']} validations, "
+                f"{done['kinds_missed']} kinds missed)",
+                done["seconds"],
+            )
+        )
+        rows.append(
+            [
+                f"  of which the anonymised copy of every row ({done['rows']:,} rows, {seconds(done['copy_s'])})",
+                f"{done['rows_per_s']:,.0f} rows/s",
+                "",
+                "",
+                "",
+            ]
+        )
     if "migrate_s" in row:
         ok = row["migrate_rc"] == 0 and row["migrate_s"] <= TARGETS["migrate_s"]
-        rows.append(timed(f"`migrate --yes` end to end (exit {row['migrate_rc']})", row["migrate_s"],
-                          f"<= {TARGETS['migrate_s']:.0f} s", ok))
+        rows.append(
+            timed(
+                f"`migrate --yes` end to end (exit {row['migrate_rc']})",
+                row["migrate_s"],
+                f"<= {TARGETS['migrate_s']:.0f} s",
+                ok,
+            )
+        )
         rows += migrate_steps(row.get("migrate"), timed)
     after = row.get("migrate_after_build")
     if after:
-        rows.append(timed(f"`migrate --yes` after `harness build` (exit {after['rc']}; the sealed build taken: "
-                          f"{'yes' if after.get('build_reused') else 'no'})", after["seconds"]))
+        rows.append(
+            timed(
+                f"`migrate --yes` after `harness build` (exit {after['rc']}; the sealed build taken: "
+                f"{'yes' if after.get('build_reused') else 'no'})",
+                after["seconds"],
+            )
+        )
         rows += migrate_steps(after, timed)
     return rows
 
@@ -546,33 +692,60 @@ def markdown(results: dict) -> str:
     profiled = [row for row in results["sizes"] if row.get("without_dbt", {}).get("slowest")]
     if profiled:
         row = max(profiled, key=lambda r: r["legacy_rows"])
-        lines += [f"The slowest nodes of the {row['size']} build (in the build: dbt's execution time of the node, "
-                  "its keys and indexes included; alone: its compiled SQL in one session, no dbt):", "",
-                  "| node | kind | in the build | alone |", "|---|---|---|---|"]
-        lines += [f"| `{n['node']}` | {n['kind']} | {seconds(n['in_build_s'])} | "
-                  f"{seconds(n['alone_s']) if n['alone_s'] is not None else ''} |"
-                  for n in row["without_dbt"]["slowest"]]
+        lines += [
+            f"The slowest nodes of the {row['size']} build (in the build: dbt's execution time of the node, "
+            "its keys and indexes included; alone: its compiled SQL in one session, no dbt):",
+            "",
+            "| node | kind | in the build | alone |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{n['node']}` | {n['kind']} | {seconds(n['in_build_s'])} | "
+            f"{seconds(n['alone_s']) if n['alone_s'] is not None else ''} |"
+            for n in row["without_dbt"]["slowest"]
+        ]
         lines.append("")
         for n in row["without_dbt"]["slowest"]:
             if n["plan"]:
-                lines += [f"<details><summary>plan of <code>{n['node']}</code> ({row['size']}, "
-                          "EXPLAIN ANALYZE of its compiled SELECT)</summary>", "", "```", *n["plan"], "```", "",
-                          "</details>", ""]
+                lines += [
+                    f"<details><summary>plan of <code>{n['node']}</code> ({row['size']}, "
+                    "EXPLAIN ANALYZE of its compiled SELECT)</summary>",
+                    "",
+                    "```",
+                    *n["plan"],
+                    "```",
+                    "",
+                    "</details>",
+                    "",
+                ]
     suite = results.get("suite")
     if suite:
         summary = suite["summary"][0].strip("= ")
-        lines += ["**the suite**", "", "| figure | value | target | met? |", "|---|---|---|---|",
-                  f"| fresh clone of {suite['commit']}: `make test`, install included (exit {suite['rc']}; "
-                  f"{cell(summary)}) | {suite['seconds'] / 60:.0f} min {suite['seconds'] % 60:02.0f} s "
-                  f"({suite['seconds']:.0f} s) | <= {TARGETS['suite_s'] / 60:.0f} min | "
-                  f"{verdict(suite['rc'] == 0 and suite['seconds'] <= TARGETS['suite_s'])} |", ""]
+        lines += [
+            "**the suite**",
+            "",
+            "| figure | value | target | met? |",
+            "|---|---|---|---|",
+            f"| fresh clone of {suite['commit']}: `make test`, install included (exit {suite['rc']}; "
+            f"{cell(summary)}) | {suite['seconds'] / 60:.0f} min {suite['seconds'] % 60:02.0f} s "
+            f"({suite['seconds']:.0f} s) | <= {TARGETS['suite_s'] / 60:.0f} min | "
+            f"{verdict(suite['rc'] == 0 and suite['seconds'] <= TARGETS['suite_s'])} |",
+            "",
+        ]
         lines += [f"- {cell(line)}" for line in suite.get("failures", [])] + ([""] if suite.get("failures") else [])
     worst = [(row["size"], s) for row in results["sizes"] for s in row["swaps"]["in_window"][:3]]
     if worst:
-        lines += ["Inside the lock window, the statements that took longest (mean over the swaps under load):", "",
-                  "| size | swap | statement | times | mean ms | max ms |", "|---|---|---|---|---|---|"]
-        lines += [f"| {size} | {s['swap']} | `{cell(s['statement'])}` | {s['times']} | {s['mean_ms']:.1f} | "
-                  f"{s['max_ms']:.1f} |" for size, s in worst]
+        lines += [
+            "Inside the lock window, the statements that took longest (mean over the swaps under load):",
+            "",
+            "| size | swap | statement | times | mean ms | max ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {size} | {s['swap']} | `{cell(s['statement'])}` | {s['times']} | {s['mean_ms']:.1f} | "
+            f"{s['max_ms']:.1f} |"
+            for size, s in worst
+        ]
         lines.append("")
     return "\n".join(lines)
 
@@ -601,13 +774,17 @@ def tick_label(value: float, unit: str) -> str:
 def svg_plot(results: dict) -> str:
     """Time against legacy rows, log-log, one line per phase."""
     sizes = sorted(results["sizes"], key=lambda r: r["legacy_rows"])
-    series = [(label, [(r["legacy_rows"], f(r)) for r in sizes if f(r)], colour, dashed)
-              for label, f, colour, dashed in PLOT_LINES]
+    series = [
+        (label, [(r["legacy_rows"], f(r)) for r in sizes if f(r)], colour, dashed)
+        for label, f, colour, dashed in PLOT_LINES
+    ]
     xs = [x for _, points, _, _ in series for x, _ in points]
     ys = [y for _, points, _, _ in series for _, y in points]
     if not xs:
-        return '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40"><text x="10" y="25">' \
-               'nothing measured</text></svg>\n'
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40"><text x="10" y="25">'
+            "nothing measured</text></svg>\n"
+        )
     x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
     y0, y1 = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
     width, height, left, right, top, bottom = 820, 480, 70, 270, 40, 50
@@ -618,16 +795,19 @@ def svg_plot(results: dict) -> str:
     def py(y: float) -> float:
         return height - bottom - (math.log10(y) - y0) / max(y1 - y0, 1) * (height - top - bottom)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'font-family="sans-serif" font-size="12">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{left}" y="22" font-size="14">Time against legacy rows (log-log), '
-           f'{results["machine"]["measured_at"]}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="22" font-size="14">Time against legacy rows (log-log), '
+        f"{results['machine']['measured_at']}</text>",
+    ]
     for k in range(x0, x1 + 1):
         x = px(10**k)
         out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#ddd"/>')
-        out.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">'
-                   f'{tick_label(10**k, "rows")}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{tick_label(10**k, "rows")}</text>'
+        )
     for k in range(y0, y1 + 1):
         y = py(10**k)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -641,8 +821,10 @@ def svg_plot(results: dict) -> str:
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         out += [f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{colour}"/>' for x, y in points]
         ly = top + 10 + n * 20
-        out.append(f'<line x1="{width - right + 15}" y1="{ly}" x2="{width - right + 40}" y2="{ly}" '
-                   f'stroke="{colour}" stroke-width="2"{dash}/>')
+        out.append(
+            f'<line x1="{width - right + 15}" y1="{ly}" x2="{width - right + 40}" y2="{ly}" '
+            f'stroke="{colour}" stroke-width="2"{dash}/>'
+        )
         out.append(f'<text x="{width - right + 46}" y="{ly + 4}">{label}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -652,9 +834,14 @@ def machine(server: db.Target, note: str) -> dict:
     with db.connect(server.with_database("postgres")) as conn, conn.cursor() as cur:
         cur.execute("show server_version")
         version = cur.fetchone()[0]
-    return {"postgresql": version, "cores": os.cpu_count(), "python": platform.python_version(),
-            "embedded": server.embedded, "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "note": note}
+    return {
+        "postgresql": version,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "embedded": server.embedded,
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "note": note,
+    }
 
 
 def rendered_docs(results: dict, text: str) -> tuple[str, str]:
@@ -663,9 +850,11 @@ def rendered_docs(results: dict, text: str) -> tuple[str, str]:
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{DOCS} has no measured section to regenerate ({BEGIN!r} ... {END!r})")
     about = results["machine"]
-    head = (f"Measured {about['measured_at']}: PostgreSQL {about['postgresql']}"
-            f"{' (embedded)' if about['embedded'] else ''}, {about['cores']} cores"
-            f"{'; ' + about['note'] if about['note'] else ''}.")
+    head = (
+        f"Measured {about['measured_at']}: PostgreSQL {about['postgresql']}"
+        f"{' (embedded)' if about['embedded'] else ''}, {about['cores']} cores"
+        f"{'; ' + about['note'] if about['note'] else ''}."
+    )
     before, rest = text.split(BEGIN, 1)
     after = rest.split(END, 1)[1]
     plot = f"![time against legacy rows, log-log, one line per phase]({PLOT.name})\n\n"
@@ -689,8 +878,22 @@ def run_size(args, size: str) -> dict:
     """One size in a process of its own (its peak RSS is its own)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "row.json"
-        command = [sys.executable, __file__, "--worker", size, "--result", str(out), "--swaps", str(args.swaps),
-                   "--readers", str(args.readers), "--writers", str(args.writers), "--pause-ms", str(args.pause_ms)]
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            size,
+            "--result",
+            str(out),
+            "--swaps",
+            str(args.swaps),
+            "--readers",
+            str(args.readers),
+            "--writers",
+            str(args.writers),
+            "--pause-ms",
+            str(args.pause_ms),
+        ]
         if args.dsn:
             command += ["--dsn", args.dsn]
         subprocess.run(command, check=True)
@@ -704,14 +907,22 @@ def main() -> None:
     parser.add_argument("--swaps", type=int, default=20, help="swaps under load per size (default 20)")
     parser.add_argument("--readers", type=int, default=16, help="reading clients during the swaps (default 16)")
     parser.add_argument("--writers", type=int, default=16, help="writing clients during the swaps (default 16)")
-    parser.add_argument("--pause-ms", type=float, default=20.0,
-                        help="each client's pause between statements (default 20; 2 is flat out on 2 cores)")
-    parser.add_argument("--no-suite", action="store_true",
-                        help="skip the last figure: `make test` in a fresh clone (about 5-8 minutes)")
+    parser.add_argument(
+        "--pause-ms",
+        type=float,
+        default=20.0,
+        help="each client's pause between statements (default 20; 2 is flat out on 2 cores)",
+    )
+    parser.add_argument(
+        "--no-suite", action="store_true", help="skip the last figure: `make test` in a fresh clone (about 5-8 minutes)"
+    )
     parser.add_argument("--note", default="", help="a word on the machine, kept with the results")
     parser.add_argument("--write-docs", action="store_true", help=f"regenerate the measured section of {DOCS.name}")
-    parser.add_argument("--from-results", action="store_true",
-                        help=f"measure nothing: print (and with --write-docs, write) {RESULTS.name} again")
+    parser.add_argument(
+        "--from-results",
+        action="store_true",
+        help=f"measure nothing: print (and with --write-docs, write) {RESULTS.name} again",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -726,8 +937,9 @@ def main() -> None:
         parser.error("--swaps: at least 1")
     server = db.resolve_target(args.dsn)
     if args.worker:
-        row = measure(server.with_database(DATABASE), args.worker, args.swaps, args.readers, args.writers,
-                      args.pause_ms / 1000)
+        row = measure(
+            server.with_database(DATABASE), args.worker, args.swaps, args.readers, args.writers, args.pause_ms / 1000
+        )
         Path(args.result).write_text(json.dumps(row, default=str))
         return
     results = {"machine": machine(server, args.note), "targets": TARGETS, "sizes": []}

@@ -30,9 +30,20 @@ CHROMIUM = "/usr/bin/chromium"
 INSTALL = "apt-get install -y chromium"
 MISSING = f"Chromium is missing: {INSTALL} (make test installs it when run as root)"
 # as the machine's probe starts it: no background networking (this network is closed), no GPU
-FLAGS = ["--headless", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
-         "--mute-audio", "--hide-scrollbars", "--remote-debugging-pipe"]
+FLAGS = [
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--remote-debugging-pipe",
+]
 A4_POINTS = (595.28, 841.89)  # 210 x 297 mm
 # the width of A4 inside the page's @page margins (12 mm each side), in CSS pixels (96 per inch)
 A4_CONTENT_PX = round((210 - 24) / 25.4 * 96)
@@ -67,9 +78,13 @@ class Chromium:
         self.log = log
         with log.open("wb") as sink:
             # bash: dash's redirections take single-digit fds only
-            self.process = subprocess.Popen(["bash", "-c", script, "chromium", found, *flags],
-                                            pass_fds=(commands_read, answers_write), stdin=subprocess.DEVNULL,
-                                            stdout=sink, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                ["bash", "-c", script, "chromium", found, *flags],
+                pass_fds=(commands_read, answers_write),
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         os.close(commands_read)
         os.close(answers_write)
         self._buffer = bytearray()
@@ -99,15 +114,14 @@ class Chromium:
             except OSError:
                 pass
 
-    def call(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 60) -> dict:
+    def call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60) -> dict:
         self._next_id += 1
         message = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
         data = json.dumps(message).encode() + b"\0"
         while data:
-            data = data[os.write(self._commands, data):]
+            data = data[os.write(self._commands, data) :]
         deadline = time.monotonic() + timeout
         while True:
             answer = self._read(deadline, method)
@@ -134,18 +148,21 @@ class Chromium:
             if ready:
                 chunk = os.read(self._answers, 1 << 20)
                 if not chunk:
-                    raise RuntimeError(f"Chromium exited ({self.process.poll()}) during {waiting_for}; "
-                                       f"its log: {self.log}: {self.log.read_text(errors='replace')[-800:]}")
+                    raise RuntimeError(
+                        f"Chromium exited ({self.process.poll()}) during {waiting_for}; "
+                        f"its log: {self.log}: {self.log.read_text(errors='replace')[-800:]}"
+                    )
                 self._buffer += chunk
         end = self._buffer.index(b"\0")
         message = json.loads(bytes(self._buffer[:end]))
-        del self._buffer[:end + 1]
+        del self._buffer[: end + 1]
         return message
 
 
 @dataclass
 class Look:
     """What a person would have seen of a page."""
+
     url: str
     title: str = ""
     requests: list[str] = field(default_factory=list)  # every request the page made, its own load included
@@ -158,16 +175,26 @@ class Look:
     seconds: float = 0.0
 
 
-def look_at(browser: Chromium, page: str, *, screenshot: Path | None = None, pdf: Path | None = None,
-            width: int = 1000, height: int = 1400) -> Look:
+def look_at(
+    browser: Chromium,
+    page: str,
+    *,
+    screenshot: Path | None = None,
+    pdf: Path | None = None,
+    width: int = 1000,
+    height: int = 1400,
+) -> Look:
     started = time.monotonic()
     look = Look(url=page)
     target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     for domain in ("Page", "Network", "Runtime", "Log"):
         browser.call(f"{domain}.enable", session=session)
-    browser.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                        "mobile": False}, session)
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        session,
+    )
     first_event = len(browser.events)
     browser.call("Page.navigate", {"url": page}, session)
     browser.wait_for("Page.loadEventFired", session)
@@ -184,19 +211,27 @@ def look_at(browser: Chromium, page: str, *, screenshot: Path | None = None, pdf
     look.resources = evaluate("performance.getEntriesByType('resource').length")
     look.sections = evaluate("[...document.querySelectorAll('section h2')].map(h => h.textContent)")
     browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session)
-    browser.call("Emulation.setDeviceMetricsOverride", {"width": A4_CONTENT_PX, "height": height,
-                                                        "deviceScaleFactor": 1, "mobile": False}, session)
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": A4_CONTENT_PX, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        session,
+    )
     look.print_width = evaluate("innerWidth")
     look.print_scroll_width = evaluate("document.documentElement.scrollWidth")
-    look.too_wide = evaluate("[...document.querySelectorAll('body *')]"
-                             ".filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)"
-                             ".map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')).slice(0, 20)")
+    look.too_wide = evaluate(
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)"
+        ".map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')).slice(0, 20)"
+    )
     if pdf:
         printed = browser.call("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}, session)
         pdf.write_bytes(base64.b64decode(printed["data"]))
     browser.call("Emulation.setEmulatedMedia", {"media": "screen"}, session)
-    browser.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                        "mobile": False}, session)
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        session,
+    )
     if screenshot:
         shot = browser.call("Page.captureScreenshot", {"format": "png"}, session)
         screenshot.write_bytes(base64.b64decode(shot["data"]))

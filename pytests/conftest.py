@@ -35,18 +35,35 @@ from pool import (  # noqa: E402, F401  the fixtures of the databases (pool.py),
 # Every checkout has its own root for pytest's numbered temporary directories: pytest removes all
 # but the newest three of them when a run starts, so two checkouts running the suite at once (two
 # worktrees on one machine) would otherwise remove each other's server data directory mid-run.
-os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(Path(tempfile.gettempdir()) / (
-    "abparts-pytest-" + hashlib.sha1(str(PROJECT).encode()).hexdigest()[:8])))
+os.environ.setdefault(
+    "PYTEST_DEBUG_TEMPROOT",
+    str(Path(tempfile.gettempdir()) / ("abparts-pytest-" + hashlib.sha1(str(PROJECT).encode()).hexdigest()[:8])),
+)
 Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 
 
 # The suite's files, the longest first (measured: docs/benchmarks.md, "The suite"). Each file
 # runs whole on one xdist worker (--dist loadfile); handing out the longest first keeps one
 # worker from running a long file alone at the end. A file not listed runs after these.
-LONGEST_FIRST = ("test_validation.py", "test_trust.py", "test_operator.py", "test_load.py", "test_corpus.py",
-                 "test_secrets.py", "test_mapping_rules.py", "test_extract.py", "test_cutover.py", "test_capture.py",
-                 "test_build.py", "test_privileges.py", "test_cli.py", "test_flow.py", "test_target_schema.py",
-                 "test_samples.py", "test_html_report_browser.py")
+LONGEST_FIRST = (
+    "test_validation.py",
+    "test_trust.py",
+    "test_operator.py",
+    "test_load.py",
+    "test_corpus.py",
+    "test_secrets.py",
+    "test_mapping_rules.py",
+    "test_extract.py",
+    "test_cutover.py",
+    "test_capture.py",
+    "test_build.py",
+    "test_privileges.py",
+    "test_cli.py",
+    "test_flow.py",
+    "test_target_schema.py",
+    "test_samples.py",
+    "test_html_report_browser.py",
+)
 
 
 # dbt's threads in the suite (HARNESS_DBT_THREADS), but for the tests of `default_dbt_threads`
@@ -61,8 +78,10 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session", autouse=True)
 def harness_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    saved = {k: os.environ.get(k) for k in ("HARNESS_HOME", "HARNESS_PGDATA", "HARNESS_DSN", "XDG_RUNTIME_DIR",
-                                            "HARNESS_DBT_THREADS")}
+    saved = {
+        k: os.environ.get(k)
+        for k in ("HARNESS_HOME", "HARNESS_PGDATA", "HARNESS_DSN", "XDG_RUNTIME_DIR", "HARNESS_DBT_THREADS")
+    }
     os.environ["HARNESS_HOME"] = str(home)
     os.environ["HARNESS_PGDATA"] = str(home / "pgdata")
     # the suite's workers keep every core busy: a dbt node at a time takes ~7 % less CPU than two.

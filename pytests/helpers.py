@@ -42,8 +42,14 @@ def scalar(target, sql_text: str, params=None):
     return next(iter(rows[0].values())) if rows else None
 
 
-def harness_cli(*args: str, dsn: str, fault: str | None = None, env: dict | None = None, timeout: float = 300,
-                background: bool = False):
+def harness_cli(
+    *args: str,
+    dsn: str,
+    fault: str | None = None,
+    env: dict | None = None,
+    timeout: float = 300,
+    background: bool = False,
+):
     """The real `harness` command in its own process (signals, kills and races need one).
 
     Returns the CompletedProcess, or with `background` the Popen. HARNESS_HOME

@@ -25,8 +25,10 @@ import jinja2
 PROJECT = Path(__file__).resolve().parent.parent
 BLOCK = "quarantine_reason_codes"
 DOCUMENT = PROJECT / "models" / "audit" / f"{BLOCK}.md"
-GENERATED_MARKER = ("<!-- generated from the models' quarantine rules by pytests/reason_codes.py"
-                    " (make docs-reason-codes); do not edit by hand -->")
+GENERATED_MARKER = (
+    "<!-- generated from the models' quarantine rules by pytests/reason_codes.py"
+    " (make docs-reason-codes); do not edit by hand -->"
+)
 
 # What each code means, one line. The severity and the legacy tables come from the rules.
 MEANINGS = {
@@ -37,23 +39,32 @@ MEANINGS = {
     "blank_role": "the legacy users.role is blank",
     "blank_username": "the legacy users.username is blank",
     "duplicate_email": "an earlier user (by created_at, id) has the same email and keeps it",
-    "duplicate_inventory_position": ("an earlier inventory row (by created_at, id) holds the same organisation and "
-                                     "part and keeps it"),
+    "duplicate_inventory_position": (
+        "an earlier inventory row (by created_at, id) holds the same organisation and part and keeps it"
+    ),
     "duplicate_name": "an earlier organisation (by created_at, id) has the same name and keeps it",
     "duplicate_part_number": "an earlier part (by created_at, id) has the same part_number and keeps it",
-    "duplicate_serial_number": ("an earlier machine (by created_at, id) has the same serial_number and keeps it: "
-                                "the target makes serial numbers unique globally, legacy per organisation"),
+    "duplicate_serial_number": (
+        "an earlier machine (by created_at, id) has the same serial_number and keeps it: "
+        "the target makes serial numbers unique globally, legacy per organisation"
+    ),
     "duplicate_username": "an earlier user (by created_at, id) has the same username and keeps it",
     "missing_parent": "a required reference (organisation, part, order, inventory row, user) names no existing row",
     "negative_stock": "the legacy inventory.current_stock is below 0, which the target forbids",
     "parent_quarantined": "a required reference names a row that is itself quarantined (the detail says why)",
-    "quantity_out_of_range": ("the legacy quantity (quantity_used, quantity_adjusted) is NULL or does not fit "
-                              "numeric(10,3): 10,000,000 and over, either sign"),
-    "stock_out_of_range": ("the legacy inventory.current_stock or minimum_stock_recommendation is NULL or does not "
-                           "fit numeric(10,3): 10,000,000 and over, either sign"),
+    "quantity_out_of_range": (
+        "the legacy quantity (quantity_used, quantity_adjusted) is NULL or does not fit "
+        "numeric(10,3): 10,000,000 and over, either sign"
+    ),
+    "stock_out_of_range": (
+        "the legacy inventory.current_stock or minimum_stock_recommendation is NULL or does not "
+        "fit numeric(10,3): 10,000,000 and over, either sign"
+    ),
     "super_admin_outside_oraseas": "the legacy role maps to super_admin but the organisation is not the oraseas_ee one",
-    "unmapped_organization_type": ("the normalised legacy type is not in seeds/organization_type_map.csv, nor the "
-                                   "name in seeds/organization_overrides.csv"),
+    "unmapped_organization_type": (
+        "the normalised legacy type is not in seeds/organization_type_map.csv, nor the "
+        "name in seeds/organization_overrides.csv"
+    ),
     "unmapped_role": "the normalised legacy role is not in seeds/user_role_map.csv",
 }
 
@@ -85,8 +96,9 @@ def _macros() -> dict:
     """The project's parent_rules() as dbt runs it; clean_text() as its argument (a SQL condition
     only matters here as text)."""
     env = _environment()
-    module = env.from_string((PROJECT / "macros" / "quarantine.sql").read_text(),
-                             globals={"return": _raise_return}).module
+    module = env.from_string(
+        (PROJECT / "macros" / "quarantine.sql").read_text(), globals={"return": _raise_return}
+    ).module
 
     def parent_rules(*args, **kwargs):
         try:
@@ -115,7 +127,7 @@ def _call_arguments(text: str, start: int) -> str:
         elif char in ")]}":
             depth -= 1
             if depth == 0:
-                return text[start + 1:i]
+                return text[start + 1 : i]
         i += 1
     raise ValueError("unbalanced parentheses")
 
@@ -124,7 +136,7 @@ def _quarantined_models() -> dict[str, str]:
     """model -> legacy table, from the list migration_quarantine reads."""
     text = (PROJECT / "models" / "audit" / "migration_quarantine.sql").read_text()
     start = text.index("set checked =") + len("set checked =")
-    expression = text[start:text.index("%}", start)]
+    expression = text[start : text.index("%}", start)]
     checked = _environment().compile_expression(expression)()
     return {model: source_table for source_table, model, _key in checked}
 
@@ -140,8 +152,10 @@ def rules() -> list[Rule]:
         while at != -1:
             expression = _call_arguments(text, at + len("quarantine_columns"))
             if path.stem not in quarantined:
-                raise ValueError(f"{path.relative_to(PROJECT)} has quarantine columns, but "
-                                 "models/audit/migration_quarantine.sql does not read them")
+                raise ValueError(
+                    f"{path.relative_to(PROJECT)} has quarantine columns, but "
+                    "models/audit/migration_quarantine.sql does not read them"
+                )
             for rule in _environment().compile_expression(expression)(**macros):
                 found.append(Rule(rule["reason"], rule["severity"], path.stem, quarantined[path.stem]))
             at = text.find("quarantine_columns(", at + 1)
@@ -159,8 +173,9 @@ def _severity(rules_of_code: list[Rule]) -> str:
     if len(by_severity) == 1:
         return next(iter(by_severity))
     common = max(by_severity, key=lambda s: len(by_severity[s]))
-    others = ", ".join(f"{s} for {', '.join(sorted(tables))}" for s, tables in sorted(by_severity.items())
-                       if s != common)
+    others = ", ".join(
+        f"{s} for {', '.join(sorted(tables))}" for s, tables in sorted(by_severity.items()) if s != common
+    )
     return f"{common} ({others})"
 
 

@@ -24,8 +24,10 @@ def test_a_sample_builds_with_every_test_passing_and_a_rerun_gives_identical_ids
     target, schemas = built_minimal, Schemas("public")
 
     def ids():
-        return {table: [r["id"] for r in query(target, f"select id::text from public_next.{table} order by id")]
-                for table in ("warehouses", "transactions", "inventory", "organizations")}
+        return {
+            table: [r["id"] for r in query(target, f"select id::text from public_next.{table} order by id")]
+            for table in ("warehouses", "transactions", "inventory", "organizations")
+        }
 
     first_ids, first_run = ids(), scalar(target, "select max(run_id) from migration_audit.runs")
     legacy_rows = {t: scalar(target, f"select count(*) from public.{t}") for t in samples.LEGACY_TABLES}
@@ -57,18 +59,24 @@ def test_the_reconciliation_proofs_catch_a_model_that_loses_a_row(built_minimal)
     target, schemas = built_minimal, Schemas("public")
     with db.connect(target) as conn, conn.cursor() as cur:
         cur.execute("alter table public_next.inventory disable trigger user")  # around the read-only guard
-        cur.execute("delete from public_next.inventory where id = (select i.id from public_next.inventory i"
-                    " where not exists (select 1 from public_next.stock_adjustments a where a.inventory_id = i.id)"
-                    " order by i.id limit 1)")
+        cur.execute(
+            "delete from public_next.inventory where id = (select i.id from public_next.inventory i"
+            " where not exists (select 1 from public_next.stock_adjustments a where a.inventory_id = i.id)"
+            " order by i.id limit 1)"
+        )
         conn.commit()
     post = validate.validate(target, schemas, phase="post")
     found = {c.name for c in post.checks if c.found}
-    assert {"every_legacy_row_accounted_for", "stock_conserved_per_organization_and_part",
-            "ledger_reconciles_with_inventory"} <= found
+    assert {
+        "every_legacy_row_accounted_for",
+        "stock_conserved_per_organization_and_part",
+        "ledger_reconciles_with_inventory",
+    } <= found
     with pytest.raises(CheckFailed, match="every_legacy_row_accounted_for"):
         validate.require_ok(post)
-    row = query(target, "select unaccounted from public_stage.reconciliation_row_counts"
-                        " where legacy_table = 'inventory'")[0]
+    row = query(
+        target, "select unaccounted from public_stage.reconciliation_row_counts where legacy_table = 'inventory'"
+    )[0]
     assert row["unaccounted"] == 1  # the numbers behind the verdict, not only pass/fail
 
 
@@ -76,8 +84,11 @@ def test_the_stage_is_one_consistent_snapshot_with_counts_recorded(new_database)
     target, schemas = new_database("stage"), Schemas("public")
     samples.generate(target, schemas, "minimal_sample")
     result = stage.stage(target, schemas)
-    audit_row = query(target, "select source_row_counts, snapshot, stage_notes from migration_audit.runs"
-                              " where run_id = %s", (result.run_id,))[0]
+    audit_row = query(
+        target,
+        "select source_row_counts, snapshot, stage_notes from migration_audit.runs where run_id = %s",
+        (result.run_id,),
+    )[0]
     assert audit_row["source_row_counts"] == result.row_counts
     assert audit_row["snapshot"]  # pg_current_snapshot() of the copy
     assert any("is_active" in note for note in audit_row["stage_notes"])  # init-script database
@@ -119,58 +130,70 @@ def test_missing_or_non_legacy_schemas_are_refused_with_one_line(new_database):
 BREAKS = {
     "every_legacy_row_accounted_for": [
         "delete from public_next.customer_order_items where id = (select min(id::text)::uuid"
-        " from public_next.customer_order_items)"],
+        " from public_next.customer_order_items)"
+    ],
     "totals_preserved": [  # no row lost: only a quantity changed
         "update public_next.supplier_order_items set quantity = quantity + 1 where id = (select min(id::text)::uuid"
-        " from public_next.supplier_order_items)"],
+        " from public_next.supplier_order_items)"
+    ],
     "ledger_reconciles_with_inventory": [
         "update public_next.inventory set current_stock = current_stock + 1 where id = (select min(id::text)::uuid"
-        " from public_next.inventory where current_stock > 0)"],
+        " from public_next.inventory where current_stock > 0)"
+    ],
     "stock_conserved_per_organization_and_part": [],  # the same stock change
     "no_negative_stock": [
         "update public_next.inventory set current_stock = -1 where id = (select max(id::text)::uuid"
-        " from public_next.inventory)"],
+        " from public_next.inventory)"
+    ],
     "inventory_unit_matches_part": [
         "update public_next.inventory set unit_of_measure = unit_of_measure || '-tampered'"
-        " where id = (select max(id::text)::uuid from public_next.inventory where current_stock >= 0)"],
+        " where id = (select max(id::text)::uuid from public_next.inventory where current_stock >= 0)"
+    ],
     "alembic_stamp_matches_schema": [
         "delete from public_next.alembic_version where version_num = (select min(version_num)"
-        " from public_next.alembic_version)"],
+        " from public_next.alembic_version)"
+    ],
     "new_ids_derived_from_legacy_ids": [
         "update public_next.transactions set id = md5('tampered')::uuid where id = (select min(id::text)::uuid"
-        " from public_next.transactions where reference_number is distinct from 'opening-balance')"],
+        " from public_next.transactions where reference_number is distinct from 'opening-balance')"
+    ],
     "transaction_warehouses_follow_type": [
         "update public_next.transactions set from_warehouse_id = to_warehouse_id where id = (select min(id::text)::uuid"
-        " from public_next.transactions where transaction_type = 'creation')"],
+        " from public_next.transactions where transaction_type = 'creation')"
+    ],
     "single_oraseas_ee": [  # the application's partial unique index would refuse a second one: gone first
         "alter table public_next.organizations drop constraint if exists unique_oraseas_ee",
         "drop index if exists public_next.unique_oraseas_ee",
         "insert into public_next.organizations select (jsonb_populate_record(o, jsonb_build_object("
         "'id', md5('tampered-org')::uuid, 'name', 'Tampered Org', 'organization_type', 'oraseas_ee',"
         " 'parent_organization_id', null))).* from public_next.organizations o"
-        " where o.organization_type = 'customer' limit 1"],
+        " where o.organization_type = 'customer' limit 1",
+    ],
     "organizations_without_warehouse": [],  # the organisation above has none
     "super_admins_only_in_oraseas_ee": [
         "update public_next.users set role = 'super_admin' where id = (select min(u.id::text)::uuid"
         " from public_next.users u join public_next.organizations o on o.id = u.organization_id"
-        " where o.organization_type = 'customer')"],
-    "target_constraints_present": [
-        "alter table public_next.organizations drop constraint supplier_must_have_parent"],
+        " where o.organization_type = 'customer')"
+    ],
+    "target_constraints_present": ["alter table public_next.organizations drop constraint supplier_must_have_parent"],
     "suppliers_have_parent": [
         "update public_next.organizations set parent_organization_id = null where id = (select min(id::text)::uuid"
-        " from public_next.organizations where organization_type = 'supplier')"],
-    "target_enum_types_exact": [
-        "alter type public_next.organizationtype add value 'tampered'"],
-    "target_matches_application_schema": [
-        "alter table public_next.security_events add column tampered integer"],
+        " from public_next.organizations where organization_type = 'supplier')"
+    ],
+    "target_enum_types_exact": ["alter type public_next.organizationtype add value 'tampered'"],
+    "target_matches_application_schema": ["alter table public_next.security_events add column tampered integer"],
 }
 
 
 def test_every_post_migration_check_fails_when_its_break_is_put_into_the_target(built_minimal):
     from helpers import PROJECT
 
-    singular = {path.stem for folder in ("marts", "audit") for path in (PROJECT / "tests" / folder).glob("*.sql")
-                if "phase='post'" in path.read_text()}
+    singular = {
+        path.stem
+        for folder in ("marts", "audit")
+        for path in (PROJECT / "tests" / folder).glob("*.sql")
+        if "phase='post'" in path.read_text()
+    }
     assert singular == set(BREAKS)  # a new check needs its break here
     target, schemas = built_minimal, Schemas("public")
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -207,7 +230,8 @@ def test_migrate_takes_the_sealed_build_and_runs_each_dbt_node_once(built_minima
     assert done.built.reused and done.run_id == built_run and done.stopped_after == "done"
     assert [line for line in said.lines if line.startswith("reusing the sealed build")] == [
         f"reusing the sealed build of run {built_run}: nothing has changed since its snapshot of "
-        f"{done.built.stage.snapshot_time:%Y-%m-%d %H:%M:%S %Z} (--rebuild builds anew)"]
+        f"{done.built.stage.snapshot_time:%Y-%m-%d %H:%M:%S %Z} (--rebuild builds anew)"
+    ]
     assert done.dbt_nodes == {"build": 0, "backup": 11, "post_validation": 1}
     assert done.to_dict()["build_reused"] is True
     post = done.post
@@ -227,7 +251,8 @@ def test_a_sealed_build_is_rebuilt_when_anything_changed_since(built_minimal, mo
         said = Said()
         assert migrate.reusable_build(target, schemas, force=False, progress=said) is None
         assert len(said.lines) == 1 and said.lines[0].startswith(
-            f"building anew: the sealed build of run {built_run} cannot be reused (")
+            f"building anew: the sealed build of run {built_run} cannot be reused ("
+        )
         return said.lines[0]
 
     # the project the build was made with, in another home: the build's report is not here
@@ -239,8 +264,9 @@ def test_a_sealed_build_is_rebuilt_when_anything_changed_since(built_minimal, mo
     seed.write_text(seed.read_text()[:-1])
     # an application write to a live table after the snapshot
     with db.connect(target) as conn, conn.cursor() as cur:
-        cur.execute("update public.parts set name = name || ' '"
-                    " where id = (select id from public.parts order by id limit 1)")
+        cur.execute(
+            "update public.parts set name = name || ' ' where id = (select id from public.parts order by id limit 1)"
+        )
         conn.commit()
     assert "1 writes to public since its snapshot" in reason()
 
@@ -272,8 +298,10 @@ def test_after_a_cutover_the_proofs_run_again_only_net_of_the_writes_since(built
     assert quiet.ok and quiet.dbt_nodes == {"test": 1} and quiet.notes[0].startswith("no write since the cutover")
     # the application writes: the proofs run again, net of its writes, and still hold
     with db.connect(target) as conn, conn.cursor() as cur:
-        cur.execute("update public.inventory set current_stock = current_stock + 5"
-                    " where id = (select id from public.inventory order by id limit 1)")
+        cur.execute(
+            "update public.inventory set current_stock = current_stock + 5"
+            " where id = (select id from public.inventory order by id limit 1)"
+        )
         conn.commit()
     written = validate.validate(target, schemas, phase="post")
     assert written.ok, written.summary

@@ -72,20 +72,27 @@ def built_as_migrator(templates, as_migrator, migrator_role):
 
 def capture_triggers(target, schema: str = "public") -> dict[str, int]:
     """table -> oid of its row capture trigger."""
-    rows = query(target, "select c.relname, t.oid::int as oid from pg_trigger t join pg_class c on c.oid = t.tgrelid"
-                         " where c.relnamespace = %s::regnamespace and t.tgname = %s", (schema, capture.TRIGGER))
+    rows = query(
+        target,
+        "select c.relname, t.oid::int as oid from pg_trigger t join pg_class c on c.oid = t.tgrelid"
+        " where c.relnamespace = %s::regnamespace and t.tgname = %s",
+        (schema, capture.TRIGGER),
+    )
     return {r["relname"]: r["oid"] for r in rows}
 
 
 def write_the_application_tables(target, schema: str, new_key: str) -> None:
     """An insert, an update and a delete on each of the application's own tables."""
-    execute(target,
-            f"insert into {schema}.app_settings values (%(key)s, 'EUR')",
-            f"update {schema}.app_settings set value = value || '!' where key = 'theme'",
-            f"delete from {schema}.app_settings where key = 'locale'",
-            f"insert into {schema}.app_counters (note) values (%(key)s)",
-            f"update {schema}.app_counters set note = note || '!' where note like 'first%%'",
-            f"delete from {schema}.app_counters where note = %(key)s", params={"key": new_key})
+    execute(
+        target,
+        f"insert into {schema}.app_settings values (%(key)s, 'EUR')",
+        f"update {schema}.app_settings set value = value || '!' where key = 'theme'",
+        f"delete from {schema}.app_settings where key = 'locale'",
+        f"insert into {schema}.app_counters (note) values (%(key)s)",
+        f"update {schema}.app_counters set note = note || '!' where note like 'first%%'",
+        f"delete from {schema}.app_counters where note = %(key)s",
+        params={"key": new_key},
+    )
 
 
 def test_the_applications_own_tables_and_alembic_version_take_every_write(built_as_migrator):
@@ -94,7 +101,9 @@ def test_the_applications_own_tables_and_alembic_version_take_every_write(built_
     assert set(capture_triggers(target)) == set(LEGACY_TABLES)
     write_the_application_tables(target, "public", "currency")
     assert query(target, "select key, value from public.app_settings order by key") == [
-        {"key": "currency", "value": "EUR"}, {"key": "theme", "value": "dark!"}]
+        {"key": "currency", "value": "EUR"},
+        {"key": "theme", "value": "dark!"},
+    ]
 
     cut = cutover.cutover(target, PUBLIC)
     # after the cutover: the target's tables are captured but alembic_version, which the
@@ -103,8 +112,11 @@ def test_the_applications_own_tables_and_alembic_version_take_every_write(built_
     assert "alembic_version" not in captured and {"parts", "warehouses", "transactions"} <= captured
     stamp = [r["version_num"] for r in query(target, "select version_num from public.alembic_version")]
     # the application's own migration: a merge of the heads into its next revision
-    execute(target, "delete from public.alembic_version",
-            "insert into public.alembic_version (version_num) values ('app_own_revision')")
+    execute(
+        target,
+        "delete from public.alembic_version",
+        "insert into public.alembic_version (version_num) values ('app_own_revision')",
+    )
     # the application's own tables went with the legacy schema into the archive: still writable there;
     # made again in the new live schema (the application's create_all at its deploy), writable there too
     write_the_application_tables(target, cut.archive_schema, "timezone")
@@ -129,10 +141,16 @@ def test_the_applications_own_tables_and_alembic_version_take_every_write(built_
 
     # a table the migration made without a primary key (here: one whose key was dropped, its
     # capture installed again): a write there cannot be carried back, and the rollback says so
-    execute(target, "delete from public.alembic_version",
-            "insert into public.alembic_version (version_num) select unnest(%s::text[])", params=(stamp,))
-    key = scalar(target, "select conname from pg_constraint where conrelid = 'public.security_events'::regclass"
-                         " and contype = 'p'")
+    execute(
+        target,
+        "delete from public.alembic_version",
+        "insert into public.alembic_version (version_num) select unnest(%s::text[])",
+        params=(stamp,),
+    )
+    key = scalar(
+        target,
+        "select conname from pg_constraint where conrelid = 'public.security_events'::regclass and contype = 'p'",
+    )
     execute(target, f"alter table public.security_events drop constraint {key}")
     with db.connect(target) as conn, conn.cursor() as cur:
         capture.install(cur, "public", "public", "target", ["security_events"])
@@ -160,9 +178,11 @@ def test_a_restage_takes_no_lock_a_writer_could_wait_for(built_as_migrator):
     def sample() -> None:
         with sampler.cursor() as cur:
             while not stop.is_set():
-                cur.execute("select c.relname, l.mode, l.granted from pg_locks l join pg_class c on c.oid = l.relation"
-                            " join pg_stat_activity a on a.pid = l.pid where c.relnamespace = 'public'::regnamespace"
-                            " and a.application_name like 'abparts-migrate%%'")
+                cur.execute(
+                    "select c.relname, l.mode, l.granted from pg_locks l join pg_class c on c.oid = l.relation"
+                    " join pg_stat_activity a on a.pid = l.pid where c.relnamespace = 'public'::regnamespace"
+                    " and a.application_name like 'abparts-migrate%%'"
+                )
                 seen.update(cur.fetchall())
                 time.sleep(0.002)
 
@@ -193,26 +213,34 @@ def test_a_restage_takes_no_lock_a_writer_could_wait_for(built_as_migrator):
         snapshot = audit.run(cur, "public", staged.run_id)["snapshot"]
         # the write committed after the snapshot: the drift guard of the new run sees it, keyed by its id
         assert audit.writes_since(cur, "public", "legacy", staged.run_id, snapshot) == {"organizations": 1}
-        cur.execute("select row_id from migration_audit.change_log where table_name = 'organizations'"
-                    " order by id desc limit 1")
+        cur.execute(
+            "select row_id from migration_audit.change_log where table_name = 'organizations' order by id desc limit 1"
+        )
         assert cur.fetchone()[0] == organisation
 
 
 def test_a_legacy_table_without_a_primary_key_is_named_and_its_writes_still_count(built_as_migrator):
     target = built_as_migrator
-    key = scalar(target, "select conname from pg_constraint where conrelid = 'public.part_usage'::regclass"
-                         " and contype = 'p'")
+    key = scalar(
+        target, "select conname from pg_constraint where conrelid = 'public.part_usage'::regclass and contype = 'p'"
+    )
     execute(target, f"alter table public.part_usage drop constraint {key}")
     staged = stage.stage(target, PUBLIC)  # its capture made again for no key: the one DDL, on that table
-    assert ("legacy table public.part_usage has no primary key: change capture logs its writes without a row id"
-            in " ".join(staged.notes))
-    execute(target, "update public.part_usage set notes = 'touched'"
-                    " where id = (select id from public.part_usage order by id limit 1)")
+    assert (
+        "legacy table public.part_usage has no primary key: change capture logs its writes without a row id"
+        in " ".join(staged.notes)
+    )
+    execute(
+        target,
+        "update public.part_usage set notes = 'touched'"
+        " where id = (select id from public.part_usage order by id limit 1)",
+    )
     with db.connect(target) as conn, conn.cursor() as cur:
         snapshot = audit.run(cur, "public", staged.run_id)["snapshot"]
         assert audit.writes_since(cur, "public", "legacy", staged.run_id, snapshot) == {"part_usage": 1}
-        cur.execute("select row_id from migration_audit.change_log where table_name = 'part_usage'"
-                    " order by id desc limit 1")
+        cur.execute(
+            "select row_id from migration_audit.change_log where table_name = 'part_usage' order by id desc limit 1"
+        )
         assert cur.fetchone()[0] is None
 
 
@@ -226,8 +254,14 @@ def test_prune_takes_the_capture_off_an_abandoned_build_and_says_so(built_as_mig
     assert f"remove change capture from the 11 tables of public (run {run_id}" in pruned.output
     assert "removed change capture from 11 tables of public" in pruned.output
     assert capture_triggers(target) == {}
-    assert query(target, "select tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid"
-                         " where c.relnamespace = 'public'::regnamespace and tgname like 'abparts_migrate%%'") == []
+    assert (
+        query(
+            target,
+            "select tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid"
+            " where c.relnamespace = 'public'::regnamespace and tgname like 'abparts_migrate%%'",
+        )
+        == []
+    )
     status = CliRunner().invoke(app, ["--dsn", target.dsn, "status"])
     assert "change capture on public: off" in status.output
     refused = CliRunner().invoke(app, ["--dsn", target.dsn, "cutover"])  # the abandoned build is never cut over

@@ -54,8 +54,9 @@ def test_demo_migrates_a_dry_run_and_leaves_the_legacy_schema_as_generated(serve
     # what `harness migrate --dry-run` prints (the demo runs it)
     assert "target schema built in" in result.output and "rows per table: legacy -> target" in result.output
     assert "built empty (the legacy database has nothing for them): 21 tables of the application" in result.output
-    assert "dry run complete: the target schema is in public_next; the live schema public was not touched" \
-        in result.output
+    assert (
+        "dry run complete: the target schema is in public_next; the live schema public was not touched" in result.output
+    )
     assert re.search(r"report: \S+migration_report_\d{8}_\d{6}_[0-9a-f]{4}\.json", result.output)
     # progress in plain lines (not a terminal): no control characters
     assert "\x1b" not in result.output

@@ -115,8 +115,9 @@ class CorpusRun:
         if answered_alone(case) or case.state in DBT_STATES:
             return db.create_database(self.server, "t1", template=template, replace=True)
         if case.state not in self.shared:
-            self.shared[case.state] = db.create_database(self.server, f"t{len(self.shared) + 2}",
-                                                         template=template, replace=True)
+            self.shared[case.state] = db.create_database(
+                self.server, f"t{len(self.shared) + 2}", template=template, replace=True
+            )
         return self.shared[case.state]
 
     def __call__(self, case: corpus.Case) -> tuple:
@@ -166,8 +167,12 @@ def answered_alone(case: corpus.Case) -> bool:
 def placeholders(target: db.Target | None) -> dict[str, str]:
     """What a case's DSN, arguments, environment and SQL may name: {socket}, {password}, {home},
     {database}."""
-    return {"socket": str(embedded.status().socket_dir), "password": corpus.PASSWORD,
-            "home": str(paths.home_dir()), "database": target.database if target else "postgres"}
+    return {
+        "socket": str(embedded.status().socket_dir),
+        "password": corpus.PASSWORD,
+        "home": str(paths.home_dir()),
+        "database": target.database if target else "postgres",
+    }
 
 
 def make_bad(case: corpus.Case, target: db.Target | None, values: dict[str, str]):
@@ -189,8 +194,9 @@ def write_files(files: dict[str, str]) -> None:
 
 def hold_the_schema_lock(target: db.Target):
     """A session holding the advisory lock of schema public, named like `harness build` (pid 4242)."""
-    holder = psycopg2.connect(embedded_target(target.database).dsn,
-                              application_name="abparts-migrate public: build (pid 4242)")
+    holder = psycopg2.connect(
+        embedded_target(target.database).dsn, application_name="abparts-migrate public: build (pid 4242)"
+    )
     holder.autocommit = True
     holder.cursor().execute("select pg_advisory_lock(%s, hashtext('public'))", (locks.LOCK_CLASS,))
     return holder
@@ -202,8 +208,7 @@ def dsn_for(case: corpus.Case, target: db.Target | None, values: dict[str, str])
         return case.dsn.format(**values)
     if target is None:
         return None
-    return (f"host={values['socket']} user={case.user or 'postgres'} dbname={target.database}"
-            f" password={corpus.PASSWORD}")
+    return f"host={values['socket']} user={case.user or 'postgres'} dbname={target.database} password={corpus.PASSWORD}"
 
 
 def invoke(case: corpus.Case, args: tuple[str, ...], values: dict[str, str], target: db.Target | None) -> Answer:
@@ -256,4 +261,3 @@ def test_the_troubleshooting_table_is_generated_from_the_corpus():
     path = paths.project_dir() / "docs" / "troubleshooting.md"
     text = path.read_text()
     assert corpus.troubleshooting_document(text) == text, "run `make docs-troubleshooting`"
-

@@ -74,11 +74,14 @@ NEW = {
 def write_after_cutover(target) -> dict:
     """One post-cutover write of every kind the rollback carries back, plus one
     it cannot (a warehouse). Returns the stock position the ledger rows touch."""
-    held = query(target, "select i.warehouse_id::text as warehouse_id, i.part_id::text as part_id,"
-                         " w.organization_id::text as organization_id, i.current_stock"
-                         " from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
-                         " join public.organizations o on o.id = w.organization_id"
-                         " where o.organization_type = 'customer' and i.current_stock >= 5 order by i.id limit 1")[0]
+    held = query(
+        target,
+        "select i.warehouse_id::text as warehouse_id, i.part_id::text as part_id,"
+        " w.organization_id::text as organization_id, i.current_stock"
+        " from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
+        " join public.organizations o on o.id = w.organization_id"
+        " where o.organization_type = 'customer' and i.current_stock >= 5 order by i.id limit 1",
+    )[0]
     admin = scalar(target, "select id::text from public.users where role = 'super_admin' order by id limit 1")
     params = {**NEW, **held, "admin": admin}
     execute(
@@ -108,8 +111,11 @@ def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(bu
     cutover.cutover(target, PUBLIC)
     written = write_after_cutover(target)
     organisation_stock = scalar(
-        target, "select sum(i.current_stock) from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
-                " where w.organization_id = %(organization_id)s and i.part_id = %(part_id)s", written)
+        target,
+        "select sum(i.current_stock) from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
+        " where w.organization_id = %(organization_id)s and i.part_id = %(part_id)s",
+        written,
+    )
 
     with pytest.raises(swap.SwapRefused, match="writes were made") as refused:
         rollback.rollback(target, PUBLIC)
@@ -123,28 +129,48 @@ def test_writes_after_cutover_block_rollback_and_force_carries_each_kind_back(bu
     exported = [json.loads(line) for line in export.read_text().splitlines()]
     changes = [e for e in exported if "table_name" in e]
     assert len(changes) == done.carried.changes and {e["table_name"] for e in changes} >= {
-        "organizations", "users", "parts", "machines", "transactions", "inventory", "warehouses"}
+        "organizations",
+        "users",
+        "parts",
+        "machines",
+        "transactions",
+        "inventory",
+        "warehouses",
+    }
     # every kind is back in the legacy schema, which is live again
-    assert query(target, "select name, type from public.organizations where id = %(org)s", written) == \
-        [{"name": "Post Cutover Customer", "type": "Customer"}]
-    assert query(target, "select name, role from public.users where id = %(admin)s", written) == \
-        [{"name": "Renamed After Cutover", "role": "Oraseas Admin"}]  # legacy role string kept
+    assert query(target, "select name, type from public.organizations where id = %(org)s", written) == [
+        {"name": "Post Cutover Customer", "type": "Customer"}
+    ]
+    assert query(target, "select name, role from public.users where id = %(admin)s", written) == [
+        {"name": "Renamed After Cutover", "role": "Oraseas Admin"}
+    ]  # legacy role string kept
     assert scalar(target, "select name from public.parts where id = %(part)s", written) == "Post Cutover Filter"
     assert scalar(target, "select serial_number from public.machines where id = %(machine)s", written) == "POST-SN-1"
-    legacy_stock = scalar(target, "select current_stock from public.inventory"
-                                  " where organization_id = %(organization_id)s and part_id = %(part_id)s", written)
+    legacy_stock = scalar(
+        target,
+        "select current_stock from public.inventory"
+        " where organization_id = %(organization_id)s and part_id = %(part_id)s",
+        written,
+    )
     assert organisation_stock == written["current_stock"] - 3  # the trigger applied both ledger rows
     assert legacy_stock == organisation_stock  # stock level per organisation and part, carried back
-    assert query(target, "select quantity_used, part_id::text, customer_organization_id::text as org"
-                         " from public.part_usage where id = %(consumption)s", written) == \
-        [{"quantity_used": 2, "part_id": written["part_id"], "org": written["organization_id"]}]
-    assert query(target, "select quantity_adjusted, reason_code, notes from public.stock_adjustments"
-                         " where id = %(adjustment)s", written) == \
-        [{"quantity_adjusted": -1, "reason_code": "Other", "notes": "stocktake"}]
+    assert query(
+        target,
+        "select quantity_used, part_id::text, customer_organization_id::text as org"
+        " from public.part_usage where id = %(consumption)s",
+        written,
+    ) == [{"quantity_used": 2, "part_id": written["part_id"], "org": written["organization_id"]}]
+    assert query(
+        target,
+        "select quantity_adjusted, reason_code, notes from public.stock_adjustments where id = %(adjustment)s",
+        written,
+    ) == [{"quantity_adjusted": -1, "reason_code": "Other", "notes": "stocktake"}]
     not_carried = {n["table"] for n in done.carried.not_carried}
     assert "warehouses" in not_carried  # listed, not silently dropped
-    assert scalar(target, f"select count(*) from {done.rolledback_schema}.warehouses where id = %(warehouse)s",
-                  written) == 1  # and still in the rolled-back target
+    assert (
+        scalar(target, f"select count(*) from {done.rolledback_schema}.warehouses where id = %(warehouse)s", written)
+        == 1
+    )  # and still in the rolled-back target
     with db.connect(target) as conn, conn.cursor() as cur:
         assert "warehouses" not in db.tables_in(cur, "public")  # the live schema is the legacy one again
 
@@ -156,8 +182,9 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
     blocker = psycopg2.connect(target.dsn)
     try:
         with blocker.cursor() as cur:
-            cur.execute("update public.parts set name = name"
-                        " where id = (select id from public.parts order by id limit 1)")
+            cur.execute(
+                "update public.parts set name = name where id = (select id from public.parts order by id limit 1)"
+            )
         with pytest.raises(CheckFailed, match="could not get the locks .* within 100 ms after 3 attempts"):
             cutover.cutover(target, PUBLIC, lock_timeout_ms=100, retries=2)
     finally:
@@ -177,8 +204,9 @@ def test_a_busy_table_makes_the_cutover_give_up_cleanly_and_readers_never_see_an
             while not stop.is_set():
                 try:
                     # valid in both schemas; to_regclass tells which one answered
-                    cur.execute("select count(*), to_regclass('public.warehouses') is not null"
-                                " from public.organizations")
+                    cur.execute(
+                        "select count(*), to_regclass('public.warehouses') is not null from public.organizations"
+                    )
                     count, is_target = cur.fetchone()
                     assert count > 0
                     seen["target" if is_target else "legacy"] += 1
@@ -207,8 +235,9 @@ def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is
     target = new_database("swap")
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.ensure(cur)
-        cur.execute("create schema app; create table app.t (id int);"
-                    " create schema app_next; create table app_next.t (id int)")
+        cur.execute(
+            "create schema app; create table app.t (id int); create schema app_next; create table app_next.t (id int)"
+        )
         conn.commit()
     inside = {}
 
@@ -220,11 +249,23 @@ def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is
 
     conn = psycopg2.connect(target.dsn)
     try:
-        swap.exchange(conn, "cutover", live="app", run_id="r1", incoming="app_next", outgoing="app_old",
-                      prepare=lambda cur: None, guard=lambda cur: None, details=details, started_at=datetime.now(UTC))
+        swap.exchange(
+            conn,
+            "cutover",
+            live="app",
+            run_id="r1",
+            incoming="app_next",
+            outgoing="app_old",
+            prepare=lambda cur: None,
+            guard=lambda cur: None,
+            details=details,
+            started_at=datetime.now(UTC),
+        )
         with conn.cursor() as cur:
-            cur.execute("select current_setting('synchronous_commit'), pg_current_wal_flush_lsn() >= %s::pg_lsn",
-                        (inside["lsn"],))
+            cur.execute(
+                "select current_setting('synchronous_commit'), pg_current_wal_flush_lsn() >= %s::pg_lsn",
+                (inside["lsn"],),
+            )
             after, flushed = cur.fetchone()
     finally:
         conn.close()
@@ -261,6 +302,7 @@ def test_backups_are_private_and_restore_into_a_new_schema_or_database(built_min
             assert fingerprint.table_hashes(cur, "public") == legacy
     finally:
         from pool import drop_database
+
         drop_database(target.with_database("restored_db"))
     missing = runner.invoke(app, ["--dsn", target.dsn, "restore", "--from", "backups/nope.dump"])
     assert missing.exit_code == 2 and "does not exist" in missing.output

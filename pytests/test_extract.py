@@ -98,20 +98,31 @@ def rows(target, table: str, columns: str = "*") -> dict[str, tuple]:
 def dangling(target) -> set[tuple[str, str, str]]:
     """(table, column, value) of every reference to a row the database does not hold."""
     found = set()
-    tables = set(query(target, "select array_agg(tablename::text) as t from pg_tables where schemaname = 'public'"
-                       )[0]["t"])
+    tables = set(
+        query(target, "select array_agg(tablename::text) as t from pg_tables where schemaname = 'public'")[0]["t"]
+    )
     for table, column, parent in extract.REFERENCES:
         if table in tables:
-            found |= {(table, column, r["v"]) for r in query(
-                target, f"select c.{column}::text as v from public.{table} as c where c.{column} is not null and"
-                        f" not exists (select 1 from public.{parent} as p where p.id = c.{column})")}
+            found |= {
+                (table, column, r["v"])
+                for r in query(
+                    target,
+                    f"select c.{column}::text as v from public.{table} as c where c.{column} is not null and"
+                    f" not exists (select 1 from public.{parent} as p where p.id = c.{column})",
+                )
+            }
     return found
 
 
 def constraints(target) -> set[tuple[str, str, str]]:
-    return {(r["t"], r["n"], r["d"]) for r in query(
-        target, "select c.conrelid::regclass::text as t, c.conname as n, pg_get_constraintdef(c.oid) as d"
-                " from pg_constraint as c where c.connamespace = 'public'::regnamespace and c.contype <> 'n'")}
+    return {
+        (r["t"], r["n"], r["d"])
+        for r in query(
+            target,
+            "select c.conrelid::regclass::text as t, c.conname as n, pg_get_constraintdef(c.oid) as d"
+            " from pg_constraint as c where c.connamespace = 'public'::regnamespace and c.contype <> 'n'",
+        )
+    }
 
 
 def test_the_dirty_extract_is_closed_and_keeps_the_sources_dangling_references(dirty_source, dirty_extracts):
@@ -125,8 +136,12 @@ def test_the_dirty_extract_is_closed_and_keeps_the_sources_dangling_references(d
         assert any(d.startswith("FOREIGN KEY") for _, _, d in constraints(target))
         assert 0 < result.row_counts["organizations"] < result.source_row_counts["organizations"]
         # the orphans the checks find came along, with their dangling references
-        assert {"orphaned_inventory", "inventory_invalid_parts", "machines_invalid_customer",
-                "orphaned_references"} <= set(result.findings)
+        assert {
+            "orphaned_inventory",
+            "inventory_invalid_parts",
+            "machines_invalid_customer",
+            "orphaned_references",
+        } <= set(result.findings)
 
 
 def test_the_extract_with_personal_data_is_the_sources_rows_verbatim(dirty_source, dirty_extracts):
@@ -147,9 +162,18 @@ def test_it_covers_the_sources_kinds_of_finding_and_of_mapping(dirty_extracts):
         assert result.kinds_missed == []
         covered = set(result.kinds_covered)
         assert {f"finding:{name}" for name in DIRTY_FINDINGS} <= covered
-        assert {"organization_type:oraseas_ee", "organization_type:customer", "organization_type:supplier",
-                "role:super_admin", "role:admin", "role:user", "part_type:consumable", "part_type:bulk_material",
-                "order_status:supplier:delivered", "order_status:customer:back-ordered"} <= covered
+        assert {
+            "organization_type:oraseas_ee",
+            "organization_type:customer",
+            "organization_type:supplier",
+            "role:super_admin",
+            "role:admin",
+            "role:user",
+            "part_type:consumable",
+            "part_type:bulk_material",
+            "order_status:supplier:delivered",
+            "order_status:customer:back-ordered",
+        } <= covered
         assert result.kinds_extra == []
         assert len(result.organizations) > samples.SIZES["minimal_sample"].orgs  # a dirty source needs more
         assert f"{len(result.organizations)} organisations were chosen, 3 asked" in " ".join(result.notes)
@@ -233,8 +257,22 @@ def test_the_command_extracts_a_small_source_whole_read_only_and_prints_json(wor
     target, before = source("x_src_minimal", "minimal_sample")
     db.drop_database(embedded_target("postgres"), POOL_FIRST)  # made by the command, as the role
     read_only = as_role(target, options="-c default_transaction_read_only=on")
-    done = runner.invoke(app, ["--dsn", as_role(embedded_target("postgres")).dsn, "--json", "sample", "extract",
-                               "--from", read_only.dsn, "--database", POOL_FIRST, "--size", "small_sample"])
+    done = runner.invoke(
+        app,
+        [
+            "--dsn",
+            as_role(embedded_target("postgres")).dsn,
+            "--json",
+            "sample",
+            "extract",
+            "--from",
+            read_only.dsn,
+            "--database",
+            POOL_FIRST,
+            "--size",
+            "small_sample",
+        ],
+    )
     assert done.exit_code == 0, done.output
     document = json.loads(done.stdout)
     assert document["selection"] == "small_sample (10 organisations)" and document["anonymised"]
@@ -242,20 +280,29 @@ def test_the_command_extracts_a_small_source_whole_read_only_and_prints_json(wor
     assert document["row_counts"] == document["source_row_counts"]
     assert document["validations"] == 1 and document["kinds_missed"] == []
     assert any("every row was extracted" in note for note in document["notes"])
-    assert query(embedded_target(POOL_FIRST), "select count(*) as n from pg_namespace where nspname like 'public_%'"
-                 )[0]["n"] == 0  # no stage, no scratch left
+    assert (
+        query(embedded_target(POOL_FIRST), "select count(*) as n from pg_namespace where nspname like 'public_%'")[0][
+            "n"
+        ]
+        == 0
+    )  # no stage, no scratch left
     assert _fingerprint(target) == before
 
 
-@pytest.mark.parametrize(("args", "code", "words"), [
-    (["--no-anonymise"], 2, "say --keep-personal-data"),
-    (["--anonymise", "--keep-personal-data"], 2, "contradict"),
-    (["--all", "--organizations", "3"], 2, "give one of them"),
-    (["--organizations", "0"], 2, "1 or more"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--no-anonymise"], 2, "say --keep-personal-data"),
+        (["--anonymise", "--keep-personal-data"], 2, "contradict"),
+        (["--all", "--organizations", "3"], 2, "give one of them"),
+        (["--organizations", "0"], 2, "1 or more"),
+    ],
+)
 def test_a_bad_choice_is_one_line_before_any_connection(args, code, words):
-    done = runner.invoke(app, ["--dsn", "host=/nonexistent-socket-dir", "sample", "extract",
-                               "--from", "host=/nonexistent-socket-dir", *args])
+    done = runner.invoke(
+        app,
+        ["--dsn", "host=/nonexistent-socket-dir", "sample", "extract", "--from", "host=/nonexistent-socket-dir", *args],
+    )
     assert done.exit_code == code and words in done.output and "Traceback" not in done.output, done.output
 
 
@@ -282,8 +329,10 @@ def test_refusals_name_what_is_wrong_and_change_nothing(world, dirty_source):
     finally:
         _execute(target, f"grant select on public.parts to {MIGRATOR}")
     destination.close()
-    assert query(work, "select count(*) as n from pg_namespace where nspname in ('other', 'other_extract_all')"
-                 )[0]["n"] == 0
+    assert (
+        query(work, "select count(*) as n from pg_namespace where nspname in ('other', 'other_extract_all')")[0]["n"]
+        == 0
+    )
     assert _fingerprint(target) == before
 
 
@@ -307,8 +356,11 @@ def test_a_failed_extract_leaves_nothing_behind(world, dirty_source, monkeypatch
 def test_a_hiding_policy_fails_the_extract_naming_table_and_policy(world):
     source, _, new_destination = world
     target, _ = source("x_src_policy", "minimal_sample")
-    _execute(target, "alter table public.users enable row level security",
-             f"create policy only_admins on public.users to {MIGRATOR} using (role = 'Oraseas Admin')")
+    _execute(
+        target,
+        "alter table public.users enable row level security",
+        f"create policy only_admins on public.users to {MIGRATOR} using (role = 'Oraseas Admin')",
+    )
     work, destination = new_destination("x_policy")
     done = runner.invoke(app, ["--dsn", destination.dsn, "sample", "extract", "--from", as_role(target).dsn])
     assert done.exit_code == 1, done.output

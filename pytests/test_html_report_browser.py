@@ -28,8 +28,7 @@ def chromium(tmp_path_factory):
         yield browser
 
 
-def test_the_report_loads_in_chromium_with_no_console_error_and_no_network_request(chromium, tmp_path,
-                                                                                     monkeypatch):
+def test_the_report_loads_in_chromium_with_no_console_error_and_no_network_request(chromium, tmp_path, monkeypatch):
     home = report_home(tmp_path / "home")
     (home / "lineage").mkdir()
     (home / "lineage" / "index.html").write_text("<!DOCTYPE html><title>lineage</title>")
@@ -79,9 +78,11 @@ def test_long_unbroken_values_wrap_inside_a4(chromium, tmp_path, monkeypatch):
 
 def test_the_check_sees_a_network_request_and_a_console_error(chromium, tmp_path):
     control = tmp_path / "control.html"
-    control.write_text('<!DOCTYPE html><title>control</title><img src="http://127.0.0.1:9/pixel.png">'
-                       '<script>console.error("the control page logs an error")</script>'
-                       f'<table><tr><td id="wide">{"x" * 400}</td></tr></table>')
+    control.write_text(
+        '<!DOCTYPE html><title>control</title><img src="http://127.0.0.1:9/pixel.png">'
+        '<script>console.error("the control page logs an error")</script>'
+        f'<table><tr><td id="wide">{"x" * 400}</td></tr></table>'
+    )
     look = look_at(chromium, control.as_uri())
     assert look.requests == [control.as_uri(), "http://127.0.0.1:9/pixel.png"]
     assert "console.error: the control page logs an error" in look.console

@@ -33,8 +33,12 @@ ROUNDS = 5
 
 
 def capture_triggers(target, schema: str) -> dict[str, int]:
-    rows = query(target, "select c.relname, t.oid::int as oid from pg_trigger t join pg_class c on c.oid = t.tgrelid"
-                         " where c.relnamespace = %s::regnamespace and t.tgname = %s", (schema, capture.TRIGGER))
+    rows = query(
+        target,
+        "select c.relname, t.oid::int as oid from pg_trigger t join pg_class c on c.oid = t.tgrelid"
+        " where c.relnamespace = %s::regnamespace and t.tgname = %s",
+        (schema, capture.TRIGGER),
+    )
     return {r["relname"]: r["oid"] for r in rows}
 
 
@@ -44,8 +48,9 @@ def present(target, table: str, key: str, acknowledged: list[str]) -> set[str]:
 
 
 @pytest.mark.timeout(600)  # whole flows; the default (pyproject.toml) is 120 s
-def test_no_write_is_lost_through_five_catch_up_rounds_cutover_and_rollback_under_load(as_migrator,
-                                                                                         default_dbt_threads):
+def test_no_write_is_lost_through_five_catch_up_rounds_cutover_and_rollback_under_load(
+    as_migrator, default_dbt_threads
+):
     target = as_migrator("load")
     samples.generate(target, PUBLIC, "minimal_sample")
     with db.connect(target) as conn, conn.cursor() as cur:
@@ -54,10 +59,12 @@ def test_no_write_is_lost_through_five_catch_up_rounds_cutover_and_rollback_unde
     organisation = scalar(target, "select id::text from public.organizations order by id limit 1")
     # each client pauses 20 ms between statements: 16 clients still put ~600 statements a second on the
     # live tables without taking the CPU the build needs (the benchmark drives them flat out)
-    driver = load.Load(target.dsn, organisation, writers=8, readers=8, write_interval_s=0.02,
-                       read_interval_s=0.02).start()
-    settings = load.Load(target.dsn, organisation, writers=2, readers=0, write_interval_s=0.02,
-                         table="app_settings").start()
+    driver = load.Load(
+        target.dsn, organisation, writers=8, readers=8, write_interval_s=0.02, read_interval_s=0.02
+    ).start()
+    settings = load.Load(
+        target.dsn, organisation, writers=2, readers=0, write_interval_s=0.02, table="app_settings"
+    ).start()
     installed: list[dict[str, int]] = []
 
     def catch_up(round_: int) -> None:
@@ -70,12 +77,20 @@ def test_no_write_is_lost_through_five_catch_up_rounds_cutover_and_rollback_unde
         wait_for_writes(driver, 50)
         # the writers write through the first build and four rebuilds: the drift guard sends migrate
         # round again each time; the application resumes its writes once the swap holds its locks
-        done = migrate.migrate(target, PUBLIC, confirm=lambda plan: True, catch_up=True, catch_up_rounds=ROUNDS,
-                               on_catch_up=catch_up, on_locked=driver.resume_writes)
+        done = migrate.migrate(
+            target,
+            PUBLIC,
+            confirm=lambda plan: True,
+            catch_up=True,
+            catch_up_rounds=ROUNDS,
+            on_catch_up=catch_up,
+            on_locked=driver.resume_writes,
+        )
         assert done.stopped_after == "done" and done.catch_up_rounds == ROUNDS
         # each round's refusal is in the audit, saying why and what to do; then the cutover
-        steps = query(target, "select outcome, details, message from migration_audit.steps"
-                              " where step = 'cutover' order by id")
+        steps = query(
+            target, "select outcome, details, message from migration_audit.steps where step = 'cutover' order by id"
+        )
         assert [s["outcome"] for s in steps] == ["refused"] * ROUNDS + ["ok"]
         for refused in steps[:-1]:
             assert refused["details"]["reason"] == "drift" and refused["details"]["writes"]["supplier_orders"] > 0
@@ -99,6 +114,8 @@ def test_no_write_is_lost_through_five_catch_up_rounds_cutover_and_rollback_unde
     for name, (locked, committed) in (("cutover", done.cut.window), ("rollback", undone.window)):
         writes = result.latencies_ms("write", locked, committed)
         reads = result.latencies_ms("read", locked, committed)
-        print(f"{name}: locks held {(committed - locked) * 1000:.1f} ms; application statements during the swap: "
-              f"{len(writes)} writes p50 {load.percentile(writes, 50):.1f} ms p99 {load.percentile(writes, 99):.1f} ms,"
-              f" {len(reads)} reads p50 {load.percentile(reads, 50):.1f} ms p99 {load.percentile(reads, 99):.1f} ms")
+        print(
+            f"{name}: locks held {(committed - locked) * 1000:.1f} ms; application statements during the swap: "
+            f"{len(writes)} writes p50 {load.percentile(writes, 50):.1f} ms p99 {load.percentile(writes, 99):.1f} ms,"
+            f" {len(reads)} reads p50 {load.percentile(reads, 50):.1f} ms p99 {load.percentile(reads, 99):.1f} ms"
+        )

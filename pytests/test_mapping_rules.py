@@ -35,8 +35,11 @@ def built(module_database):
 
 
 def warehouse(target, organization_id: str, name: str) -> str:
-    rows = query(target, "select id::text from public_next.warehouses where organization_id = %s and name = %s",
-                 (organization_id, name))
+    rows = query(
+        target,
+        "select id::text from public_next.warehouses where organization_id = %s and name = %s",
+        (organization_id, name),
+    )
     assert rows, f"no warehouse {name!r} for {organization_id}"
     return rows[0]["id"]
 
@@ -66,16 +69,20 @@ def test_organisation_types_come_from_the_type_map_and_name_overrides(built):
 
 
 def test_suppliers_get_oraseas_as_parent_and_others_none(built):
-    parents = {r["id"]: r["parent"] for r in query(
-        built, "select id::text, parent_organization_id::text as parent from public_next.organizations")}
+    parents = {
+        r["id"]: r["parent"]
+        for r in query(built, "select id::text, parent_organization_id::text as parent from public_next.organizations")
+    }
     assert parents[AUTOPARTS] == ORASEAS and parents[QUIET_SUPPLIER] == ORASEAS
     assert all(parents[o] is None for o in (ORASEAS, BOSSAQUA, AUTOBOSS, HARBOR, IDLE_CUSTOMER))
     assert scalar(built, "select count(*) from public_next.organizations where not is_active") == 0
 
 
 def test_roles_map_through_the_seed_with_oraseas_admin_depending_on_the_organisation(built):
-    roles = {r["username"]: (r["role"], r["user_status"]) for r in query(
-        built, "select username, role::text, user_status::text from public_next.users")}
+    roles = {
+        r["username"]: (r["role"], r["user_status"])
+        for r in query(built, "select username, role::text, user_status::text from public_next.users")
+    }
     assert roles == {
         "superadmin": ("super_admin", "active"),
         "oraseasee_admin": ("super_admin", "active"),  # same legacy string: both super admins inside Oraseas EE
@@ -92,14 +99,18 @@ def test_roles_map_through_the_seed_with_oraseas_admin_depending_on_the_organisa
 
 
 def test_password_hashes_are_copied_verbatim(built):
-    pairs = query(built, "select l.password_hash = t.password_hash as same from public.users l"
-                         " join public_next.users t using (id)")
+    pairs = query(
+        built,
+        "select l.password_hash = t.password_hash as same from public.users l join public_next.users t using (id)",
+    )
     assert len(pairs) == 9 and all(p["same"] for p in pairs)
 
 
 def test_parts_are_classified_by_keywords_with_units(built):
-    parts = {r["part_number"]: (r["part_type"], r["unit_of_measure"]) for r in query(
-        built, "select part_number, part_type::text, unit_of_measure from public_next.parts")}
+    parts = {
+        r["part_number"]: (r["part_type"], r["unit_of_measure"])
+        for r in query(built, "select part_number, part_type::text, unit_of_measure from public_next.parts")
+    }
     assert parts == {
         "PN-001-A": ("consumable", "pieces"),
         "PN-002-B": ("bulk_material", "liters"),  # "oil"
@@ -121,8 +132,10 @@ def test_part_type_override_seed_wins_over_keywords(project_copy, new_database):
     load_fixture(target, schemas, "mapping_rules")
     result = build.build(target, schemas)
     assert result.success, result.failure_summary()
-    parts = {r["part_number"]: (r["part_type"], r["unit_of_measure"]) for r in query(
-        target, "select part_number, part_type::text, unit_of_measure from public_next.parts")}
+    parts = {
+        r["part_number"]: (r["part_type"], r["unit_of_measure"])
+        for r in query(target, "select part_number, part_type::text, unit_of_measure from public_next.parts")
+    }
     assert parts["PN-005-E"] == ("consumable", "pieces")
     assert parts["PN-001-A"] == ("bulk_material", "liters")
     assert parts["PN-002-B"] == ("bulk_material", "liters")  # untouched rows keep the keyword rule
@@ -161,8 +174,12 @@ def test_warehouse_ids_are_md5_of_organisation_and_normalised_name(built):
 
 
 def test_inventory_rows_keep_ids_and_land_in_their_locations_warehouse(built):
-    rows = {r["id"]: r for r in query(
-        built, "select id::text, warehouse_id::text, current_stock, unit_of_measure from public_next.inventory")}
+    rows = {
+        r["id"]: r
+        for r in query(
+            built, "select id::text, warehouse_id::text, current_stock, unit_of_measure from public_next.inventory"
+        )
+    }
     assert len(rows) == 13
     main_store = warehouse(built, AUTOBOSS, "Main Store")
     for n in (4, 5, 6, 7):
@@ -174,17 +191,27 @@ def test_inventory_rows_keep_ids_and_land_in_their_locations_warehouse(built):
 
 def test_consumption_from_the_customers_holding_warehouse_else_main(built):
     held = ledger(built, "part_usage:f5000000-0000-0000-0000-000000000001")
-    assert held == [{
-        "type": "consumption", "part_id": part(1), "from_warehouse_id": warehouse(built, AUTOBOSS, "Main Store"),
-        "to_warehouse_id": None, "machine_id": "d0000000-0000-0000-0000-000000000001", "quantity": held[0]["quantity"],
-        "performed_by_user_id": "b0000000-0000-0000-0000-000000000006", "transaction_date": held[0]["transaction_date"],
-        "notes": "service",
-    }]
+    assert held == [
+        {
+            "type": "consumption",
+            "part_id": part(1),
+            "from_warehouse_id": warehouse(built, AUTOBOSS, "Main Store"),
+            "to_warehouse_id": None,
+            "machine_id": "d0000000-0000-0000-0000-000000000001",
+            "quantity": held[0]["quantity"],
+            "performed_by_user_id": "b0000000-0000-0000-0000-000000000006",
+            "transaction_date": held[0]["transaction_date"],
+            "notes": "service",
+        }
+    ]
     assert str(held[0]["quantity"]) == "2.000"
     not_held = ledger(built, "part_usage:f5000000-0000-0000-0000-000000000002")
     assert not_held[0]["from_warehouse_id"] == warehouse(built, AUTOBOSS, "Main Warehouse")
-    usage_warehouse = scalar(built, "select warehouse_id::text from public_next.part_usage where id = %s",
-                             ("f5000000-0000-0000-0000-000000000002",))
+    usage_warehouse = scalar(
+        built,
+        "select warehouse_id::text from public_next.part_usage where id = %s",
+        ("f5000000-0000-0000-0000-000000000002",),
+    )
     assert usage_warehouse == not_held[0]["from_warehouse_id"]
 
 
@@ -193,7 +220,10 @@ def test_stock_adjustments_become_signed_adjustments_at_the_inventory_warehouse(
     assert len(adjustment) == 1
     a = adjustment[0]
     assert (a["type"], a["from_warehouse_id"], a["to_warehouse_id"]) == (
-        "adjustment", None, warehouse(built, AUTOBOSS, "Main Store"))
+        "adjustment",
+        None,
+        warehouse(built, AUTOBOSS, "Main Store"),
+    )
     assert str(a["quantity"]) == "-2.000" and a["notes"] == "Damaged Goods: dropped"
     assert a["performed_by_user_id"] == "b0000000-0000-0000-0000-000000000005"
 
@@ -213,7 +243,10 @@ def test_delivered_supplier_orders_become_creations_and_others_nothing(built):
 def test_delivered_customer_orders_become_transfers(built):
     transfer = ledger(built, "customer_order:f3000000-0000-0000-0000-000000000001")[0]
     assert (transfer["type"], transfer["from_warehouse_id"], transfer["to_warehouse_id"]) == (
-        "transfer", warehouse(built, ORASEAS, "Main Warehouse"), warehouse(built, AUTOBOSS, "Main Store"))
+        "transfer",
+        warehouse(built, ORASEAS, "Main Warehouse"),
+        warehouse(built, AUTOBOSS, "Main Store"),
+    )
     assert transfer["performed_by_user_id"] == "b0000000-0000-0000-0000-000000000006"  # ordered_by
     to_main = ledger(built, "customer_order:f3000000-0000-0000-0000-000000000002")[0]
     assert to_main["from_warehouse_id"] == warehouse(built, ORASEAS, "Athens Depot")
@@ -222,31 +255,49 @@ def test_delivered_customer_orders_become_transfers(built):
 
 
 def test_opening_balances_make_the_ledger_equal_legacy_stock(built):
-    balances = {(r["warehouse"], r["part"]): r["quantity"] for r in query(
-        built, "select to_warehouse_id::text as warehouse, part_id::text as part, quantity"
-               " from public_next.transactions where reference_number = 'opening-balance'")}
+    balances = {
+        (r["warehouse"], r["part"]): r["quantity"]
+        for r in query(
+            built,
+            "select to_warehouse_id::text as warehouse, part_id::text as part, quantity"
+            " from public_next.transactions where reference_number = 'opening-balance'",
+        )
+    }
     main = warehouse(built, ORASEAS, "Main Warehouse")
     assert str(balances[(main, part(1))]) == "84.000"  # 100 = opening 84 + creation 20 - transfer 4
     assert str(balances[(main, part(6))]) == "-10.000"  # 0 = opening -10 + creation 10
     assert str(balances[(warehouse(built, AUTOBOSS, "Main Store"), part(1))]) == "10.000"  # 10 = 10 + 4 - 2 - 2
     assert (warehouse(built, HARBOR, "YARD"), part(6)) not in balances  # 0 stock, no movement: omitted
-    first_movement = scalar(built, "select min(transaction_date) from public_next.transactions"
-                                   " where reference_number <> 'opening-balance'")
-    opening_dates = {r["d"] for r in query(built, "select distinct transaction_date as d from public_next.transactions"
-                                                  " where reference_number = 'opening-balance'")}
+    first_movement = scalar(
+        built, "select min(transaction_date) from public_next.transactions where reference_number <> 'opening-balance'"
+    )
+    opening_dates = {
+        r["d"]
+        for r in query(
+            built,
+            "select distinct transaction_date as d from public_next.transactions"
+            " where reference_number = 'opening-balance'",
+        )
+    }
     assert len(opening_dates) == 1 and opening_dates.pop() < first_movement
 
 
 def test_performed_by_falls_back_to_an_active_admin_then_the_oraseas_super_admin(built):
     # no recorded user at Autoboss: its earliest *active* admin (the older one is inactive)
-    assert ledger(built, "part_usage:f5000000-0000-0000-0000-000000000002")[0]["performed_by_user_id"] == \
-        "b0000000-0000-0000-0000-000000000005"
+    assert (
+        ledger(built, "part_usage:f5000000-0000-0000-0000-000000000002")[0]["performed_by_user_id"]
+        == "b0000000-0000-0000-0000-000000000005"
+    )
     # Harbor Farms has no admin: the earliest super admin of Oraseas EE
-    assert ledger(built, "part_usage:f5000000-0000-0000-0000-000000000003")[0]["performed_by_user_id"] == \
-        "b0000000-0000-0000-0000-000000000001"
+    assert (
+        ledger(built, "part_usage:f5000000-0000-0000-0000-000000000003")[0]["performed_by_user_id"]
+        == "b0000000-0000-0000-0000-000000000001"
+    )
     # transfer without ordering user: the selling organisation's admin
-    assert ledger(built, "customer_order:f3000000-0000-0000-0000-000000000002")[0]["performed_by_user_id"] == \
-        "b0000000-0000-0000-0000-000000000001"
+    assert (
+        ledger(built, "customer_order:f3000000-0000-0000-0000-000000000002")[0]["performed_by_user_id"]
+        == "b0000000-0000-0000-0000-000000000001"
+    )
 
 
 def test_every_rule_leaves_nothing_unaccounted(built):

@@ -99,7 +99,13 @@ def test_docs_generate_an_offline_page_with_the_lineage(new_database):
     assert result.exit_code == 0, result.output
     page = re.search(r"lineage docs: (\S+)", result.output).group(1)
     html = open(page).read()
-    for name in ("int_warehouses__derived", "organization_type_map", "stg_legacy__inventory", "reconciliation_ledger",
-                 "ledger_reconciles_with_inventory", "one row per warehouse: per (organisation, normalised location)"):
+    for name in (
+        "int_warehouses__derived",
+        "organization_type_map",
+        "stg_legacy__inventory",
+        "reconciliation_ledger",
+        "ledger_reconciles_with_inventory",
+        "one row per warehouse: per (organisation, normalised location)",
+    ):
         assert name.lower() in html.lower(), name
     assert "cdn." not in html.split("<body")[0]  # static: no remote assets needed in the head

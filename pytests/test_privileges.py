@@ -58,8 +58,10 @@ def rehearsed(migrator_role):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(migrate, "migrate", recorded_migrate)
         patch.delenv("HARNESS_DBT_THREADS")  # a whole flow: dbt's default (conftest's default_dbt_threads)
-        result = CliRunner().invoke(app, ["--dsn", server.dsn, "--json", "test", "--type", "rollback",
-                                          "--sample-size", "minimal_sample", "--keep"])
+        result = CliRunner().invoke(
+            app,
+            ["--dsn", server.dsn, "--json", "test", "--type", "rollback", "--sample-size", "minimal_sample", "--keep"],
+        )
     assert result.exit_code == 0, result.output[-2000:]
     (scenario,) = json.loads(result.stdout)["scenarios"]
     kept = db.Target(db.make_dsn({**server.params, "dbname": scenario["database"]}), embedded=True)
@@ -76,8 +78,9 @@ def test_the_whole_flow_works_for_an_ordinary_role_with_a_foreign_owned_extensio
     assert scenario["verdict"] == "pass" and scenario["numbers"]["round_trip_identical"] is True
     # back exactly as it was (the round trip) in the live schema, and the hard case was real: this
     # role may not move the extension
-    assert scalar(kept, "select extnamespace::regnamespace::text from pg_extension where extname = 'citext'") \
-        == "public"
+    assert (
+        scalar(kept, "select extnamespace::regnamespace::text from pg_extension where extname = 'citext'") == "public"
+    )
     with db.connect(kept) as conn, conn.cursor() as cur:
         cur.execute("create schema elsewhere")
         with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="must be owner"):

@@ -20,9 +20,20 @@ def test_every_size_has_the_original_tools_counts(new_database, size):
     spec = samples.SIZES[size]
     counts = result.row_counts
     assert (counts["organizations"], counts["users"], counts["parts"], counts["machines"], counts["inventory"]) == (
-        spec.orgs, spec.users, spec.parts, spec.machines, spec.inventory)
-    for table in ("supplier_orders", "supplier_order_items", "customer_orders", "customer_order_items",
-                  "part_usage", "stock_adjustments"):
+        spec.orgs,
+        spec.users,
+        spec.parts,
+        spec.machines,
+        spec.inventory,
+    )
+    for table in (
+        "supplier_orders",
+        "supplier_order_items",
+        "customer_orders",
+        "customer_order_items",
+        "part_usage",
+        "stock_adjustments",
+    ):
         assert counts[table] > 0, table
 
 
@@ -55,7 +66,7 @@ def test_same_seed_same_database_other_seed_other_database(new_database):
 # leave its handling untested. (name -> a count that must be positive)
 QUIRKS = {
     "Oraseas EE typed 'Warehouse'": "select count(*) from public.organizations where name = 'Oraseas EE'"
-                                    " and type = 'Warehouse'",
+    " and type = 'Warehouse'",
     "two 'Oraseas Admin' users": "select (count(*) = 2)::int from public.users where role = 'Oraseas Admin'",
     "organisation types in several spellings": "select (count(distinct type) > 3)::int from public.organizations",
     "NULL locations": "select count(*) from public.inventory where location is null",
@@ -63,20 +74,20 @@ QUIRKS = {
     "locations with trailing spaces": "select count(*) from public.inventory where location <> rtrim(location)",
     "locations with double spaces": "select count(*) from public.inventory where location ~ '\\S  \\S'",
     "locations differing only in case": "select count(*) from (select organization_id, lower(location)"
-                                        " from public.inventory group by 1, 2 having count(distinct location) > 1) x",
+    " from public.inventory group by 1, 2 having count(distinct location) > 1) x",
     "organisations with several locations": "select count(*) from (select organization_id from public.inventory"
-                                            " group by 1 having count(distinct lower(btrim(location))) > 1) x",
+    " group by 1 having count(distinct lower(btrim(location))) > 1) x",
     "bulk materials among the parts": "select count(*) from public.parts"
-                                      " where name ~* '\\m(oil|grease|coolant|fluid|lubricant)\\M'",
+    " where name ~* '\\m(oil|grease|coolant|fluid|lubricant)\\M'",
     "users who never ordered or used a part": "select count(*) from public.users u where not exists (select 1"
-                                              " from public.part_usage p where p.recorded_by_user_id = u.id) and not"
-                                              " exists (select 1 from public.customer_orders o"
-                                              " where o.ordered_by_user_id = u.id)",
+    " from public.part_usage p where p.recorded_by_user_id = u.id) and not"
+    " exists (select 1 from public.customer_orders o"
+    " where o.ordered_by_user_id = u.id)",
     "customers without machines": "select count(*) from public.organizations o where o.type ilike '%customer%'"
-                                  " and not exists (select 1 from public.machines m where m.organization_id = o.id)",
+    " and not exists (select 1 from public.machines m where m.organization_id = o.id)",
     "organisations without an admin": "select count(*) from public.organizations o where not exists (select 1"
-                                      " from public.users u where u.organization_id = o.id"
-                                      " and u.role ilike '%admin%')",
+    " from public.users u where u.organization_id = o.id"
+    " and u.role ilike '%admin%')",
 }
 
 
@@ -92,15 +103,29 @@ def test_the_legacy_ddl_is_the_init_scripts(new_database):
     samples.generate(target, Schemas("public"), "minimal_sample")
     # again, in the same session: its helpers are still there, its constraints come back whole
     samples.generate(target, Schemas("public"), "minimal_sample", replace=True)
-    constraints = {r["conname"] for r in query(
-        target, "select conname from pg_constraint where connamespace = 'public'::regnamespace")}
-    assert {"organizations_pkey", "organizations_name_key", "users_username_key", "users_email_key",
-            "machines_organization_id_serial_number_key", "inventory_organization_id_part_id_key",
-            "stock_adjustments_inventory_id_fkey", "part_usage_machine_id_fkey"} <= constraints
+    constraints = {
+        r["conname"]
+        for r in query(target, "select conname from pg_constraint where connamespace = 'public'::regnamespace")
+    }
+    assert {
+        "organizations_pkey",
+        "organizations_name_key",
+        "users_username_key",
+        "users_email_key",
+        "machines_organization_id_serial_number_key",
+        "inventory_organization_id_part_id_key",
+        "stock_adjustments_inventory_id_fkey",
+        "part_usage_machine_id_fkey",
+    } <= constraints
     assert "machines_serial_number_key" not in constraints  # unique per organisation only
-    defaults = {r["table_name"]: r["column_default"] for r in query(
-        target, "select table_name, column_default from information_schema.columns"
-                " where table_schema = 'public' and column_name = 'id'")}
+    defaults = {
+        r["table_name"]: r["column_default"]
+        for r in query(
+            target,
+            "select table_name, column_default from information_schema.columns"
+            " where table_schema = 'public' and column_name = 'id'",
+        )
+    }
     assert defaults["organizations"] == "uuid_generate_v4()"
     assert defaults["stock_adjustments"] is None  # ORM-created: no server default
     assert scalar(target, "select public.uuid_generate_v4() is not null")

@@ -80,9 +80,12 @@ def test_no_password_reaches_a_file_or_the_console(home, templates, new_database
     run("--dsn", "restore", "--from", str(dump), "--schema-name", "restored_by_dsn")
     run("HARNESS_DSN", "restore", "--from", str(dump), "--schema-name", "restored_by_env")
     unreachable = f"postgresql://admin:{PASSWORD}@/abparts?host=/nonexistent-socket-dir"
-    for argv, env in ((["--dsn", unreachable, "status"], {}), (["status"], {"HARNESS_DSN": unreachable}),
-                      (["--dsn", f"host='{PASSWORD}", "status"], {}),
-                      (["--dsn", f"postgresql://u:{PASSWORD}@h:notaport/x", "status"], {})):
+    for argv, env in (
+        (["--dsn", unreachable, "status"], {}),
+        (["status"], {"HARNESS_DSN": unreachable}),
+        (["--dsn", f"host='{PASSWORD}", "status"], {}),
+        (["--dsn", f"postgresql://u:{PASSWORD}@h:notaport/x", "status"], {}),
+    ):
         monkeypatch.setattr(sys, "argv", ["harness", *argv])
         result = runner.invoke(app, argv, env={"HARNESS_DSN": None} | env)
         said.append(result.output)

@@ -38,17 +38,30 @@ EMPTY_TABLES = {
     "machine_indicator_values": {"ix_machine_indicator_values_machine_id", "ix_machine_indicator_values_indicator_id"},
     "stocktakes": {"ix_stocktakes_warehouse_id", "ix_stocktakes_status", "ix_stocktakes_scheduled_date"},
     "stocktake_items": {"ix_stocktake_items_stocktake_id", "ix_stocktake_items_part_id"},
-    "inventory_alerts": {"ix_inventory_alerts_warehouse_id", "ix_inventory_alerts_part_id",
-                         "ix_inventory_alerts_alert_type", "ix_inventory_alerts_severity",
-                         "ix_inventory_alerts_is_active"},
-    "inventory_adjustments": {"ix_inventory_adjustments_warehouse_id", "ix_inventory_adjustments_part_id",
-                              "ix_inventory_adjustments_adjustment_date", "ix_inventory_adjustments_stocktake_id"},
+    "inventory_alerts": {
+        "ix_inventory_alerts_warehouse_id",
+        "ix_inventory_alerts_part_id",
+        "ix_inventory_alerts_alert_type",
+        "ix_inventory_alerts_severity",
+        "ix_inventory_alerts_is_active",
+    },
+    "inventory_adjustments": {
+        "ix_inventory_adjustments_warehouse_id",
+        "ix_inventory_adjustments_part_id",
+        "ix_inventory_adjustments_adjustment_date",
+        "ix_inventory_adjustments_stocktake_id",
+    },
 }
 # names the source gives explicitly; every other constraint has PostgreSQL's default name
 EXPLICIT_NAMES = {
-    "supplier_must_have_parent", "super_admin_oraseas_only", "fk_users_invited_by_user_id",
-    "_org_warehouse_name_uc", "_warehouse_part_uc", "alembic_version_pkc",
-    "_machine_part_uc", "_predictive_model_machine_model_uc",
+    "supplier_must_have_parent",
+    "super_admin_oraseas_only",
+    "fk_users_invited_by_user_id",
+    "_org_warehouse_name_uc",
+    "_warehouse_part_uc",
+    "alembic_version_pkc",
+    "_machine_part_uc",
+    "_predictive_model_machine_model_uc",
 }
 LABELS = {"p": "pkey", "u": "key", "f": "fkey", "n": "not_null"}
 
@@ -70,38 +83,52 @@ def default_name(table: str, columns: list[str], contype: str) -> str:
 def test_a_build_makes_the_applications_35_tables_and_stamps_its_4_heads(built_minimal):
     with open(PROJECT / "seeds" / "app_schema_columns.csv", newline="") as facts:
         application_tables = {row["table_name"] for row in csv.DictReader(facts)}
-    tables = {r["relname"] for r in query(built_minimal, "select relname from pg_class"
-                                          " where relnamespace = 'public_next'::regnamespace and relkind = 'r'")}
+    tables = {
+        r["relname"]
+        for r in query(
+            built_minimal,
+            "select relname from pg_class where relnamespace = 'public_next'::regnamespace and relkind = 'r'",
+        )
+    }
     assert len(application_tables) == 35 and tables == application_tables
-    assert {t: scalar(built_minimal, f'select count(*) from public_next."{t}"') for t in EMPTY_TABLES} == \
-        dict.fromkeys(EMPTY_TABLES, 0)
+    assert {t: scalar(built_minimal, f'select count(*) from public_next."{t}"') for t in EMPTY_TABLES} == dict.fromkeys(
+        EMPTY_TABLES, 0
+    )
     assert len(EMPTY_TABLES) == 21
     stamped = {r["version_num"] for r in query(built_minimal, "select version_num from public_next.alembic_version")}
     assert stamped == HEADS
 
 
 def test_every_constraint_has_postgresql_default_name_or_the_name_the_source_gives(built_minimal):
-    constraints = query(built_minimal, """
+    constraints = query(
+        built_minimal,
+        """
         select c.relname, con.conname, con.contype,
             array(select a.attname::text from unnest(con.conkey) with ordinality as k (attnum, n)
                   join pg_attribute as a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.n) as columns
         from pg_constraint as con join pg_class as c on c.oid = con.conrelid
-        where con.connamespace = 'public_next'::regnamespace""")
+        where con.connamespace = 'public_next'::regnamespace""",
+    )
     assert {r["relname"] for r in constraints} >= set(EMPTY_TABLES)
-    misnamed = [(r["relname"], r["conname"]) for r in constraints
-                if r["conname"] not in EXPLICIT_NAMES
-                and (r["contype"] not in LABELS
-                     or r["conname"] != default_name(r["relname"], r["columns"], r["contype"]))]
+    misnamed = [
+        (r["relname"], r["conname"])
+        for r in constraints
+        if r["conname"] not in EXPLICIT_NAMES
+        and (r["contype"] not in LABELS or r["conname"] != default_name(r["relname"], r["columns"], r["contype"]))
+    ]
     assert misnamed == []
 
 
 def test_the_empty_tables_have_the_applications_indexes(built_minimal):
-    indexes = query(built_minimal, """
+    indexes = query(
+        built_minimal,
+        """
         select i.tablename, i.indexname from pg_indexes as i
         where i.schemaname = 'public_next' and i.tablename = any(%s)
           and not exists (select 1 from pg_constraint as con
                           where con.connamespace = 'public_next'::regnamespace and con.conname = i.indexname)""",
-                    (list(EMPTY_TABLES),))
+        (list(EMPTY_TABLES),),
+    )
     found = {t: set() for t in EMPTY_TABLES}
     for r in indexes:
         found[r["tablename"]].add(r["indexname"])
@@ -110,16 +137,31 @@ def test_the_empty_tables_have_the_applications_indexes(built_minimal):
 
 def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(built_minimal):
     # the models' defaults are lower-case values; their enum types store the upper-case member names
-    omitted = {("part_order_requests", "status"): "requested", ("part_order_requests", "priority"): "medium",
-               ("maintenance_recommendations", "status"): "pending"}
-    defaults = {(r["table_name"], r["column_name"]): r["column_default"] for r in query(built_minimal, """
+    omitted = {
+        ("part_order_requests", "status"): "requested",
+        ("part_order_requests", "priority"): "medium",
+        ("maintenance_recommendations", "status"): "pending",
+    }
+    defaults = {
+        (r["table_name"], r["column_name"]): r["column_default"]
+        for r in query(
+            built_minimal,
+            """
         select table_name, column_name, column_default from information_schema.columns
-        where table_schema = 'public_next'""")}
+        where table_schema = 'public_next'""",
+        )
+    }
     assert {column: defaults[column] for column in omitted} == dict.fromkeys(omitted)
-    labels = {r["typname"]: r["labels"] for r in query(built_minimal, """
+    labels = {
+        r["typname"]: r["labels"]
+        for r in query(
+            built_minimal,
+            """
         select t.typname, array_agg(e.enumlabel::text) as labels from pg_type as t
         join pg_enum as e on e.enumtypid = t.oid where t.typnamespace = 'public_next'::regnamespace
-        group by t.typname""")}
+        group by t.typname""",
+        )
+    }
     assert "REQUESTED" in labels["orderstatus"] and "requested" not in labels["orderstatus"]
     assert defaults[("security_events", "risk_level")] == "'low'::character varying"
     assert defaults[("stocktakes", "status")] == "'planned'::public_next.stocktakestatus"
@@ -127,9 +169,15 @@ def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(b
 
 def test_stocktake_items_go_with_their_stocktake(built_minimal):
     # the schema's only ON DELETE rule (inventory_workflow_001)
-    rules = {r["conname"]: r["confdeltype"] for r in query(built_minimal, """
+    rules = {
+        r["conname"]: r["confdeltype"]
+        for r in query(
+            built_minimal,
+            """
         select conname, confdeltype::text from pg_constraint
-        where connamespace = 'public_next'::regnamespace and contype = 'f'""")}
+        where connamespace = 'public_next'::regnamespace and contype = 'f'""",
+        )
+    }
     assert rules["stocktake_items_stocktake_id_fkey"] == "c"
     assert {rule for name, rule in rules.items() if name != "stocktake_items_stocktake_id_fkey"} == {"a"}
 
@@ -153,7 +201,8 @@ def test_a_stamp_that_is_not_a_head_and_a_retyped_column_fail_post_validation(bu
         "alter table public_next.alembic_version disable trigger user",  # past any guard on the built target
         "update public_next.alembic_version set version_num = 'add_user_profile_fields'"
         " where version_num = 'add_security_session'",
-        "alter table public_next.user_sessions alter column ip_address type text")
+        "alter table public_next.user_sessions alter column ip_address type text",
+    )
     stamp, schema = found["alembic_stamp_matches_schema"], found["target_matches_application_schema"]
     assert stamp.severity == "critical"
     assert set(stamp.example_ids) == {"add_user_profile_fields", "add_security_session"}

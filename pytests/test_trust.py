@@ -52,9 +52,12 @@ def test_the_built_target_is_read_only_and_rows_slipped_in_stop_the_cutover(buil
     with pytest.raises(Exception, match="read-only until the cutover"):
         execute(target, "insert into public_next.parts (id, part_number, name) values (gen_random_uuid(), 'X', 'X')")
     # somebody with the owner's rights goes around the guard: the row counts differ
-    execute(target, "alter table public_next.parts disable trigger user",
-            "insert into public_next.parts (id, part_number, name) values (gen_random_uuid(), 'X', 'X')",
-            "alter table public_next.parts enable trigger user")
+    execute(
+        target,
+        "alter table public_next.parts disable trigger user",
+        "insert into public_next.parts (id, part_number, name) values (gen_random_uuid(), 'X', 'X')",
+        "alter table public_next.parts enable trigger user",
+    )
     with pytest.raises(CheckFailed, match=r"parts"):
         cutover.cutover(target, PUBLIC)
 
@@ -100,9 +103,12 @@ def test_an_existing_backup_file_is_never_overwritten(built_minimal):
 
 
 def harness_backends(target) -> list[str]:
-    rows = query(target, "select application_name from pg_stat_activity where datname = current_database()"
-                         " and pid <> pg_backend_pid() and (application_name like 'abparts-migrate%%'"
-                         " or application_name = 'dbt')")
+    rows = query(
+        target,
+        "select application_name from pg_stat_activity where datname = current_database()"
+        " and pid <> pg_backend_pid() and (application_name like 'abparts-migrate%%'"
+        " or application_name = 'dbt')",
+    )
     return [r["application_name"] for r in rows]
 
 
@@ -110,8 +116,14 @@ def paused_build(target, tmp_path):
     """`harness build --no-stage` in its own process, paused on its first mart (it holds the
     live schema's lock and has dbt's queries open)."""
     marker = tmp_path / "paused"
-    process = harness_cli("build", "--no-stage", dsn=target.dsn, fault=f"pause@dbt:{FIRST_NODE}",
-                          env={"HARNESS_FAULT_MARKER": str(marker)}, background=True)
+    process = harness_cli(
+        "build",
+        "--no-stage",
+        dsn=target.dsn,
+        fault=f"pause@dbt:{FIRST_NODE}",
+        env={"HARNESS_FAULT_MARKER": str(marker)},
+        background=True,
+    )
     wait_for(marker)
     return process
 
@@ -186,28 +198,44 @@ def test_rows_written_straight_into_part_usage_and_stock_adjustments_come_back(b
 
     target = built_minimal
     cut_over(target)
-    held = query(target, "select i.id::text as inventory_id, i.warehouse_id::text as warehouse_id,"
-                         " i.part_id::text as part_id, w.organization_id::text as org from public.inventory i"
-                         " join public.warehouses w on w.id = i.warehouse_id join public.organizations o"
-                         " on o.id = w.organization_id where o.organization_type = 'customer' order by i.id limit 1")[0]
+    held = query(
+        target,
+        "select i.id::text as inventory_id, i.warehouse_id::text as warehouse_id,"
+        " i.part_id::text as part_id, w.organization_id::text as org from public.inventory i"
+        " join public.warehouses w on w.id = i.warehouse_id join public.organizations o"
+        " on o.id = w.organization_id where o.organization_type = 'customer' order by i.id limit 1",
+    )[0]
     user = query(target, "select id::text from public.users where role = 'super_admin' order by id limit 1")[0]["id"]
-    ids = {"usage": "ee100000-0000-0000-0000-000000000001", "fraction": "ee100000-0000-0000-0000-000000000002",
-           "adjustment": "ee100000-0000-0000-0000-000000000003"}
+    ids = {
+        "usage": "ee100000-0000-0000-0000-000000000001",
+        "fraction": "ee100000-0000-0000-0000-000000000002",
+        "adjustment": "ee100000-0000-0000-0000-000000000003",
+    }
     params = held | {"user": user} | ids
     with db.connect(target) as conn, conn.cursor() as cur:
         # what the application's part-usage and stock-adjustment endpoints write: no ledger row
         for usage_id, quantity in ((ids["usage"], 3), (ids["fraction"], 1.5)):
-            cur.execute("insert into public.part_usage (id, customer_organization_id, part_id, usage_date, quantity,"
-                        " warehouse_id, recorded_by_user_id) values (%(id)s, %(org)s, %(part_id)s, now(), %(q)s,"
-                        " %(warehouse_id)s, %(user)s)", params | {"id": usage_id, "q": quantity})
-        cur.execute("insert into public.stock_adjustments (id, inventory_id, user_id, quantity_adjusted, reason_code)"
-                    " values (%(adjustment)s, %(inventory_id)s, %(user)s, 2, 'Found Stock')", params)
+            cur.execute(
+                "insert into public.part_usage (id, customer_organization_id, part_id, usage_date, quantity,"
+                " warehouse_id, recorded_by_user_id) values (%(id)s, %(org)s, %(part_id)s, now(), %(q)s,"
+                " %(warehouse_id)s, %(user)s)",
+                params | {"id": usage_id, "q": quantity},
+            )
+        cur.execute(
+            "insert into public.stock_adjustments (id, inventory_id, user_id, quantity_adjusted, reason_code)"
+            " values (%(adjustment)s, %(inventory_id)s, %(user)s, 2, 'Found Stock')",
+            params,
+        )
         conn.commit()
     done = rollback.rollback(target, PUBLIC, force=True)
-    assert query(target, "select quantity_used, customer_organization_id::text as org from public.part_usage"
-                         " where id = %(usage)s", ids) == [{"quantity_used": 3, "org": held["org"]}]
-    assert query(target, "select quantity_adjusted, reason_code from public.stock_adjustments"
-                         " where id = %(adjustment)s", ids) == [{"quantity_adjusted": 2, "reason_code": "Found Stock"}]
+    assert query(
+        target,
+        "select quantity_used, customer_organization_id::text as org from public.part_usage where id = %(usage)s",
+        ids,
+    ) == [{"quantity_used": 3, "org": held["org"]}]
+    assert query(
+        target, "select quantity_adjusted, reason_code from public.stock_adjustments where id = %(adjustment)s", ids
+    ) == [{"quantity_adjusted": 2, "reason_code": "Found Stock"}]
     reasons = {n["row_id"]: n["reason"] for n in done.carried.not_carried}
     assert "fractional" in reasons[ids["fraction"]]
     assert ids["usage"] not in reasons and ids["adjustment"] not in reasons
@@ -219,22 +247,29 @@ def test_stock_changed_in_two_warehouses_of_one_organisation_comes_back_as_their
 
     target = built_minimal
     cut_over(target)
-    row = query(target, "select w.organization_id::text as org, i.part_id::text as part, i.id::text as inventory,"
-                        " i.current_stock, (select w2.id::text from public.warehouses w2 where w2.organization_id ="
-                        " w.organization_id and w2.id <> w.id order by w2.id limit 1) as other"
-                        " from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
-                        " where exists (select 1 from public.warehouses w2 where w2.organization_id = w.organization_id"
-                        " and w2.id <> w.id) and not exists (select 1 from public.inventory i2 join public.warehouses"
-                        " w3 on w3.id = i2.warehouse_id where w3.organization_id = w.organization_id and i2.part_id ="
-                        " i.part_id and i2.id <> i.id) order by i.id limit 1")[0]
+    row = query(
+        target,
+        "select w.organization_id::text as org, i.part_id::text as part, i.id::text as inventory,"
+        " i.current_stock, (select w2.id::text from public.warehouses w2 where w2.organization_id ="
+        " w.organization_id and w2.id <> w.id order by w2.id limit 1) as other"
+        " from public.inventory i join public.warehouses w on w.id = i.warehouse_id"
+        " where exists (select 1 from public.warehouses w2 where w2.organization_id = w.organization_id"
+        " and w2.id <> w.id) and not exists (select 1 from public.inventory i2 join public.warehouses"
+        " w3 on w3.id = i2.warehouse_id where w3.organization_id = w.organization_id and i2.part_id ="
+        " i.part_id and i2.id <> i.id) order by i.id limit 1",
+    )[0]
     with db.connect(target) as conn, conn.cursor() as cur:
         cur.execute("update public.inventory set current_stock = current_stock + 5 where id = %(inventory)s", row)
-        cur.execute("insert into public.inventory (warehouse_id, part_id, current_stock, unit_of_measure)"
-                    " values (%(other)s, %(part)s, 7, 'pieces')", row)
+        cur.execute(
+            "insert into public.inventory (warehouse_id, part_id, current_stock, unit_of_measure)"
+            " values (%(other)s, %(part)s, 7, 'pieces')",
+            row,
+        )
         conn.commit()
     rollback.rollback(target, PUBLIC, force=True)
-    legacy = query(target, "select current_stock from public.inventory where organization_id = %(org)s"
-                           " and part_id = %(part)s", row)
+    legacy = query(
+        target, "select current_stock from public.inventory where organization_id = %(org)s and part_id = %(part)s", row
+    )
     assert legacy == [{"current_stock": row["current_stock"] + 5 + 7}]
 
 

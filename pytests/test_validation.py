@@ -98,8 +98,10 @@ def test_the_dirty_sample_is_refused_with_exit_code_1_and_a_report(dirty):
 
 def test_fix_hints_name_the_value_and_the_seed(dirty):
     found, _ = dirty
-    assert found["unmapped_supplier_order_statuses"].fix_hint() == \
-        "add a row to seeds/order_status_map.csv for status 'On Hold'"
+    assert (
+        found["unmapped_supplier_order_statuses"].fix_hint()
+        == "add a row to seeds/order_status_map.csv for status 'On Hold'"
+    )
     assert "seeds/part_type_overrides.csv" in found["inconsistent_unit_of_measure"].fix_hint()
 
 
@@ -145,10 +147,16 @@ def test_missing_oraseas_ee_is_critical(new_database):
 @pytest.fixture
 def forced_dirty(templates, new_database):
     """A minimal dirty sample built with --force (a copy per test), and that build's report."""
-    target = new_database("forced", template=templates(
-        "forced_dirty_minimal", sample_template("minimal_sample", dirty=True, build=True, force=True)))
-    run_id = scalar(target, "select run_id from migration_audit.steps where step = 'build' and outcome = 'ok'"
-                            " order by id desc limit 1")
+    target = new_database(
+        "forced",
+        template=templates(
+            "forced_dirty_minimal", sample_template("minimal_sample", dirty=True, build=True, force=True)
+        ),
+    )
+    run_id = scalar(
+        target,
+        "select run_id from migration_audit.steps where step = 'build' and outcome = 'ok' order by id desc limit 1",
+    )
     return target, reports.load(reports.find(run_id)[0])
 
 
@@ -164,10 +172,18 @@ def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(forc
         assert row["migrated"] + row["quarantined"] == legacy_rows
         assert row["unaccounted"] == 0
     reasons = {(g["source_table"], g["reason_code"]) for g in forced["quarantine"]["groups"]}
-    assert {("organizations", "blank_name"), ("organizations", "duplicate_name"), ("users", "duplicate_username"),
-            ("users", "super_admin_outside_oraseas"), ("parts", "duplicate_part_number"),
-            ("inventory", "negative_stock"), ("inventory", "missing_parent"), ("inventory", "parent_quarantined"),
-            ("machines", "duplicate_serial_number"), ("supplier_order_items", "missing_parent")} <= reasons
+    assert {
+        ("organizations", "blank_name"),
+        ("organizations", "duplicate_name"),
+        ("users", "duplicate_username"),
+        ("users", "super_admin_outside_oraseas"),
+        ("parts", "duplicate_part_number"),
+        ("inventory", "negative_stock"),
+        ("inventory", "missing_parent"),
+        ("inventory", "parent_quarantined"),
+        ("machines", "duplicate_serial_number"),
+        ("supplier_order_items", "missing_parent"),
+    } <= reasons
     assert forced["quarantined_rows"] == 18
     stock = forced["reconciliation"]["stock"]
     assert stock["legacy_total"] == stock["migrated_total"] + stock["quarantined_total"]
@@ -187,15 +203,24 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
     post = validate.validate(target, schemas, phase="post")
     assert post.ok and post.target_schema == "public_next"
     names = {c.name for c in post.checks if c.status == "passed"}
-    assert {"every_legacy_row_accounted_for", "ledger_reconciles_with_inventory", "totals_preserved",
-            "target_constraints_present", "target_enum_types_exact", "single_oraseas_ee"} <= names
+    assert {
+        "every_legacy_row_accounted_for",
+        "ledger_reconciles_with_inventory",
+        "totals_preserved",
+        "target_constraints_present",
+        "target_enum_types_exact",
+        "single_oraseas_ee",
+    } <= names
     assert reports.schema_errors(json.loads(open(post.report_path).read())) == []
     # the target is as the build sealed it: its post checks run on what the build made, each once,
     # nothing rebuilt, and they say what the build's own run of them said
     assert post.mode == "checks of the sealed build" and set(post.dbt_nodes) == {"test"}
     assert post.dbt_nodes["test"] == sum(1 for c in post.checks if c.status != "not run")
-    built = {c.name: c.status for c in build.BuildResult.from_dict(
-        json.loads(open(reports.path_of("migration", post.run_id)).read())).checks if c.phase == "post"}
+    built = {
+        c.name: c.status
+        for c in build.BuildResult.from_dict(json.loads(open(reports.path_of("migration", post.run_id)).read())).checks
+        if c.phase == "post"
+    }
     assert {c.name: c.status for c in post.checks} == built
 
     # somebody with the owner's rights edits the target by hand, around its guards: post-validation sees it
@@ -203,8 +228,10 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
 
     with db.connect(target) as conn, conn.cursor() as cur:
         cur.execute("alter table public_next.inventory disable trigger user")
-        cur.execute("update public_next.inventory set current_stock = -1"
-                    " where id = (select id from public_next.inventory order by id limit 1)")
+        cur.execute(
+            "update public_next.inventory set current_stock = -1"
+            " where id = (select id from public_next.inventory order by id limit 1)"
+        )
         cur.execute("alter table public_next.warehouses drop constraint _org_warehouse_name_uc")
         conn.commit()
     tampered = validate.validate(target, schemas, phase="post")
@@ -228,17 +255,24 @@ def test_each_validation_builds_no_target_table_and_runs_its_own_phases_checks(n
     target = new_database("ls")  # dbt ls reads no table: any database of the pool (its parse is warm)
 
     def listed(selection, resource_type, how="--selector"):
-        run = dbt_runner.invoke("ls", target, Schemas("public"),
-                                args=[how, selection, "--resource-type", resource_type,
-                                      "--output", "name", "--log-level", "none"])
+        run = dbt_runner.invoke(
+            "ls",
+            target,
+            Schemas("public"),
+            args=[how, selection, "--resource-type", resource_type, "--output", "name", "--log-level", "none"],
+        )
         assert run.success
         return set(run.listed)
 
     marts = listed("path:models/marts", "model", how="--select")
     assert {"organizations", "inventory", "transactions", "alembic_version"} <= marts
     assert listed(project.LEAN_POST_VALIDATION, "model") == {
-        "reconciliation_row_counts", "reconciliation_stock", "reconciliation_ledger", "reconciliation_totals",
-        "reconciliation_post_cutover_writes"}
+        "reconciliation_row_counts",
+        "reconciliation_stock",
+        "reconciliation_ledger",
+        "reconciliation_totals",
+        "reconciliation_post_cutover_writes",
+    }
     assert not listed(project.PRE_VALIDATION, "model") & marts
     assert not listed(project.POST_VALIDATION, "model") & marts
 
@@ -251,8 +285,14 @@ def test_each_validation_builds_no_target_table_and_runs_its_own_phases_checks(n
     assert not {"duplicate_emails", "negative_inventory", "unmapped_roles", "missing_oraseas_ee"} & post
     # right after a cutover: not the pre-migration gates on the quarantine (failing by design after --force)
     assert not {"quarantine_has_no_error_rows_unless_forced", "rows_following_a_quarantined_parent"} & lean
-    assert {"target_constraints_present", "no_negative_stock", "transactions_invalid_parts", "at_most_one_bossaqua",
-            "every_legacy_row_accounted_for", "ledger_reconciles_with_inventory"} <= lean
+    assert {
+        "target_constraints_present",
+        "no_negative_stock",
+        "transactions_invalid_parts",
+        "at_most_one_bossaqua",
+        "every_legacy_row_accounted_for",
+        "ledger_reconciles_with_inventory",
+    } <= lean
 
 
 def test_validate_cli_exit_codes_and_json(new_database, monkeypatch):

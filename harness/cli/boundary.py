@@ -73,15 +73,20 @@ def guarded(func: Callable) -> Callable:
             terminated = isinstance(interrupt, Terminated)
             how = "interrupted by SIGTERM" if terminated else "interrupted"
             log.event(f"command {how} after {time.perf_counter() - started:.2f}s", level=40)
-            err.print(f"{how}: the command stopped and its queries were cancelled; what it was doing is recorded, "
-                      "see `harness status`", markup=False)
+            err.print(
+                f"{how}: the command stopped and its queries were cancelled; what it was doing is recorded, "
+                "see `harness status`",
+                markup=False,
+            )
             raise typer.Exit(143 if terminated else 130) from None
         except Exception as raised:  # the boundary: whatever it is, one line on the console
             exc = errors.from_exception(raised, name)
             if not isinstance(raised, errors.HarnessError):
                 log.logger().error("traceback of the failure below", exc_info=raised)
-            log.event(f"command failed (exit {exc.exit_code}) after {time.perf_counter() - started:.2f}s: "
-                      f"{exc.message}", level=40)
+            log.event(
+                f"command failed (exit {exc.exit_code}) after {time.perf_counter() - started:.2f}s: {exc.message}",
+                level=40,
+            )
             err.print(f"[bold red]error:[/] {exc.message}", markup=True, highlight=False)
             if exc.hint:
                 err.print(f"hint: {exc.hint}", markup=False)
@@ -90,8 +95,6 @@ def guarded(func: Callable) -> Callable:
         return result
 
     return wrapper
-
-
 
 
 class CommandLine(typer.core.TyperGroup):

@@ -32,10 +32,14 @@ from harness.flows import demo, samples, testing
 app = typer.Typer(
     name="harness",
     help="Migrate a live ABParts PostgreSQL database from the legacy schema to the business-model schema.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=CommandLine,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    cls=CommandLine,
 )
-db_app = typer.Typer(help="The embedded PostgreSQL server (data dir inside the project, unix socket only).",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="The embedded PostgreSQL server (data dir inside the project, unix socket only).", no_args_is_help=True
+)
 sample_app = typer.Typer(help="Deterministic legacy ABParts sample databases.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sample_app, name="sample")
@@ -92,7 +96,10 @@ def ask(question: str, yes: bool, command: str) -> bool:
 def main_options(
     ctx: typer.Context,
     dsn: str | None = typer.Option(
-        None, "--dsn", envvar="HARNESS_DSN", show_envvar=True,
+        None,
+        "--dsn",
+        envvar="HARNESS_DSN",
+        show_envvar=True,
         help="libpq DSN or URI of the database; default: the embedded server (started on demand).",
     ),
     schema: str = typer.Option("public", "--schema", help="The live schema (legacy before cutover)."),
@@ -146,8 +153,9 @@ def db_url(database: str = typer.Option(embedded.DEFAULT_DATABASE, "--database",
 @guarded
 def sample_generate(
     ctx: typer.Context,
-    size: SampleSize = typer.Option("small_sample", "--size", help="How much legacy data (the original tool's "
-                                    "sizes, and benchmark sizes)."),
+    size: SampleSize = typer.Option(
+        "small_sample", "--size", help="How much legacy data (the original tool's sizes, and benchmark sizes)."
+    ),
     seed: int = typer.Option(42, "--seed", help="Same seed, same database."),
     dirty: bool = typer.Option(False, "--dirty", help="Inject one instance of every problem the checks look for."),
     replace: bool = typer.Option(False, "--replace", help="Drop a previously generated sample in this schema first."),
@@ -164,17 +172,24 @@ def sample_extract(
     ctx: typer.Context,
     source: str = typer.Option(..., "--from", help="libpq DSN or URI of the legacy database to sample (read only)."),
     source_schema: str = typer.Option("public", "--from-schema", help="Its legacy schema."),
-    database: str | None = typer.Option(None, "--database", help="Create this database on the --dsn server and "
-                                        "extract into its --schema (default: --schema of the --dsn database)."),
-    size: SampleSize | None = typer.Option(None, "--size", help="As many organisations as this size has "
-                                           "(default small_sample)."),
+    database: str | None = typer.Option(
+        None,
+        "--database",
+        help="Create this database on the --dsn server and "
+        "extract into its --schema (default: --schema of the --dsn database).",
+    ),
+    size: SampleSize | None = typer.Option(
+        None, "--size", help="As many organisations as this size has (default small_sample)."
+    ),
     organizations: int | None = typer.Option(None, "--organizations", help="This many organisations."),
     everything: bool = typer.Option(False, "--all", help="Every row."),
     seed: int = typer.Option(42, "--seed", help="Same seed, same choice."),
-    anonymise: bool | None = typer.Option(None, "--anonymise/--no-anonymise", help="Replace personal data "
-                                          "(the default)."),
-    keep_personal_data: bool = typer.Option(False, "--keep-personal-data", help="With --no-anonymise: copy "
-                                            "personal data as it is."),
+    anonymise: bool | None = typer.Option(
+        None, "--anonymise/--no-anonymise", help="Replace personal data (the default)."
+    ),
+    keep_personal_data: bool = typer.Option(
+        False, "--keep-personal-data", help="With --no-anonymise: copy personal data as it is."
+    ),
 ) -> None:
     """A closed, representative, anonymised sample of a real legacy database, in a new schema or database."""
     from harness.flows import extract
@@ -183,9 +198,18 @@ def sample_extract(
     anonymise_data = extract.personal_data_choice(anonymise, keep_personal_data)
     extract.organisations_wanted(size.value if size else None, organizations, everything)  # before connecting
     result = extract.extract(
-        db.resolve_target(source), o.target(), o.schemas, source_schema=source_schema, database=database,
-        size=size.value if size else None, organizations=organizations, everything=everything, seed=seed,
-        anonymise_data=anonymise_data, notify=None if o.quiet or o.json else functools.partial(err.print, markup=False))
+        db.resolve_target(source),
+        o.target(),
+        o.schemas,
+        source_schema=source_schema,
+        database=database,
+        size=size.value if size else None,
+        organizations=organizations,
+        everything=everything,
+        seed=seed,
+        anonymise_data=anonymise_data,
+        notify=None if o.quiet or o.json else functools.partial(err.print, markup=False),
+    )
     o.show(result.to_dict(), render.sample_extract)
 
 
@@ -206,8 +230,9 @@ def run_build(o: Options, *, stage_first: bool, force: bool, strict: bool, mode:
     from harness.flows import build
 
     with make_progress(o.progress_mode(), title=f"{mode}: {o.schema} -> {o.schemas.next}") as progress:
-        result = build.build(o.target(), o.schemas, stage_first=stage_first, force=force, strict=strict,
-                             progress=progress, mode=mode)
+        result = build.build(
+            o.target(), o.schemas, stage_first=stage_first, force=force, strict=strict, progress=progress, mode=mode
+        )
     o.show(result.to_dict(), render.build)
     build.require_success(result)
     return result
@@ -218,8 +243,12 @@ def run_build(o: Options, *, stage_first: bool, force: bool, strict: bool, mode:
 def build_command(
     ctx: typer.Context,
     no_stage: bool = typer.Option(False, "--no-stage", help="Reuse the current stage instead of restaging."),
-    strict: bool = typer.Option(False, "--strict", help="Fail if any legacy row is quarantined (with --force: build "
-                                "everything, report the whole quarantine, still exit 1)."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Fail if any legacy row is quarantined (with --force: build "
+        "everything, report the whole quarantine, still exit 1).",
+    ),
     force: bool = typer.Option(False, "--force", help="Let error-severity findings through, bad rows quarantined."),
 ) -> None:
     """Stage, then build the whole target schema into <live>_next with dbt (tests included)."""
@@ -230,8 +259,11 @@ def build_command(
 @guarded
 def validate_command(
     ctx: typer.Context,
-    phase: Phase = typer.Option("pre", "--phase", help="pre: the live legacy data (staged); "
-                                "post: the built target (<live>_next, or live after cutover)."),
+    phase: Phase = typer.Option(
+        "pre",
+        "--phase",
+        help="pre: the live legacy data (staged); post: the built target (<live>_next, or live after cutover).",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
     show_all: bool = typer.Option(False, "--all", help="List the checks that passed too."),
 ) -> None:
@@ -248,9 +280,15 @@ def validate_command(
 
 # ---------------------------------------------------------------- migrate / cutover / rollback
 
-LockTimeout = Annotated[int, typer.Option(
-    "--lock-timeout", min=10, max=600000,
-    help="lock_timeout of the swap transaction, in milliseconds (retried with backoff).")]
+LockTimeout = Annotated[
+    int,
+    typer.Option(
+        "--lock-timeout",
+        min=10,
+        max=600000,
+        help="lock_timeout of the swap transaction, in milliseconds (retried with backoff).",
+    ),
+]
 Retries = Annotated[int, typer.Option("--retries", min=0, max=100, help="Retries when the locks are busy.")]
 
 
@@ -260,11 +298,15 @@ def migrate_command(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Stage, build and test into <live>_next; live untouched."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    force: bool = typer.Option(False, "--force", help="Proceed despite validation errors (bad rows quarantined); "
-                               "never skips the drift guard or the backup."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Proceed despite validation errors (bad rows quarantined); never skips the drift guard or the backup.",
+    ),
     rebuild: bool = typer.Option(False, "--rebuild", help="Build anew even when the last build could be reused."),
-    catch_up: bool = typer.Option(False, "--catch-up",
-                                  help="If live changed since the stage: restage, rebuild, retry."),
+    catch_up: bool = typer.Option(
+        False, "--catch-up", help="If live changed since the stage: restage, rebuild, retry."
+    ),
     catch_up_rounds: int = typer.Option(3, "--catch-up-rounds", min=1, max=20),
     lock_timeout: LockTimeout = 500,
     retries: Retries = 5,
@@ -287,8 +329,16 @@ def migrate_command(
                 progress.resume()
 
         result = migrate.migrate(
-            o.target(), o.schemas, dry_run=dry_run, force=force, rebuild=rebuild, catch_up=catch_up,
-            catch_up_rounds=catch_up_rounds, lock_timeout_ms=lock_timeout, retries=retries, confirm=confirm,
+            o.target(),
+            o.schemas,
+            dry_run=dry_run,
+            force=force,
+            rebuild=rebuild,
+            catch_up=catch_up,
+            catch_up_rounds=catch_up_rounds,
+            lock_timeout_ms=lock_timeout,
+            retries=retries,
+            confirm=confirm,
             progress=progress,
         )
     o.show(result.to_dict(), render.migrate)
@@ -312,8 +362,12 @@ def cutover_command(ctx: typer.Context, lock_timeout: LockTimeout = 500, retries
 @guarded
 def rollback_command(
     ctx: typer.Context,
-    force: bool = typer.Option(False, "--force", help="Roll back even if the target was written to since the cutover: "
-                               "export every write and carry back what has a legacy equivalent."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Roll back even if the target was written to since the cutover: "
+        "export every write and carry back what has a legacy equivalent.",
+    ),
     lock_timeout: LockTimeout = 500,
     retries: Retries = 5,
 ) -> None:
@@ -368,10 +422,12 @@ def prune_command(
 @guarded
 def restore_command(
     ctx: typer.Context,
-    source: Path = typer.Option(..., "--from", help="A backup file written before a cutover "
-                                "(backups/<live>_<run>.dump)."),
-    into_schema: str | None = typer.Option(None, "--schema-name", help="Restore into this new schema (default "
-                                           "<schema>_restored) of the same database."),
+    source: Path = typer.Option(
+        ..., "--from", help="A backup file written before a cutover (backups/<live>_<run>.dump)."
+    ),
+    into_schema: str | None = typer.Option(
+        None, "--schema-name", help="Restore into this new schema (default <schema>_restored) of the same database."
+    ),
     into_database: str | None = typer.Option(None, "--database", help="Restore into this new database instead."),
 ) -> None:
     """Restore a pg_dump backup into a new schema or a new database (never over existing data)."""
@@ -392,8 +448,9 @@ def restore_command(
 def test_command(
     ctx: typer.Context,
     test_type: TestType = typer.Option("sample", "--type", help="What to rehearse."),
-    sample_size: list[OriginalSize] | None = typer.Option(None, "--sample-size", help="The size to rehearse on "
-                                                          "(comprehensive: every size unless given, repeatable)."),
+    sample_size: list[OriginalSize] | None = typer.Option(
+        None, "--sample-size", help="The size to rehearse on (comprehensive: every size unless given, repeatable)."
+    ),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary databases for inspection."),
     jobs: int = typer.Option(1, "--jobs", min=1, max=8, help="Scenarios run side by side (more load on the server)."),
 ) -> None:
@@ -408,8 +465,7 @@ def test_command(
         if not (o.json or o.quiet):
             render.line(render.scenario_line(scenario.to_dict()))
 
-    result = testing.run(o.target(), test_type.value, sample_size=sizes,
-                         keep=keep, jobs=jobs, on_scenario=on_scenario)
+    result = testing.run(o.target(), test_type.value, sample_size=sizes, keep=keep, jobs=jobs, on_scenario=on_scenario)
     o.show(result.to_dict(), render.test_run)
     if not result.passed:
         failed = [s.name for s in result.scenarios if s.verdict != "pass"]
@@ -466,16 +522,20 @@ def demo_command(ctx: typer.Context, size: SampleSize = typer.Option("production
         raise UsageError("the demo runs on the embedded server only; drop --dsn")
     prepared = demo.prepare(o.schemas, size.value)
     render.line(prepared.server.describe())
-    render.line(f"created legacy ABParts database '{demo.DEMO_DATABASE}', schema {o.schema}: "
-                f"{size.value}, {sum(prepared.sample.row_counts.values()):,} rows in {prepared.sample.seconds:.2f}s")
+    render.line(
+        f"created legacy ABParts database '{demo.DEMO_DATABASE}', schema {o.schema}: "
+        f"{size.value}, {sum(prepared.sample.row_counts.values()):,} rows in {prepared.sample.seconds:.2f}s"
+    )
     from harness.flows import migrate
 
     with make_progress(o.progress_mode(), title=f"migrate --dry-run: {o.schema}") as progress:
         dry = migrate.migrate(prepared.target, o.schemas, dry_run=True, progress=progress)
     o.show(dry.to_dict(), render.migrate)
     dsn = prepared.dsn
-    render.line(f"\nlook at it with: psql \"{dsn}\"\n"
-                f"carry on with it: export HARNESS_DSN=\"{dsn}\"; harness validate; harness migrate")
+    render.line(
+        f'\nlook at it with: psql "{dsn}"\n'
+        f'carry on with it: export HARNESS_DSN="{dsn}"; harness validate; harness migrate'
+    )
 
 
 def main() -> None:

@@ -32,8 +32,9 @@ def summary_line(summary: dict) -> str:
     return f"checks run: {summary['checks_run']}; with findings: {counts}; verdict: {summary['verdict']}"
 
 
-def checks(title: str, documents: Iterable[dict], summary: dict, *, show_all: bool = False,
-           info_as_line: bool = False) -> None:
+def checks(
+    title: str, documents: Iterable[dict], summary: dict, *, show_all: bool = False, info_as_line: bool = False
+) -> None:
     """The findings table: grouped by severity, with example ids and the fix."""
     shown = [c for c in documents if show_all or _found(c)]
     infos = [c for c in shown if c["severity"] == "info"] if info_as_line else []
@@ -49,8 +50,13 @@ def checks(title: str, documents: Iterable[dict], summary: dict, *, show_all: bo
             group = [c for c in shown if c["severity"] == severity]
             for i, c in enumerate(group):
                 rows = f"{c['failing_rows']:,}" if c["status"] in ("found", "passed") else c["status"]
-                t.add_row(f"[{STYLES[severity]}]{severity}[/]" if i == 0 else "", c["name"], rows,
-                          "\n".join(c["example_ids"][:5]), c["fix_hint"] if _found(c) else "")
+                t.add_row(
+                    f"[{STYLES[severity]}]{severity}[/]" if i == 0 else "",
+                    c["name"],
+                    rows,
+                    "\n".join(c["example_ids"][:5]),
+                    c["fix_hint"] if _found(c) else "",
+                )
             if group:
                 t.add_section()
         out.print(t)
@@ -60,55 +66,81 @@ def checks(title: str, documents: Iterable[dict], summary: dict, *, show_all: bo
 
 
 def _steps(title: str, steps: list[dict]) -> None:
-    out.print(table(
-        title, ["step", "status", "nodes", "rows", "seconds"],
-        [(f"{s['step']:>2} {s['phase']}", s["status"],
-          f"{s['nodes_done']}/{s['nodes_total']}" if s["nodes_total"] else "",
-          s["rows"] or "", f"{s['seconds']:.2f}" if s["seconds"] else "") for s in steps],
-        right=["nodes", "rows", "seconds"],
-    ))
+    out.print(
+        table(
+            title,
+            ["step", "status", "nodes", "rows", "seconds"],
+            [
+                (
+                    f"{s['step']:>2} {s['phase']}",
+                    s["status"],
+                    f"{s['nodes_done']}/{s['nodes_total']}" if s["nodes_total"] else "",
+                    s["rows"] or "",
+                    f"{s['seconds']:.2f}" if s["seconds"] else "",
+                )
+                for s in steps
+            ],
+            right=["nodes", "rows", "seconds"],
+        )
+    )
 
 
 def _row_counts(counts: list[dict]) -> None:
     if counts:
-        out.print(table(
-            "rows per table: legacy -> target",
-            ["legacy table", "legacy rows", "migrated", "quarantined", "unaccounted"],
-            [(c["legacy_table"], c["rows_in"], c["migrated"], c["quarantined"], c["unaccounted"]) for c in counts],
-            right=["legacy rows", "migrated", "quarantined", "unaccounted"],
-        ))
+        out.print(
+            table(
+                "rows per table: legacy -> target",
+                ["legacy table", "legacy rows", "migrated", "quarantined", "unaccounted"],
+                [(c["legacy_table"], c["rows_in"], c["migrated"], c["quarantined"], c["unaccounted"]) for c in counts],
+                right=["legacy rows", "migrated", "quarantined", "unaccounted"],
+            )
+        )
 
 
 def _stock_and_ledger(reconciliation: dict) -> None:
     stock, ledger = reconciliation.get("stock") or {}, reconciliation.get("ledger") or {}
     if stock and ledger:
-        line(f"stock: legacy {number(stock['legacy_total'])} = migrated {number(stock['migrated_total'])} + "
-             f"quarantined {number(stock['quarantined_total'])} ({stock['mismatched_pairs']} mismatched "
-             f"organisation/part pairs); ledger: {number(ledger['ledger_entries'])} entries sum to "
-             f"{number(ledger['ledger_total'])} = inventory {number(ledger['inventory_total'])} "
-             f"({ledger['mismatched_positions']} mismatched warehouse/part positions)")
+        line(
+            f"stock: legacy {number(stock['legacy_total'])} = migrated {number(stock['migrated_total'])} + "
+            f"quarantined {number(stock['quarantined_total'])} ({stock['mismatched_pairs']} mismatched "
+            f"organisation/part pairs); ledger: {number(ledger['ledger_entries'])} entries sum to "
+            f"{number(ledger['ledger_total'])} = inventory {number(ledger['inventory_total'])} "
+            f"({ledger['mismatched_positions']} mismatched warehouse/part positions)"
+        )
 
 
 def sample(doc: dict) -> None:
-    out.print(table(
-        f"legacy sample {doc['size']} (seed {doc['seed']}{', dirty' if doc['dirty'] else ''}) "
-        f"in schema {doc['live_schema']}", ["table", "rows"], doc["row_counts"].items(), right=["rows"]))
+    out.print(
+        table(
+            f"legacy sample {doc['size']} (seed {doc['seed']}{', dirty' if doc['dirty'] else ''}) "
+            f"in schema {doc['live_schema']}",
+            ["table", "rows"],
+            doc["row_counts"].items(),
+            right=["rows"],
+        )
+    )
     line(f"{sum(doc['row_counts'].values()):,} rows in {doc['seconds']:.2f}s; uuid functions: {doc['uuid_ossp']}")
 
 
 def sample_extract(doc: dict) -> None:
     how = "anonymised" if doc["anonymised"] else "personal data kept"
     where = f"{doc['destination']}, schema {doc['schema']}"
-    out.print(table(
-        f"extract of {doc['source']} ({doc['source_schema']}) into {where}: {doc['selection']}, seed {doc['seed']}, "
-        f"{how}", ["table", "source rows", "extract rows"],
-        [(t, n, doc["row_counts"].get(t, 0)) for t, n in doc["source_row_counts"].items()],
-        right=["source rows", "extract rows"]))
+    out.print(
+        table(
+            f"extract of {doc['source']} ({doc['source_schema']}) into {where}: {doc['selection']}, "
+            f"seed {doc['seed']}, {how}",
+            ["table", "source rows", "extract rows"],
+            [(t, n, doc["row_counts"].get(t, 0)) for t, n in doc["source_row_counts"].items()],
+            right=["source rows", "extract rows"],
+        )
+    )
     chosen = doc["organizations"]
     names = ", ".join(f"{o['name']} ({o['type']})" for o in chosen[:12])
     more = f" and {len(chosen) - 12} more" if len(chosen) > 12 else ""
-    line(f"organisations chosen: {len(chosen)}: {names}{more}; "
-         f"{doc['parent_organizations']} more came as parents of their rows")
+    line(
+        f"organisations chosen: {len(chosen)}: {names}{more}; "
+        f"{doc['parent_organizations']} more came as parents of their rows"
+    )
     covered, missed = doc["kinds_covered"], doc["kinds_missed"]
     line(f"kinds of the source covered: {len(covered)} of {len(covered) + len(missed)}: {', '.join(covered)}")
     line(f"kinds missed: {', '.join(missed) if missed else 'none'}")
@@ -116,21 +148,32 @@ def sample_extract(doc: dict) -> None:
         line(f"kinds in the extract that the source lacks: {', '.join(doc['kinds_extra'])}")
     for note in doc["notes"]:
         line(f"note: {note}")
-    line(f"{doc['rows_copied']:,} rows read in {doc['copy_seconds']:.2f}s ({doc['rows_per_second']:,.0f} rows/s); "
-         f"{doc['validations']} validations; {doc['seconds']:.1f}s in all")
+    line(
+        f"{doc['rows_copied']:,} rows read in {doc['copy_seconds']:.2f}s ({doc['rows_per_second']:,.0f} rows/s); "
+        f"{doc['validations']} validations; {doc['seconds']:.1f}s in all"
+    )
 
 
 def stage(doc: dict) -> None:
-    out.print(table(f"staged run {doc['run_id']} into {doc['stage_schema']} (snapshot {doc['snapshot_time']})",
-                    ["table", "rows"], doc["row_counts"].items(), right=["rows"]))
+    out.print(
+        table(
+            f"staged run {doc['run_id']} into {doc['stage_schema']} (snapshot {doc['snapshot_time']})",
+            ["table", "rows"],
+            doc["row_counts"].items(),
+            right=["rows"],
+        )
+    )
     for note in doc["notes"]:
         line(f"note: {note}")
 
 
 def build(doc: dict) -> None:
     """A build, a dry run, or a saved migration report."""
-    title = (f"target schema built in {doc['seconds']:.1f}s (run {doc['run_id']})" if doc.get("success")
-             else f"migration report of run {doc['run_id']} ({doc.get('outcome')})")
+    title = (
+        f"target schema built in {doc['seconds']:.1f}s (run {doc['run_id']})"
+        if doc.get("success")
+        else f"migration report of run {doc['run_id']} ({doc.get('outcome')})"
+    )
     _steps(title, doc.get("steps") or [])
     reconciliation = doc.get("reconciliation") or {}
     _row_counts(reconciliation.get("row_counts") or [])
@@ -145,21 +188,30 @@ def build(doc: dict) -> None:
     _stock_and_ledger(reconciliation)
     quarantine = doc.get("quarantine") or {}
     if quarantine.get("groups"):
-        out.print(table(
-            f"quarantine: {quarantine['total_rows']:,} legacy rows kept aside (the audit's quarantine table)",
-            ["severity", "table", "reason", "rows", "example ids"],
-            [(q["severity"], q["source_table"], q["reason_code"], q["rows"], ", ".join(q["example_ids"][:3]))
-             for q in quarantine["groups"]],
-            right=["rows"],
-        ))
+        out.print(
+            table(
+                f"quarantine: {quarantine['total_rows']:,} legacy rows kept aside (the audit's quarantine table)",
+                ["severity", "table", "reason", "rows", "example ids"],
+                [
+                    (q["severity"], q["source_table"], q["reason_code"], q["rows"], ", ".join(q["example_ids"][:3]))
+                    for q in quarantine["groups"]
+                ],
+                right=["rows"],
+            )
+        )
     validation = doc.get("validation") or {}
     if validation.get("checks"):
-        checks("validation findings (pre- and post-migration checks)", validation["checks"], validation["summary"],
-               info_as_line=True)
+        checks(
+            "validation findings (pre- and post-migration checks)",
+            validation["checks"],
+            validation["summary"],
+            info_as_line=True,
+        )
     failed = (doc.get("dbt") or {}).get("failed") or []
     if failed:
-        out.print(table("failed dbt nodes", ["node", "message"], [(f["node"], (f["message"] or "")[:200])
-                                                                  for f in failed]))
+        out.print(
+            table("failed dbt nodes", ["node", "message"], [(f["node"], (f["message"] or "")[:200]) for f in failed])
+        )
     if doc.get("cutover"):
         cutover(doc["cutover"] | {"run_id": doc["run_id"]})
     if doc.get("report"):
@@ -168,8 +220,12 @@ def build(doc: dict) -> None:
 
 def validation(doc: dict, *, show_all: bool = False) -> None:
     where = doc["target_schema"] or f"{doc['live_schema']}_stage (staged from {doc['live_schema']})"
-    checks(f"{doc['phase']}-migration checks on {where}, run {doc['run_id']}", doc["checks"], doc["summary"],
-           show_all=show_all)
+    checks(
+        f"{doc['phase']}-migration checks on {where}, run {doc['run_id']}",
+        doc["checks"],
+        doc["summary"],
+        show_all=show_all,
+    )
     if doc.get("mode") and doc["phase"] == "post":
         nodes = ", ".join(f"{n} {kind}s" for kind, n in sorted((doc.get("dbt_nodes") or {}).items())) or "none"
         line(f"post-validation {doc['mode']}: dbt nodes run: {nodes}")
@@ -180,21 +236,25 @@ def validation(doc: dict, *, show_all: bool = False) -> None:
 
 
 def plan(doc: dict) -> None:
-    out.print(table(
-        f"plan: cut over run {doc['run_id']}: {doc['live_schema']} (legacy) -> archive, "
-        f"{doc['target_schema']} -> {doc['live_schema']}",
-        ["legacy table", "rows before", "migrated", "quarantined"],
-        [(r["legacy_table"], r["rows_in"], r["migrated"], r["quarantined"]) for r in doc["row_counts"]],
-        right=["rows before", "migrated", "quarantined"],
-    ))
+    out.print(
+        table(
+            f"plan: cut over run {doc['run_id']}: {doc['live_schema']} (legacy) -> archive, "
+            f"{doc['target_schema']} -> {doc['live_schema']}",
+            ["legacy table", "rows before", "migrated", "quarantined"],
+            [(r["legacy_table"], r["rows_in"], r["migrated"], r["quarantined"]) for r in doc["row_counts"]],
+            right=["rows before", "migrated", "quarantined"],
+        )
+    )
     new = {k: v for k, v in doc["target_row_counts"].items() if k in ("warehouses", "transactions")}
     line(f"new tables: {', '.join(f'{k} {number(v)}' for k, v in new.items())}")
     line(f"quarantined rows: {doc['quarantined_rows']:,}" + (" (--force)" if doc["force"] else ""))
     for q in doc["quarantine"]:
         line(f"  {q['severity']}: {q['source_table']} {q['reason_code']}: {q['rows']}")
     if doc["warnings"]:
-        line(f"warnings ({len(doc['warnings'])}): "
-             + ", ".join(f"{c['name']} ({c['failing_rows']})" for c in doc["warnings"]))
+        line(
+            f"warnings ({len(doc['warnings'])}): "
+            + ", ".join(f"{c['name']} ({c['failing_rows']})" for c in doc["warnings"])
+        )
     for note in doc.get("notes") or []:
         line(f"note: {note}")
     line(f"expected lock window: ~{doc['expected_lock_window_ms']:.0f} ms (writers wait, readers do not)")
@@ -203,63 +263,86 @@ def plan(doc: dict) -> None:
 
 def cutover(doc: dict) -> None:
     backup = doc.get("backup") or {}
-    line(f"cut over run {doc['run_id']}: locks held {doc['lock_window_ms']:.1f} ms (waited "
-         f"{doc['lock_wait_ms']:.1f} ms, {doc['attempts']} attempt(s)); legacy kept as {doc['archive_schema']}; "
-         f"backup {backup.get('dump_path')} ({backup.get('dump_bytes', 0):,} bytes); extensions moved: "
-         f"{', '.join(doc.get('extensions_moved') or []) or 'none'}")
+    line(
+        f"cut over run {doc['run_id']}: locks held {doc['lock_window_ms']:.1f} ms (waited "
+        f"{doc['lock_wait_ms']:.1f} ms, {doc['attempts']} attempt(s)); legacy kept as {doc['archive_schema']}; "
+        f"backup {backup.get('dump_path')} ({backup.get('dump_bytes', 0):,} bytes); extensions moved: "
+        f"{', '.join(doc.get('extensions_moved') or []) or 'none'}"
+    )
     for name, why in (doc.get("extension_notes") or {}).items():
-        line(f"extension {name} stays with the legacy schema in {doc['archive_schema']} ({why}); the target does "
-             "not need it, and a rollback brings it back with the legacy schema")
+        line(
+            f"extension {name} stays with the legacy schema in {doc['archive_schema']} ({why}); the target does "
+            "not need it, and a rollback brings it back with the legacy schema"
+        )
 
 
 def migrate(doc: dict) -> None:
     if doc["stopped_after"] == "dry run":
         build(doc["build"])
-        line(f"dry run complete: the target schema is in {doc['build']['live_schema']}_next; the live schema "
-             f"{doc['build']['live_schema']} was not touched")
+        line(
+            f"dry run complete: the target schema is in {doc['build']['live_schema']}_next; the live schema "
+            f"{doc['build']['live_schema']} was not touched"
+        )
         return
     cut, post = doc["cutover"], doc["post_validation"] or {}
     if cut is None:  # a resumed migrate: its cutover was done by the run that died
-        line(f"finished run {doc['run_id']}: post-validation: {(post.get('summary') or {}).get('verdict')}; "
-             f"report: {post.get('report')}")
+        line(
+            f"finished run {doc['run_id']}: post-validation: {(post.get('summary') or {}).get('verdict')}; "
+            f"report: {post.get('report')}"
+        )
         return
-    line(f"cut over run {doc['run_id']}: {cut['live_schema']} is the target schema; the legacy schema is kept as "
-         f"{cut['archive_schema']}; locks held {cut['lock_window_ms']:.1f} ms (waited {cut['lock_wait_ms']:.1f} ms, "
-         f"{cut['attempts']} attempt(s)); backup {cut['backup']['dump_path']}; post-validation: "
-         f"{(post.get('summary') or {}).get('verdict')}; report: {cut['report_path']}")
+    line(
+        f"cut over run {doc['run_id']}: {cut['live_schema']} is the target schema; the legacy schema is kept as "
+        f"{cut['archive_schema']}; locks held {cut['lock_window_ms']:.1f} ms (waited {cut['lock_wait_ms']:.1f} ms, "
+        f"{cut['attempts']} attempt(s)); backup {cut['backup']['dump_path']}; post-validation: "
+        f"{(post.get('summary') or {}).get('verdict')}; report: {cut['report_path']}"
+    )
 
 
 def rollback(doc: dict) -> None:
-    line(f"rolled back run {doc['run_id']}: the legacy schema is live again as {doc['live_schema']}; the target is "
-         f"kept as {doc['rolledback_schema']}; locks held {doc['lock_window_ms']:.1f} ms")
+    line(
+        f"rolled back run {doc['run_id']}: the legacy schema is live again as {doc['live_schema']}; the target is "
+        f"kept as {doc['rolledback_schema']}; locks held {doc['lock_window_ms']:.1f} ms"
+    )
     carried = doc.get("carried")
     if carried:
         line(f"{carried['changes']} post-cutover writes exported to {carried['export_path']}")
-        out.print(table("carried back to the legacy schema", ["what", "rows"], carried["carried"].items(),
-                        right=["rows"]))
+        out.print(
+            table("carried back to the legacy schema", ["what", "rows"], carried["carried"].items(), right=["rows"])
+        )
         not_carried = carried["not_carried"]
         if not_carried:
-            out.print(table(f"not carried ({len(not_carried)}; all in the export and in {doc['rolledback_schema']})",
-                            ["table", "row", "op", "reason"],
-                            [(n["table"], n["row_id"] or "", n["op"], n["reason"]) for n in not_carried[:30]]))
+            out.print(
+                table(
+                    f"not carried ({len(not_carried)}; all in the export and in {doc['rolledback_schema']})",
+                    ["table", "row", "op", "reason"],
+                    [(n["table"], n["row_id"] or "", n["op"], n["reason"]) for n in not_carried[:30]],
+                )
+            )
 
 
 def status(doc: dict) -> None:
-    line(f"{doc['database']}, live schema {doc['live_schema']}: {doc['phase']} (the live schema holds the "
-         f"{doc['live_holds']} schema)")
+    line(
+        f"{doc['database']}, live schema {doc['live_schema']}: {doc['phase']} (the live schema holds the "
+        f"{doc['live_holds']} schema)"
+    )
     stage_doc, build_doc = doc["stage"], doc["build"]
     line(f"  stage:   {stage_doc['run_id'] or '-'}" + ("" if stage_doc["exists"] else " (stage schema dropped)"))
-    line(f"  build:   {build_doc['run_id'] or '-'} {build_doc['outcome'] or ''} {build_doc['finished_at'] or ''}"
-         .rstrip())
+    built = f"{build_doc['run_id'] or '-'} {build_doc['outcome'] or ''} {build_doc['finished_at'] or ''}"
+    line(f"  build:   {built.rstrip()}")
     cut = doc["cutover"]
     if cut:
         d = cut.get("details") or {}
-        line(f"  cutover: run {cut['run_id']} at {cut['at']}; archive {d.get('archive_schema')}; locks held "
-             f"{d.get('lock_window_ms', 0):.1f} ms; backup {(d.get('backup') or {}).get('dump_path')}")
+        line(
+            f"  cutover: run {cut['run_id']} at {cut['at']}; archive {d.get('archive_schema')}; locks held "
+            f"{d.get('lock_window_ms', 0):.1f} ms; backup {(d.get('backup') or {}).get('dump_path')}"
+        )
     if doc.get("post_validation") in ("not finished", "not run"):
         what = "did not finish" if doc["post_validation"] == "not finished" else "has not run"
-        line(f"  post-validation {what}: run `harness validate --phase post` (or `harness migrate --yes` to "
-             "finish a migrate), then keep the cutover, or `harness rollback`")
+        line(
+            f"  post-validation {what}: run `harness validate --phase post` (or `harness migrate --yes` to "
+            "finish a migrate), then keep the cutover, or `harness rollback`"
+        )
     elif doc.get("post_validation"):
         line(f"  post-validation: {doc['post_validation']}")
     if doc["last_rollback"]:
@@ -269,8 +352,13 @@ def status(doc: dict) -> None:
     for kept in doc["kept_schemas"]:
         line(f"  kept: {kept['schema']}" + (f" ({kept['comment']})" if kept["comment"] else ""))
     if doc["history"]:
-        out.print(table("history (latest 12 steps)", ["run", "step", "outcome", "finished"],
-                        [(s["run_id"], s["step"], s["outcome"], s["at"]) for s in doc["history"]]))
+        out.print(
+            table(
+                "history (latest 12 steps)",
+                ["run", "step", "outcome", "finished"],
+                [(s["run_id"], s["step"], s["outcome"], s["at"]) for s in doc["history"]],
+            )
+        )
 
 
 def prune_plan(doc: dict) -> None:
@@ -278,8 +366,10 @@ def prune_plan(doc: dict) -> None:
         line(f"drop schema {name}")
     for name in doc["remove_capture_from"]:
         tables = doc["capture_tables"][name]
-        line(f"remove change capture from the {len(tables)} tables of {name} (run {doc['capture_run']}; a build of "
-             "it is then never cut over: the next build installs capture again)")
+        line(
+            f"remove change capture from the {len(tables)} tables of {name} (run {doc['capture_run']}; a build of "
+            "it is then never cut over: the next build installs capture again)"
+        )
     for name in doc["kept"]:
         line(f"keep {name}")
     for why in doc.get("blocked") or []:
@@ -293,15 +383,19 @@ def pruned(doc: dict) -> None:
 
 
 def restore(doc: dict) -> None:
-    line(f"restored {doc['tables']} tables from {doc['dump_path']} into database {doc['database']}, "
-         f"schema {doc['schema']} in {doc['seconds']:.1f}s")
+    line(
+        f"restored {doc['tables']} tables from {doc['dump_path']} into database {doc['database']}, "
+        f"schema {doc['schema']} in {doc['seconds']:.1f}s"
+    )
 
 
 def scenario_line(doc: dict) -> str:
     n = doc["numbers"]
-    text = (f"{'PASS' if doc['verdict'] == 'pass' else 'FAIL'} {doc['name']}: {doc['seconds']:.1f}s, "
-            f"{n.get('quarantined_rows', '?')} quarantined, cutover locks {n.get('cutover_lock_ms', '?')} ms, "
-            f"round trip identical: {n.get('round_trip_identical', '?')}")
+    text = (
+        f"{'PASS' if doc['verdict'] == 'pass' else 'FAIL'} {doc['name']}: {doc['seconds']:.1f}s, "
+        f"{n.get('quarantined_rows', '?')} quarantined, cutover locks {n.get('cutover_lock_ms', '?')} ms, "
+        f"round trip identical: {n.get('round_trip_identical', '?')}"
+    )
     return text + ("" if doc["verdict"] == "pass" else " - " + "; ".join(doc["reasons"]))
 
 
@@ -310,15 +404,37 @@ def test_run(doc: dict) -> None:
     for s in doc["scenarios"]:
         n = s["numbers"]
         steps = {step["step"]: step["seconds"] for step in s["steps"]}
-        rows.append((s["name"], s["verdict"], n.get("legacy_rows"), n.get("quarantined_rows"),
-                     n.get("unaccounted_rows"), f"{steps.get('migrate', 0):.1f}", f"{n.get('cutover_lock_ms', 0):.1f}",
-                     f"{n.get('rollback_lock_ms', 0):.1f}", "yes" if n.get("round_trip_identical") else "no"))
-    out.print(table(
-        f"test {doc['test_id']} ({doc['type']}): {doc['verdict']} in {doc['seconds']:.0f}s",
-        ["scenario", "verdict", "legacy rows", "quarantined", "unaccounted", "migrate s", "cutover lock ms",
-         "rollback lock ms", "identical after rollback"],
-        rows, right=["legacy rows", "quarantined", "unaccounted", "migrate s", "cutover lock ms", "rollback lock ms"],
-    ))
+        rows.append(
+            (
+                s["name"],
+                s["verdict"],
+                n.get("legacy_rows"),
+                n.get("quarantined_rows"),
+                n.get("unaccounted_rows"),
+                f"{steps.get('migrate', 0):.1f}",
+                f"{n.get('cutover_lock_ms', 0):.1f}",
+                f"{n.get('rollback_lock_ms', 0):.1f}",
+                "yes" if n.get("round_trip_identical") else "no",
+            )
+        )
+    out.print(
+        table(
+            f"test {doc['test_id']} ({doc['type']}): {doc['verdict']} in {doc['seconds']:.0f}s",
+            [
+                "scenario",
+                "verdict",
+                "legacy rows",
+                "quarantined",
+                "unaccounted",
+                "migrate s",
+                "cutover lock ms",
+                "rollback lock ms",
+                "identical after rollback",
+            ],
+            rows,
+            right=["legacy rows", "quarantined", "unaccounted", "migrate s", "cutover lock ms", "rollback lock ms"],
+        )
+    )
     for s in doc["scenarios"]:
         for reason in s["reasons"]:
             line(f"{s['name']}: {reason}")

@@ -64,23 +64,43 @@ class InternalError(HarnessError):
 
 # SQLSTATE class or code -> (exception, what to do)
 _WAY_FORWARD = {
-    "25006": (DatabaseRefused, "the session is read-only (default_transaction_read_only, or a standby): connect to "
-                               "the primary as a role whose transactions may write"),
+    "25006": (
+        DatabaseRefused,
+        "the session is read-only (default_transaction_read_only, or a standby): connect to "
+        "the primary as a role whose transactions may write",
+    ),
     "42501": (DatabaseRefused, "the role lacks a privilege this command needs: see docs/runbook.md#privileges"),
-    "42P01": (DatabaseRefused, "a table the harness expects is missing: run `harness validate` to compare the live "
-                               "schema with the legacy schema"),
-    "42703": (DatabaseRefused, "a column the harness expects is missing: run `harness validate` to compare the live "
-                               "schema with the legacy schema"),
-    "53": (DatabaseRefused, "the server is out of a resource (disk, memory, connections): free it and run the "
-                            "command again"),
-    "57014": (DataProblem, "a statement was cancelled (statement_timeout, or by an administrator): run the command "
-                           "again, with a longer statement_timeout for this role if needed"),
+    "42P01": (
+        DatabaseRefused,
+        "a table the harness expects is missing: run `harness validate` to compare the live "
+        "schema with the legacy schema",
+    ),
+    "42703": (
+        DatabaseRefused,
+        "a column the harness expects is missing: run `harness validate` to compare the live "
+        "schema with the legacy schema",
+    ),
+    "53": (
+        DatabaseRefused,
+        "the server is out of a resource (disk, memory, connections): free it and run the command again",
+    ),
+    "57014": (
+        DataProblem,
+        "a statement was cancelled (statement_timeout, or by an administrator): run the command "
+        "again, with a longer statement_timeout for this role if needed",
+    ),
     "55P03": (DataProblem, "another session holds a lock the command needs: run it again when that session is done"),
-    "23": (DataProblem, "the legacy data breaks a rule the target keeps: fix the row named above, or run "
-                        "`harness validate` to see every such row"),
+    "23": (
+        DataProblem,
+        "the legacy data breaks a rule the target keeps: fix the row named above, or run "
+        "`harness validate` to see every such row",
+    ),
     "22": (DataProblem, "a legacy value does not fit the target: run `harness validate` to see every such value"),
-    "40": (DataProblem, "the server rolled the transaction back (a conflict with another session): nothing was "
-                        "changed; run the command again"),
+    "40": (
+        DataProblem,
+        "the server rolled the transaction back (a conflict with another session): nothing was "
+        "changed; run the command again",
+    ),
 }
 
 
@@ -94,31 +114,50 @@ def from_exception(exc: BaseException, command: str) -> HarnessError:
         return from_database(exc, command)
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        return HarnessError(f"harness {command}: {exc.strerror or exc}{where}: check the disk and the permissions of "
-                            "the harness's directories (reports/, backups/, logs/, target/)")
-    return InternalError(f"harness {command} stopped on an unexpected error ({type(exc).__name__}: "
-                         f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no message'}); nothing after it "
-                         "was done; the traceback is in logs/migration.log: please report it")
+        return HarnessError(
+            f"harness {command}: {exc.strerror or exc}{where}: check the disk and the permissions of "
+            "the harness's directories (reports/, backups/, logs/, target/)"
+        )
+    return InternalError(
+        f"harness {command} stopped on an unexpected error ({type(exc).__name__}: "
+        f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no message'}); nothing after it "
+        "was done; the traceback is in logs/migration.log: please report it"
+    )
 
 
 def from_database(exc: Exception, command: str) -> HarnessError:
     """One line for a psycopg2 error: what failed, on which object, and what to do."""
     diag = getattr(exc, "diag", None)
     code = getattr(exc, "pgcode", None) or ""
-    primary = (getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0] if str(exc).strip()
-               else type(exc).__name__)
+    primary = (
+        getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+        if str(exc).strip()
+        else type(exc).__name__
+    )
     parts = [getattr(diag, "schema_name", None), getattr(diag, "table_name", None)]
     where = ".".join(p for p in parts if p)
     column = getattr(diag, "column_name", None)
     constraint = getattr(diag, "constraint_name", None)
     detail = getattr(diag, "message_detail", None)
-    objects = ", ".join(x for x in (f"on {where}" if where else "", f"column {column}" if column else "",
-                                    f"constraint {constraint}" if constraint else "") if x)
-    cls, way = _WAY_FORWARD.get(code) or _WAY_FORWARD.get(code[:2]) or (
-        DatabaseRefused, "nothing more is known: see logs/migration.log and the server's log")
+    objects = ", ".join(
+        x
+        for x in (
+            f"on {where}" if where else "",
+            f"column {column}" if column else "",
+            f"constraint {constraint}" if constraint else "",
+        )
+        if x
+    )
+    cls, way = (
+        _WAY_FORWARD.get(code)
+        or _WAY_FORWARD.get(code[:2])
+        or (DatabaseRefused, "nothing more is known: see logs/migration.log and the server's log")
+    )
     if not code and "connection" in primary.lower():
-        return ConnectionFailed(f"harness {command}: the connection to the database was lost ({primary}); run the "
-                                "command again when the server is back (`harness status` says where it stopped)")
+        return ConnectionFailed(
+            f"harness {command}: the connection to the database was lost ({primary}); run the "
+            "command again when the server is back (`harness status` says where it stopped)"
+        )
     text = f"harness {command}: the database refused: {primary}"
     if objects:
         text += f" ({objects})"

@@ -45,8 +45,11 @@ def redact_dsn(dsn: str) -> str:
     auth = quote(user) + (":***" if "password" in params else "") + ("@" if user else "")
     hostpart = "" if host.startswith("/") else host
     portpart = f":{port}" if port and hostpart else ""
-    query = "?" + "&".join(f"{k}={v}" for k, v in (("host", host if host.startswith("/") else ""),
-                                                   ("port", port if not hostpart else "")) if v)
+    query = "?" + "&".join(
+        f"{k}={v}"
+        for k, v in (("host", host if host.startswith("/") else ""), ("port", port if not hostpart else ""))
+        if v
+    )
     return f"postgresql://{auth}{hostpart}{portpart}/{db}{query.rstrip('?')}"
 
 
@@ -94,11 +97,11 @@ def logger() -> logging.Logger:
             log.removeHandler(handler)
             handler.close()
         target.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(target, maxBytes=5 * 1024 * 1024, backupCount=5,
-                                                       encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            target, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8"
+        )
         target.chmod(0o600)  # the owner's alone, whatever the umask was when it was first made
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)-7s run=%(run_id)s step=%(step)s %(message)s"))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s run=%(run_id)s step=%(step)s %(message)s"))
         handler.addFilter(_Context())
         handler.addFilter(RedactingFilter())
         log.addHandler(handler)

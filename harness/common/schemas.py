@@ -46,8 +46,10 @@ class Schemas:
             raise UsageError(f"live schema name {self.live!r} is reserved")
         own = re.search(r"_(stage|next|archive_\w+|rolledback_\w+|restored)$", self.live)
         if own:
-            raise UsageError(f"schema {self.live!r} is one the harness makes (<live>_{own.group(1).split('_')[0]}), "
-                             "never a live schema: --schema names the application's schema, e.g. public")
+            raise UsageError(
+                f"schema {self.live!r} is one the harness makes (<live>_{own.group(1).split('_')[0]}), "
+                "never a live schema: --schema names the application's schema, e.g. public"
+            )
 
     @property
     def stage(self) -> str:

@@ -70,11 +70,22 @@ def _table(name: str) -> sql.Composable:
 # ---------------------------------------------------------------- runs
 
 
-def record_run(cur, live: str, run_id: str, *, snapshot_time: datetime, snapshot: str, row_counts: dict[str, int],
-               notes: list[str], capture: bool) -> None:
+def record_run(
+    cur,
+    live: str,
+    run_id: str,
+    *,
+    snapshot_time: datetime,
+    snapshot: str,
+    row_counts: dict[str, int],
+    notes: list[str],
+    capture: bool,
+) -> None:
     cur.execute(
-        sql.SQL("insert into {} (live_schema, run_id, snapshot_time, snapshot, source_row_counts, stage_notes, capture)"
-                " values (%s, %s, %s, %s, %s, %s, %s)").format(_table("runs")),
+        sql.SQL(
+            "insert into {} (live_schema, run_id, snapshot_time, snapshot, source_row_counts, stage_notes, capture)"
+            " values (%s, %s, %s, %s, %s, %s, %s)"
+        ).format(_table("runs")),
         (live, run_id, snapshot_time, snapshot, json.dumps(row_counts), json.dumps(notes), capture),
     )
 
@@ -83,7 +94,8 @@ def _runs(cur, live: str, run_id: str | None) -> list[dict]:
     if not db.relation_exists(cur, AUDIT_SCHEMA, "runs"):
         return []
     query = sql.SQL("select {} from {} where live_schema = %s").format(
-        sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)), _table("runs"))
+        sql.SQL(", ").join(map(sql.Identifier, RUN_COLUMNS)), _table("runs")
+    )
     params: list[Any] = [live]
     if run_id:
         query += sql.SQL(" and run_id = %s")
@@ -132,10 +144,16 @@ def record_step(
 ) -> None:
     """One finished step of a run (also written to logs/migration.log)."""
     cur.execute(
-        sql.SQL("insert into {} (live_schema, run_id, step, started_at, finished_at, outcome, row_counts, details,"
-                " message) values (%s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s)").format(_table("steps")),
+        sql.SQL(
+            "insert into {} (live_schema, run_id, step, started_at, finished_at, outcome, row_counts, details,"
+            " message) values (%s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s)"
+        ).format(_table("steps")),
         (
-            live, run_id, step, started_at, outcome,
+            live,
+            run_id,
+            step,
+            started_at,
+            outcome,
             json.dumps(row_counts) if row_counts is not None else None,
             json.dumps(details, default=str) if details is not None else None,
             message,
@@ -149,23 +167,39 @@ def begin_step(cur, live: str, run_id: str, step: str, started_at: datetime, det
     whose process was killed stays so; state.py shows it as interrupted when no harness
     process holds the live schema any more."""
     cur.execute(
-        sql.SQL("insert into {} (live_schema, run_id, step, started_at, outcome, details) values"
-                " (%s, %s, %s, %s, 'running', %s) returning id").format(_table("steps")),
+        sql.SQL(
+            "insert into {} (live_schema, run_id, step, started_at, outcome, details) values"
+            " (%s, %s, %s, %s, 'running', %s) returning id"
+        ).format(_table("steps")),
         (live, run_id, step, started_at, json.dumps(details, default=str)),
     )
     log.event(f"live={live} outcome=running", run_id=run_id, step=step)
     return int(cur.fetchone()[0])
 
 
-def finish_step(cur, step_id: int, outcome: str, *, row_counts: dict[str, Any] | None = None,
-                details: dict[str, Any] | None = None, message: str | None = None) -> None:
+def finish_step(
+    cur,
+    step_id: int,
+    outcome: str,
+    *,
+    row_counts: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> None:
     """The end of a step begun with begin_step(): its outcome, counts and details."""
     cur.execute(
-        sql.SQL("update {} set finished_at = clock_timestamp(), outcome = %s, row_counts = %s,"
-                " details = coalesce(details, '{{}}'::jsonb) || %s::jsonb, message = %s where id = %s"
-                " returning live_schema, run_id, step").format(_table("steps")),
-        (outcome, json.dumps(row_counts) if row_counts is not None else None,
-         json.dumps(details or {}, default=str), message, step_id),
+        sql.SQL(
+            "update {} set finished_at = clock_timestamp(), outcome = %s, row_counts = %s,"
+            " details = coalesce(details, '{{}}'::jsonb) || %s::jsonb, message = %s where id = %s"
+            " returning live_schema, run_id, step"
+        ).format(_table("steps")),
+        (
+            outcome,
+            json.dumps(row_counts) if row_counts is not None else None,
+            json.dumps(details or {}, default=str),
+            message,
+            step_id,
+        ),
     )
     live, run_id, step = cur.fetchone()
     _log_step(live, run_id, step, outcome, row_counts, details, message)
@@ -174,9 +208,10 @@ def finish_step(cur, step_id: int, outcome: str, *, row_counts: dict[str, Any] |
 def add_step_details(cur, live: str, run_id: str, step: str, details: dict[str, Any]) -> None:
     """Merge details into the latest row of a step (numbers known only after its commit)."""
     cur.execute(
-        sql.SQL("update {steps} set details = coalesce(details, '{{}}'::jsonb) || %s::jsonb where id = ("
-                "select max(id) from {steps} where live_schema = %s and run_id = %s and step = %s)").format(
-            steps=_table("steps")),
+        sql.SQL(
+            "update {steps} set details = coalesce(details, '{{}}'::jsonb) || %s::jsonb where id = ("
+            "select max(id) from {steps} where live_schema = %s and run_id = %s and step = %s)"
+        ).format(steps=_table("steps")),
         (json.dumps(details, default=str), live, run_id, step),
     )
     log.event(" ".join(f"{k}={v}" for k, v in details.items()), run_id=run_id, step=step)
@@ -187,7 +222,8 @@ def steps_of(cur, live: str, run_id: str | None = None) -> list[dict]:
     if not db.relation_exists(cur, AUDIT_SCHEMA, "steps"):
         return []
     query = sql.SQL("select {} from {} where live_schema = %s").format(
-        sql.SQL(", ").join(map(sql.Identifier, STEP_COLUMNS)), _table("steps"))
+        sql.SQL(", ").join(map(sql.Identifier, STEP_COLUMNS)), _table("steps")
+    )
     params: list[Any] = [live]
     if run_id:
         query += sql.SQL(" and run_id = %s")
@@ -200,12 +236,15 @@ def steps_of(cur, live: str, run_id: str | None = None) -> list[dict]:
 
 def replace_quarantine(cur, live: str, run_id: str, stage_schema: str) -> None:
     """Keep the build's quarantine (<stage>.migration_quarantine) with the run: the stage is dropped later."""
-    cur.execute(sql.SQL("delete from {} where live_schema = %s and run_id = %s").format(_table("quarantine")),
-                (live, run_id))
     cur.execute(
-        sql.SQL("insert into {} (live_schema, run_id, source_table, source_id, reason_code, severity, detail,"
-                " legacy_row) select %s, %s, source_table, source_id, reason_code, severity, detail, legacy_row"
-                " from {}").format(_table("quarantine"), sql.Identifier(stage_schema, "migration_quarantine")),
+        sql.SQL("delete from {} where live_schema = %s and run_id = %s").format(_table("quarantine")), (live, run_id)
+    )
+    cur.execute(
+        sql.SQL(
+            "insert into {} (live_schema, run_id, source_table, source_id, reason_code, severity, detail,"
+            " legacy_row) select %s, %s, source_table, source_id, reason_code, severity, detail, legacy_row"
+            " from {}"
+        ).format(_table("quarantine"), sql.Identifier(stage_schema, "migration_quarantine")),
         (live, run_id),
     )
 
@@ -213,8 +252,10 @@ def replace_quarantine(cur, live: str, run_id: str, stage_schema: str) -> None:
 def quarantined_rows(cur, live: str, run_id: str) -> int:
     if not db.relation_exists(cur, AUDIT_SCHEMA, "quarantine"):
         return 0
-    cur.execute(sql.SQL("select count(*) from {} where live_schema = %s and run_id = %s").format(_table("quarantine")),
-                (live, run_id))
+    cur.execute(
+        sql.SQL("select count(*) from {} where live_schema = %s and run_id = %s").format(_table("quarantine")),
+        (live, run_id),
+    )
     return int(cur.fetchone()[0])
 
 
@@ -224,9 +265,10 @@ def quarantined_rows(cur, live: str, run_id: str) -> int:
 def point_capture(cur, live: str, side: str, run_id: str) -> None:
     """Make the capture triggers of a live schema's side report to `run_id` from the commit on."""
     cur.execute(
-        sql.SQL("insert into {} (live_schema, side, run_id) values (%s, %s, %s) on conflict (live_schema, side)"
-                " do update set run_id = excluded.run_id, pointed_at = clock_timestamp()").format(
-            _table("capture_runs")),
+        sql.SQL(
+            "insert into {} (live_schema, side, run_id) values (%s, %s, %s) on conflict (live_schema, side)"
+            " do update set run_id = excluded.run_id, pointed_at = clock_timestamp()"
+        ).format(_table("capture_runs")),
         (live, side, run_id),
     )
 
@@ -235,8 +277,10 @@ def capture_run(cur, live: str, side: str) -> str | None:
     """The run the capture triggers of a live schema's side report to."""
     if not db.relation_exists(cur, AUDIT_SCHEMA, "capture_runs"):
         return None
-    cur.execute(sql.SQL("select run_id from {} where live_schema = %s and side = %s").format(_table("capture_runs")),
-                (live, side))
+    cur.execute(
+        sql.SQL("select run_id from {} where live_schema = %s and side = %s").format(_table("capture_runs")),
+        (live, side),
+    )
     row = cur.fetchone()
     return row[0] if row else None
 
@@ -249,12 +293,14 @@ def writes_since(cur, live: str, side: str, run_id: str, snapshot: str | None = 
     if not db.relation_exists(cur, AUDIT_SCHEMA, "change_log"):
         return {}
     query = sql.SQL("select table_name, count(*) from {} where live_schema = %s and side = %s").format(
-        _table("change_log"))
+        _table("change_log")
+    )
     params: list[Any] = [live, side]
     if snapshot:
         # a transaction older than the snapshot's xmin is visible in it: the index bounds the scan
-        query += sql.SQL(" and txid >= pg_snapshot_xmin(%s::pg_snapshot)"
-                         " and not pg_visible_in_snapshot(txid, %s::pg_snapshot)")
+        query += sql.SQL(
+            " and txid >= pg_snapshot_xmin(%s::pg_snapshot) and not pg_visible_in_snapshot(txid, %s::pg_snapshot)"
+        )
         params += [snapshot, snapshot]
     else:
         query += sql.SQL(" and run_id = %s")
@@ -268,9 +314,10 @@ def unkeyed_writes(cur, live: str, run_id: str, side: str = "target") -> dict[st
     if not db.relation_exists(cur, AUDIT_SCHEMA, "change_log"):
         return {}
     cur.execute(
-        sql.SQL("select table_name, count(*) from {} where live_schema = %s and side = %s and run_id = %s"
-                " and row_id is null and op <> 'TRUNCATE' group by table_name order by table_name").format(
-            _table("change_log")),
+        sql.SQL(
+            "select table_name, count(*) from {} where live_schema = %s and side = %s and run_id = %s"
+            " and row_id is null and op <> 'TRUNCATE' group by table_name order by table_name"
+        ).format(_table("change_log")),
         (live, side, run_id),
     )
     return {table: int(n) for table, n in cur.fetchall()}
@@ -280,8 +327,10 @@ def changes(cur, live: str, run_id: str, side: str = "target") -> list[dict]:
     """Every logged write of a run on one side, oldest first: what a rollback must not lose."""
     return db.fetch_all(
         cur,
-        sql.SQL("select id, table_name, op, row_id, changed_at, old_row, new_row from {}"
-                " where live_schema = %s and side = %s and run_id = %s order by id").format(_table("change_log")),
+        sql.SQL(
+            "select id, table_name, op, row_id, changed_at, old_row, new_row from {}"
+            " where live_schema = %s and side = %s and run_id = %s order by id"
+        ).format(_table("change_log")),
         (live, side, run_id),
     )
 

@@ -81,9 +81,12 @@ def _wanted(live: str, side: str, key: list[str]) -> list[str]:
 def _missing(cur, schema: str, live: str, side: str, tables: list[str]) -> list[str]:
     """The tables whose capture is absent, or was made for another primary key."""
     keys = primary_keys(cur, schema, tables)
-    return [table for table in tables
-            if _arguments(cur, schema, table) != dict.fromkeys((TRIGGER, TRUNCATE_TRIGGER),
-                                                              _wanted(live, side, keys[table]))]
+    return [
+        table
+        for table in tables
+        if _arguments(cur, schema, table)
+        != dict.fromkeys((TRIGGER, TRUNCATE_TRIGGER), _wanted(live, side, keys[table]))
+    ]
 
 
 def install(cur, schema: str, live: str, side: str, tables: list[str]) -> list[str]:
@@ -98,12 +101,15 @@ def install(cur, schema: str, live: str, side: str, tables: list[str]) -> list[s
         for trigger in (TRIGGER, TRUNCATE_TRIGGER):
             cur.execute(sql.SQL("drop trigger if exists {} on {}").format(sql.Identifier(trigger), relation))
         cur.execute(
-            sql.SQL("create trigger {} after insert or update or delete on {} for each row "
-                    "execute function {}({})").format(sql.Identifier(TRIGGER), relation, audit.CAPTURE_FUNCTION, args))
+            sql.SQL(
+                "create trigger {} after insert or update or delete on {} for each row execute function {}({})"
+            ).format(sql.Identifier(TRIGGER), relation, audit.CAPTURE_FUNCTION, args)
+        )
         cur.execute(
-            sql.SQL("create trigger {} after truncate on {} for each statement "
-                    "execute function {}({})").format(sql.Identifier(TRUNCATE_TRIGGER), relation,
-                                                      audit.CAPTURE_FUNCTION, args))
+            sql.SQL("create trigger {} after truncate on {} for each statement execute function {}({})").format(
+                sql.Identifier(TRUNCATE_TRIGGER), relation, audit.CAPTURE_FUNCTION, args
+            )
+        )
     return changed
 
 
@@ -118,9 +124,13 @@ def install_on_live(conn, live: str, run_id: str, *, lock_timeout_ms: int, retri
     conn.commit()
     for done, table in enumerate(missing):
         try:
-            locks.with_lock_retries(conn, lambda cur, table=table: install(cur, live, live, "legacy", [table]),
-                                    lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                    what=f"installing change capture on {live}.{table}")
+            locks.with_lock_retries(
+                conn,
+                lambda cur, table=table: install(cur, live, live, "legacy", [table]),
+                lock_timeout_ms=lock_timeout_ms,
+                retries=retries,
+                what=f"installing change capture on {live}.{table}",
+            )
         except CheckFailed as busy:
             on = len(tables) - len(missing) + done
             raise CheckFailed(
@@ -192,12 +202,16 @@ def protect(cur, schema: str, run_id: str) -> None:
     args = sql.SQL(", ").join([sql.Literal(run_id)])
     for table in db.tables_in(cur, schema):
         relation = sql.Identifier(schema, table)
-        cur.execute(sql.SQL("create trigger {} before insert or update or delete on {} for each statement "
-                            "execute function {}({})").format(
-            sql.Identifier(READ_ONLY_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args))
-        cur.execute(sql.SQL("create trigger {} before truncate on {} for each statement "
-                            "execute function {}({})").format(
-            sql.Identifier(READ_ONLY_TRUNCATE_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args))
+        cur.execute(
+            sql.SQL(
+                "create trigger {} before insert or update or delete on {} for each statement execute function {}({})"
+            ).format(sql.Identifier(READ_ONLY_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args)
+        )
+        cur.execute(
+            sql.SQL("create trigger {} before truncate on {} for each statement execute function {}({})").format(
+                sql.Identifier(READ_ONLY_TRUNCATE_TRIGGER), relation, audit.READ_ONLY_FUNCTION, args
+            )
+        )
 
 
 def ready_as_live(cur, schema: str, live: str, run_id: str) -> None:

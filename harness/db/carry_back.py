@@ -37,7 +37,13 @@ from harness.reporting.reports import Result
 # target tables whose rows come back as rows of the legacy table of the same name
 # (in this order: parents first); each statement returns the ids it wrote
 ROW_TABLES = (
-    "organizations", "users", "parts", "machines", "supplier_orders", "customer_orders", "supplier_order_items",
+    "organizations",
+    "users",
+    "parts",
+    "machines",
+    "supplier_orders",
+    "customer_orders",
+    "supplier_order_items",
     "customer_order_items",
 )
 # ... and after the stock levels (a stock adjustment needs its legacy inventory row)
@@ -48,8 +54,12 @@ LEDGER_CARRY = {
     "adjustment": ("stock_adjustments", "adjustment_to_stock_adjustments"),
 }
 # the quantity column of a row table, for the reason a row did not come back
-QUANTITY = {"supplier_order_items": "quantity", "customer_order_items": "quantity", "part_usage": "quantity",
-            "stock_adjustments": "quantity_adjusted"}
+QUANTITY = {
+    "supplier_order_items": "quantity",
+    "customer_order_items": "quantity",
+    "part_usage": "quantity",
+    "stock_adjustments": "quantity_adjusted",
+}
 NO_EQUIVALENT = {
     "warehouses": "warehouses have no legacy equivalent (their stock is carried per organisation)",
     "alembic_version": "not application data",
@@ -70,7 +80,8 @@ class CarryResult(Result):
 
 def _statement(name: str, target_schema: str, legacy_schema: str) -> sql.Composed:
     return sql.SQL(sqlfiles.read(f"carry_back/{name}.sql")).format(
-        target=sql.Identifier(target_schema), legacy=sql.Identifier(legacy_schema))
+        target=sql.Identifier(target_schema), legacy=sql.Identifier(legacy_schema)
+    )
 
 
 def changed_rows(change_rows: list[dict]) -> list[dict]:
@@ -81,8 +92,12 @@ def changed_rows(change_rows: list[dict]) -> list[dict]:
             continue
         key = (change["table_name"], change["row_id"])
         if key not in rows:
-            rows[key] = {"table_name": key[0], "row_id": key[1], "first_op": change["op"],
-                         "first_old": change["old_row"]}
+            rows[key] = {
+                "table_name": key[0],
+                "row_id": key[1],
+                "first_op": change["op"],
+                "first_old": change["old_row"],
+            }
         rows[key]["last_op"] = change["op"]
     return list(rows.values())
 
@@ -110,8 +125,7 @@ def _in_savepoint(cur, name: str, work) -> str | None:
     return None
 
 
-def _carry_rows(cur, tables: tuple[str, ...], target_schema: str, legacy_schema: str,
-                result: CarryResult) -> None:
+def _carry_rows(cur, tables: tuple[str, ...], target_schema: str, legacy_schema: str, result: CarryResult) -> None:
     for table in tables:
         statement = _statement(table, target_schema, legacy_schema)
 
@@ -123,8 +137,9 @@ def _carry_rows(cur, tables: tuple[str, ...], target_schema: str, legacy_schema:
         error = _in_savepoint(cur, f"carry_{table}", work)
         if error:
             result.carried[table] = 0
-            result.not_carried.append({"table": table, "row_id": None, "op": "*",
-                                       "reason": f"could not carry: {error}"})
+            result.not_carried.append(
+                {"table": table, "row_id": None, "op": "*", "reason": f"could not carry: {error}"}
+            )
 
 
 def _ids(change_rows: list[dict], table: str) -> list[str]:
@@ -132,28 +147,45 @@ def _ids(change_rows: list[dict], table: str) -> list[str]:
 
 
 def _carry_stock(cur, target_schema: str, legacy_schema: str, change_rows: list[dict], result: CarryResult) -> None:
-    levels = db.fetch_all(cur, _statement("stock_levels", target_schema, legacy_schema),
-                          {"inventory_ids": _ids(change_rows, "inventory"),
-                           "transaction_ids": _ids(change_rows, "transactions")})
+    levels = db.fetch_all(
+        cur,
+        _statement("stock_levels", target_schema, legacy_schema),
+        {"inventory_ids": _ids(change_rows, "inventory"), "transaction_ids": _ids(change_rows, "transactions")},
+    )
     upsert = _statement("stock_level_upsert", target_schema, legacy_schema)
     carried = 0
     for level in levels:
         position = f"{level['organization_id']}/{level['part_id']}"
         if level["stock"] != int(level["stock"]):
-            result.not_carried.append({"table": "inventory", "row_id": position, "op": "stock",
-                                       "reason": f"fractional stock {level['stock']} (legacy is integer)"})
+            result.not_carried.append(
+                {
+                    "table": "inventory",
+                    "row_id": position,
+                    "op": "stock",
+                    "reason": f"fractional stock {level['stock']} (legacy is integer)",
+                }
+            )
             continue
 
         def work(level=level):
-            cur.execute(upsert, {
-                "inventory_id": level["inventory_id"], "org": level["organization_id"], "part": level["part_id"],
-                "location": level["location"], "stock": int(level["stock"]), "minimum": int(level["minimum_stock"]),
-                "last_updated": level["last_updated"]})
+            cur.execute(
+                upsert,
+                {
+                    "inventory_id": level["inventory_id"],
+                    "org": level["organization_id"],
+                    "part": level["part_id"],
+                    "location": level["location"],
+                    "stock": int(level["stock"]),
+                    "minimum": int(level["minimum_stock"]),
+                    "last_updated": level["last_updated"],
+                },
+            )
 
         error = _in_savepoint(cur, "carry_stock", work)
         if error:
-            result.not_carried.append({"table": "inventory", "row_id": position, "op": "stock",
-                                       "reason": f"could not carry: {error}"})
+            result.not_carried.append(
+                {"table": "inventory", "row_id": position, "op": "stock", "reason": f"could not carry: {error}"}
+            )
         else:
             carried += 1
     result.carried["stock_levels"] = carried
@@ -175,15 +207,26 @@ def _carry_ledger(cur, target_schema: str, legacy_schema: str, change_rows: list
         error = _in_savepoint(cur, f"carry_{legacy_table}", work)
         if error:
             result.carried[legacy_table] = 0
-            result.not_carried.append({"table": "transactions", "row_id": None, "op": kind,
-                                       "reason": f"could not carry: {error}"})
-        cur.execute(sql.SQL("select id::text from {} where id = any(%s::uuid[])").format(
-            sql.Identifier(legacy_schema, legacy_table)), (ids,))
+            result.not_carried.append(
+                {"table": "transactions", "row_id": None, "op": kind, "reason": f"could not carry: {error}"}
+            )
+        cur.execute(
+            sql.SQL("select id::text from {} where id = any(%s::uuid[])").format(
+                sql.Identifier(legacy_schema, legacy_table)
+            ),
+            (ids,),
+        )
         present = {r[0] for r in cur.fetchall()}
         for missing in sorted(set(ids) - present):
-            result.not_carried.append({"table": "transactions", "row_id": missing, "op": "INSERT",
-                                       "reason": f"{kind} without a legacy equivalent row (fractional quantity, "
-                                                 "or its warehouse/inventory/user has no legacy counterpart)"})
+            result.not_carried.append(
+                {
+                    "table": "transactions",
+                    "row_id": missing,
+                    "op": "INSERT",
+                    "reason": f"{kind} without a legacy equivalent row (fractional quantity, "
+                    "or its warehouse/inventory/user has no legacy counterpart)",
+                }
+            )
 
 
 def _why_not(change: dict, target_schema: str) -> str:
@@ -192,8 +235,10 @@ def _why_not(change: dict, target_schema: str) -> str:
     column = QUANTITY.get(change["table_name"])
     if column and row.get(column) is not None and float(row[column]) != int(float(row[column])):
         return f"fractional quantity {row[column]} (legacy quantities are integers)"
-    return ("a row it refers to (organisation, part, order, inventory or user) has no legacy row; "
-            f"it stays in {target_schema}")
+    return (
+        "a row it refers to (organisation, part, order, inventory or user) has no legacy row; "
+        f"it stays in {target_schema}"
+    )
 
 
 def _not_carried_by_kind(change_rows: list[dict], result: CarryResult, target_schema: str) -> None:
@@ -216,12 +261,15 @@ def _not_carried_by_kind(change_rows: list[dict], result: CarryResult, target_sc
             kind = (change["new_row"] or {}).get("transaction_type")
             if op == "INSERT" and kind in LEDGER_CARRY:
                 continue  # checked row by row in _carry_ledger
-            reason = ("ledger rows are history without a legacy table; their effect on stock is carried as "
-                      "stock levels") if op == "INSERT" else "changes to ledger rows are not carried (their "\
-                "effect on stock is, as stock levels)"
+            reason = (
+                ("ledger rows are history without a legacy table; their effect on stock is carried as stock levels")
+                if op == "INSERT"
+                else "changes to ledger rows are not carried (their effect on stock is, as stock levels)"
+            )
         else:
-            reason = NO_EQUIVALENT.get(table, f"the legacy schema has no {table} table; the row stays in "
-                                              f"{target_schema} and in the export")
+            reason = NO_EQUIVALENT.get(
+                table, f"the legacy schema has no {table} table; the row stays in {target_schema} and in the export"
+            )
         result.not_carried.append({"table": table, "row_id": row_id, "op": op, "reason": reason})
         listed.add((table, row_id))
 
@@ -229,8 +277,9 @@ def _not_carried_by_kind(change_rows: list[dict], result: CarryResult, target_sc
 def carry_back(cur, live: str, run_id: str, target_schema: str, legacy_schema: str) -> CarryResult:
     """Export every post-cutover change and carry what has a legacy equivalent into legacy_schema."""
     change_rows = audit.changes(cur, live, run_id, side="target")
-    result = CarryResult(export_path=str(paths.backups_dir() / f"post_cutover_{run_id}.jsonl"),
-                         changes=len(change_rows))
+    result = CarryResult(
+        export_path=str(paths.backups_dir() / f"post_cutover_{run_id}.jsonl"), changes=len(change_rows)
+    )
     cur.execute(sqlfiles.read("carry_back/changes.sql"), {"changed": json.dumps(changed_rows(change_rows))})
     _carry_rows(cur, ROW_TABLES, target_schema, legacy_schema, result)
     _carry_stock(cur, target_schema, legacy_schema, change_rows, result)

@@ -138,8 +138,9 @@ def redact(dsn: str) -> str:
 def require_version(server_version: int) -> None:
     if server_version < MIN_SERVER_VERSION:
         major = server_version // 10000
-        raise HarnessError(f"PostgreSQL {major} is not supported: abparts-migrate needs PostgreSQL 13 or newer "
-                           "(tested on 15 and 18)")
+        raise HarnessError(
+            f"PostgreSQL {major} is not supported: abparts-migrate needs PostgreSQL 13 or newer (tested on 15 and 18)"
+        )
 
 
 def resolve_target(dsn: str | None) -> Target:

@@ -24,8 +24,9 @@ def table_hashes(cur, schema: str) -> dict[str, tuple[int, str]]:
     result = {}
     for table in db.tables_in(cur, schema):
         cur.execute(
-            sql.SQL("select count(*), coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '')"
-                    " from {} as t").format(sql.Identifier(schema, table))
+            sql.SQL(
+                "select count(*), coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '') from {} as t"
+            ).format(sql.Identifier(schema, table))
         )
         count, digest = cur.fetchone()
         result[table] = (int(count), digest)
@@ -91,8 +92,11 @@ def build_facts(cur, schema: str) -> dict:
 def count_differences(recorded: dict[str, int], current: dict[str, int]) -> list[str]:
     found = [f"table {t} is missing" for t in sorted(set(recorded) - set(current))]
     found += [f"table {t} was added" for t in sorted(set(current) - set(recorded))]
-    found += [f"{t} has {current[t]:,} rows, the build left {recorded[t]:,}"
-              for t in sorted(set(recorded) & set(current)) if recorded[t] != current[t]]
+    found += [
+        f"{t} has {current[t]:,} rows, the build left {recorded[t]:,}"
+        for t in sorted(set(recorded) & set(current))
+        if recorded[t] != current[t]
+    ]
     return found
 
 

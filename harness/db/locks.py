@@ -99,15 +99,18 @@ def holder(cur, live: str) -> dict | None:
     if row is None:
         return None
     pid, application, since, hostname, address = row
-    return {"backend_pid": pid, "application_name": application, "since": since,
-            "host": hostname or address or "this machine"}
+    return {
+        "backend_pid": pid,
+        "application_name": application,
+        "since": since,
+        "host": hostname or address or "this machine",
+    }
 
 
 def describe_holder(found: dict) -> str:
     name = found["application_name"]
     command = name.split(": ", 1)[1] if ": " in name else name
-    return (f"harness {command} on {found['host']}, connected since "
-            f"{found['since']:%Y-%m-%d %H:%M:%S %Z}")
+    return f"harness {command} on {found['host']}, connected since {found['since']:%Y-%m-%d %H:%M:%S %Z}"
 
 
 @contextlib.contextmanager
@@ -131,8 +134,10 @@ def command_lock(target, live: str, command: str) -> Iterator[None]:
             if not cur.fetchone()[0]:
                 found = holder(cur, live)
                 who = describe_holder(found) if found else "another session"
-                raise Busy(f"schema {live!r} is busy: {who} is working on it; nothing was done. Wait for it to "
-                           "finish, or see `harness status`")
+                raise Busy(
+                    f"schema {live!r} is busy: {who} is working on it; nothing was done. Wait for it to "
+                    "finish, or see `harness status`"
+                )
         _held[key] = [conn, 1]
         try:
             yield

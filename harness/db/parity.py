@@ -35,10 +35,15 @@ def _rows(cur, name: str, schema: str) -> list[tuple]:
 
 def read(cur, schema: str) -> Privileges:
     """What the roles can do on a schema and its tables (harness/sql/privileges/)."""
-    (owner,), = _rows(cur, "schema_owner", schema)
+    ((owner,),) = _rows(cur, "schema_owner", schema)
     table_owner = next((r[0] for r in _rows(cur, "table_owner", schema)), None)
-    return Privileges(owner, set(_rows(cur, "schema_acl", schema)), table_owner, set(_rows(cur, "table_acl", schema)),
-                      set(_rows(cur, "default_acl", schema)))
+    return Privileges(
+        owner,
+        set(_rows(cur, "schema_acl", schema)),
+        table_owner,
+        set(_rows(cur, "table_acl", schema)),
+        set(_rows(cur, "default_acl", schema)),
+    )
 
 
 def _role(name: str) -> sql.Composable:
@@ -55,25 +60,39 @@ def statements(old: Privileges, new_schema: str, new_tables: list[str], other_ob
     for grantee, privilege, grantable in sorted(old.schema_acl):
         if grantee == old.schema_owner:
             continue
-        out.append(sql.SQL("grant {} on schema {} to {}{}").format(
-            sql.SQL(privilege), s, _role(grantee), sql.SQL(" with grant option" if grantable else "")))
+        out.append(
+            sql.SQL("grant {} on schema {} to {}{}").format(
+                sql.SQL(privilege), s, _role(grantee), sql.SQL(" with grant option" if grantable else "")
+            )
+        )
     for table in new_tables:
         relation = sql.SQL("{}.{}").format(s, sql.Identifier(table))
         if old.table_owner:
             out.append(sql.SQL("alter table {} owner to {}").format(relation, _role(old.table_owner)))
         for grantee, privilege, grantable in sorted(old.table_acl):
-            out.append(sql.SQL("grant {} on {} to {}{}").format(
-                sql.SQL(privilege), relation, _role(grantee), sql.SQL(" with grant option" if grantable else "")))
+            out.append(
+                sql.SQL("grant {} on {} to {}{}").format(
+                    sql.SQL(privilege), relation, _role(grantee), sql.SQL(" with grant option" if grantable else "")
+                )
+            )
     if old.table_owner:
         for kind, signature in other_objects:
-            out.append(sql.SQL("alter {} {} owner to {}").format(sql.SQL(kind), sql.SQL(signature),
-                                                                 _role(old.table_owner)))
+            out.append(
+                sql.SQL("alter {} {} owner to {}").format(sql.SQL(kind), sql.SQL(signature), _role(old.table_owner))
+            )
     for role, kind, grantee, privilege, grantable in sorted(old.default_acl):
         if kind not in OBJECT_KINDS:
             continue
-        out.append(sql.SQL("alter default privileges for role {} in schema {} grant {} on {} to {}{}").format(
-            _role(role), s, sql.SQL(privilege), sql.SQL(OBJECT_KINDS[kind]), _role(grantee),
-            sql.SQL(" with grant option" if grantable else "")))
+        out.append(
+            sql.SQL("alter default privileges for role {} in schema {} grant {} on {} to {}{}").format(
+                _role(role),
+                s,
+                sql.SQL(privilege),
+                sql.SQL(OBJECT_KINDS[kind]),
+                _role(grantee),
+                sql.SQL(" with grant option" if grantable else ""),
+            )
+        )
     return out
 
 

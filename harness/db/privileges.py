@@ -49,8 +49,10 @@ def _live_tables(cur, schema: str) -> list[str]:
 
 
 def _table_privilege(cur, schema: str, tables: list[str], privilege: str) -> list[str]:
-    cur.execute("select t from unnest(%s::text[]) as t where not has_table_privilege(format('%%I.%%I', %s, t), %s)",
-                (tables, schema, privilege))
+    cur.execute(
+        "select t from unnest(%s::text[]) as t where not has_table_privilege(format('%%I.%%I', %s, t), %s)",
+        (tables, schema, privilege),
+    )
     return [r[0] for r in cur.fetchall()]
 
 
@@ -59,11 +61,13 @@ def _read(cur, role: str, schemas: Schemas) -> list[str]:
     if db.schema_exists(cur, schemas.live):
         cur.execute("select has_schema_privilege(%s, 'USAGE')", (schemas.live,))
         if not cur.fetchone()[0]:
-            return [f"role {role} cannot use schema {schemas.live}: it needs GRANT USAGE ON SCHEMA {schemas.live} "
-                    f"TO {role}"]
+            return [
+                f"role {role} cannot use schema {schemas.live}: it needs GRANT USAGE ON SCHEMA {schemas.live} TO {role}"
+            ]
     for table in _table_privilege(cur, schemas.live, _live_tables(cur, schemas.live), "SELECT"):
-        found.append(f"role {role} cannot read {schemas.live}.{table}: it needs GRANT SELECT ON "
-                     f"{schemas.live}.{table} TO {role}")
+        found.append(
+            f"role {role} cannot read {schemas.live}.{table}: it needs GRANT SELECT ON {schemas.live}.{table} TO {role}"
+        )
     return found
 
 
@@ -80,30 +84,40 @@ def _create(cur, role: str, schemas: Schemas) -> list[str]:
             missing.append(schema)
     if not missing:
         return []
-    return [f"role {role} cannot create schemas in database {database} (it needs {', '.join(missing)}): it needs "
-            f"GRANT CREATE ON DATABASE {database} TO {role}"]
+    return [
+        f"role {role} cannot create schemas in database {database} (it needs {', '.join(missing)}): it needs "
+        f"GRANT CREATE ON DATABASE {database} TO {role}"
+    ]
 
 
 def _capture(cur, role: str, schemas: Schemas) -> list[str]:
     legacy = [t for t in LEGACY_TABLES if t in _live_tables(cur, schemas.live)]
-    return [f"role {role} cannot create triggers on {schemas.live}.{table} (change capture): it needs "
-            f"GRANT TRIGGER ON {schemas.live}.{table} TO {role}, or ownership of the table"
-            for table in _table_privilege(cur, schemas.live, legacy, "TRIGGER")]
+    return [
+        f"role {role} cannot create triggers on {schemas.live}.{table} (change capture): it needs "
+        f"GRANT TRIGGER ON {schemas.live}.{table} TO {role}, or ownership of the table"
+        for table in _table_privilege(cur, schemas.live, legacy, "TRIGGER")
+    ]
 
 
 def _swap(cur, role: str, schemas: Schemas) -> list[str]:
     found = []
-    cur.execute("select nspowner::regrole::text, pg_has_role(nspowner, 'MEMBER') from pg_namespace"
-                " where nspname = %s", (schemas.live,))
+    cur.execute(
+        "select nspowner::regrole::text, pg_has_role(nspowner, 'MEMBER') from pg_namespace where nspname = %s",
+        (schemas.live,),
+    )
     row = cur.fetchone()
     if row and not row[1]:
-        found.append(f"role {role} does not own schema {schemas.live} (its owner is {row[0]}), so it cannot rename "
-                     f"it at the swap: it needs GRANT {row[0]} TO {role}, or ALTER SCHEMA {schemas.live} OWNER TO "
-                     f"{role}")
+        found.append(
+            f"role {role} does not own schema {schemas.live} (its owner is {row[0]}), so it cannot rename "
+            f"it at the swap: it needs GRANT {row[0]} TO {role}, or ALTER SCHEMA {schemas.live} OWNER TO "
+            f"{role}"
+        )
     tables = _live_tables(cur, schemas.live)
     for table in _table_privilege(cur, schemas.live, tables, "UPDATE, DELETE, TRUNCATE"):
-        found.append(f"role {role} cannot lock {schemas.live}.{table} against writes for the swap: it needs "
-                     f"GRANT UPDATE ON {schemas.live}.{table} TO {role}")
+        found.append(
+            f"role {role} cannot lock {schemas.live}.{table} against writes for the swap: it needs "
+            f"GRANT UPDATE ON {schemas.live}.{table} TO {role}"
+        )
     cur.execute(
         "select distinct r::regrole::text from ("
         " select c.relowner as r from pg_class c where c.relnamespace = %s::regnamespace and c.relkind in ('r', 'p')"
@@ -112,8 +126,10 @@ def _swap(cur, role: str, schemas: Schemas) -> list[str]:
         (schemas.live, schemas.live),
     )
     for (owner,) in cur.fetchall():
-        found.append(f"role {role} cannot give the new tables the owner and default privileges {owner} has on "
-                     f"{schemas.live}: it needs GRANT {owner} TO {role}")
+        found.append(
+            f"role {role} cannot give the new tables the owner and default privileges {owner} has on "
+            f"{schemas.live}: it needs GRANT {owner} TO {role}"
+        )
     return found
 
 
@@ -135,8 +151,9 @@ def require(cur, schemas: Schemas, command: str) -> None:
     found = problems(cur, schemas, command)
     if found:
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
-        raise PrivilegeMissing(f"{found[0]}{more}; nothing was changed. The privileges of each command: "
-                               "docs/runbook.md#privileges")
+        raise PrivilegeMissing(
+            f"{found[0]}{more}; nothing was changed. The privileges of each command: docs/runbook.md#privileges"
+        )
 
 
 def can_create_roles(cur) -> bool:

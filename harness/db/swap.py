@@ -108,8 +108,14 @@ def exchange(
         record(cur, kind, live, run_id, started_at, lock_timeout_ms, result, details())
 
     try:
-        locks.with_lock_retries(conn, transaction, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                what=f"the {kind} of {live}", on_retry=on_retry)
+        locks.with_lock_retries(
+            conn,
+            transaction,
+            lock_timeout_ms=lock_timeout_ms,
+            retries=retries,
+            what=f"the {kind} of {live}",
+            on_retry=on_retry,
+        )
     except SwapRefused as refused:
         with conn.cursor() as cur:
             record_refusal(cur, live, run_id, kind, started_at, refused)
@@ -167,8 +173,10 @@ def move_extensions(cur, outgoing: str, live: str, names: list[str], result: Swa
     (its defaults use the core gen_random_uuid()), so one the role may not move — a trusted
     extension whose member objects belong to the bootstrap superuser — or that cannot move
     stays where it is, with the schema it came with, and is reported; never a failed swap."""
-    cur.execute("select extname, extrelocatable from pg_extension where extnamespace = %s::regnamespace"
-                " order by extname", (outgoing,))
+    cur.execute(
+        "select extname, extrelocatable from pg_extension where extnamespace = %s::regnamespace order by extname",
+        (outgoing,),
+    )
     for name, relocatable in cur.fetchall():
         if name not in names:
             continue
@@ -178,8 +186,7 @@ def move_extensions(cur, outgoing: str, live: str, names: list[str], result: Swa
             continue
         cur.execute("savepoint move_extension")
         try:
-            cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name),
-                                                                           sql.Identifier(live)))
+            cur.execute(sql.SQL("alter extension {} set schema {}").format(sql.Identifier(name), sql.Identifier(live)))
         except psycopg2.errors.InsufficientPrivilege as refused:
             cur.execute("rollback to savepoint move_extension")
             result.extensions_left.append(name)
@@ -189,18 +196,47 @@ def move_extensions(cur, outgoing: str, live: str, names: list[str], result: Swa
         result.extensions_moved.append(name)
 
 
-def record(cur, kind: str, live: str, run_id: str, started_at: datetime, lock_timeout_ms: int, result: SwapResult,
-           details: dict) -> None:
+def record(
+    cur,
+    kind: str,
+    live: str,
+    run_id: str,
+    started_at: datetime,
+    lock_timeout_ms: int,
+    result: SwapResult,
+    details: dict,
+) -> None:
     """The audit row of the step, in the swap's transaction."""
-    audit.record_step(cur, live, run_id, kind, started_at, "ok", details={
-        "attempts": result.attempts, "lock_timeout_ms": lock_timeout_ms, "extensions_moved": result.extensions_moved,
-        "extensions_left": result.extensions_left, "extension_notes": result.extension_notes} | details)
+    audit.record_step(
+        cur,
+        live,
+        run_id,
+        kind,
+        started_at,
+        "ok",
+        details={
+            "attempts": result.attempts,
+            "lock_timeout_ms": lock_timeout_ms,
+            "extensions_moved": result.extensions_moved,
+            "extensions_left": result.extensions_left,
+            "extension_notes": result.extension_notes,
+        }
+        | details,
+    )
 
 
 def record_refusal(cur, live: str, run_id: str, kind: str, started_at, refused: SwapRefused) -> None:
     """A refused cutover or rollback as an audit step, with its reason (the caller commits)."""
-    audit.record_step(cur, live, run_id, kind, started_at, "refused",
-                      details={"reason": refused.reason, "writes": refused.writes}, message=refused.message)
+    audit.record_step(
+        cur,
+        live,
+        run_id,
+        kind,
+        started_at,
+        "refused",
+        details={"reason": refused.reason, "writes": refused.writes},
+        message=refused.message,
+    )
 
 
 def record_window(conn, kind: str, live: str, run_id: str, result: SwapResult) -> None:
@@ -211,8 +247,13 @@ def record_window(conn, kind: str, live: str, run_id: str, result: SwapResult) -
     result.lock_window_ms = (result.committed_at - result.locked_at) * 1000
     result.lock_wait_ms = (result.locked_at - result.lock_requested_at) * 1000
     with conn.cursor() as cur:
-        audit.add_step_details(cur, live, run_id, kind, {
-            "lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)})
+        audit.add_step_details(
+            cur,
+            live,
+            run_id,
+            kind,
+            {"lock_window_ms": round(result.lock_window_ms, 3), "lock_wait_ms": round(result.lock_wait_ms, 3)},
+        )
         if cur.rowcount != 1:  # the swap's own row, under the command lock: never expected
             raise RuntimeError(f"the audit row of the {kind} {run_id} is missing")
     conn.commit()

@@ -132,8 +132,9 @@ def _examples(cur, relation: str) -> tuple[int, list[str], str | None]:
     columns = {r[0] for r in cur.fetchall()}
     if not {"id", "value"} <= columns:
         return count, [], None
-    cur.execute(sql.SQL("select id::text, value::text from {} order by id limit %s").format(sql.SQL(relation)),
-                (EXAMPLES,))
+    cur.execute(
+        sql.SQL("select id::text, value::text from {} order by id limit %s").format(sql.SQL(relation)), (EXAMPLES,)
+    )
     rows = cur.fetchall()
     return count, [r[0] for r in rows if r[0] is not None], (rows[0][1] if rows else None)
 

@@ -42,8 +42,12 @@ def _lowest_logged(manager) -> int:
 
 
 def _wanted(name: str, rank: int, manager) -> bool:
-    return (rank >= _ALWAYS or name in READ_BY_THE_HARNESS or name in WRITTEN_AT_ANY_LEVEL
-            or rank >= _lowest_logged(manager))
+    return (
+        rank >= _ALWAYS
+        or name in READ_BY_THE_HARNESS
+        or name in WRITTEN_AT_ANY_LEVEL
+        or rank >= _lowest_logged(manager)
+    )
 
 
 def install() -> None:
@@ -66,8 +70,11 @@ def install() -> None:
 
     def deferred_init(self, *args, **kwargs):
         fixed_level = not isinstance(self, base_types.DynamicLevel)
-        if fixed_level and not args and not _wanted(type(self).__name__, _rank(self.level_tag()),
-                                                    functions.get_event_manager()):
+        if (
+            fixed_level
+            and not args
+            and not _wanted(type(self).__name__, _rank(self.level_tag()), functions.get_event_manager())
+        ):
             object.__setattr__(self, "_deferred", kwargs)
             return
         build_event(self, *args, **kwargs)

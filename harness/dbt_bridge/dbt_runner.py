@@ -54,14 +54,28 @@ _PROFILE_ENV = {
 }
 # every other resolved parameter reaches dbt's libpq through its own variable
 _LIBPQ_ENV = {
-    "options": "PGOPTIONS", "passfile": "PGPASSFILE", "channel_binding": "PGCHANNELBINDING",
-    "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslrootcert": "PGSSLROOTCERT", "sslcrl": "PGSSLCRL",
-    "sslcrldir": "PGSSLCRLDIR", "sslsni": "PGSSLSNI", "sslcompression": "PGSSLCOMPRESSION",
-    "sslcertmode": "PGSSLCERTMODE", "sslnegotiation": "PGSSLNEGOTIATION",
-    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION", "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
-    "gssencmode": "PGGSSENCMODE", "gssdelegation": "PGGSSDELEGATION", "krbsrvname": "PGKRBSRVNAME",
-    "gsslib": "PGGSSLIB", "requirepeer": "PGREQUIREPEER", "require_auth": "PGREQUIREAUTH",
-    "target_session_attrs": "PGTARGETSESSIONATTRS", "load_balance_hosts": "PGLOADBALANCEHOSTS",
+    "options": "PGOPTIONS",
+    "passfile": "PGPASSFILE",
+    "channel_binding": "PGCHANNELBINDING",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcrl": "PGSSLCRL",
+    "sslcrldir": "PGSSLCRLDIR",
+    "sslsni": "PGSSLSNI",
+    "sslcompression": "PGSSLCOMPRESSION",
+    "sslcertmode": "PGSSLCERTMODE",
+    "sslnegotiation": "PGSSLNEGOTIATION",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
+    "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
+    "gssencmode": "PGGSSENCMODE",
+    "gssdelegation": "PGGSSDELEGATION",
+    "krbsrvname": "PGKRBSRVNAME",
+    "gsslib": "PGGSSLIB",
+    "requirepeer": "PGREQUIREPEER",
+    "require_auth": "PGREQUIREAUTH",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "load_balance_hosts": "PGLOADBALANCEHOSTS",
     "client_encoding": "PGCLIENTENCODING",
 }
 
@@ -137,8 +151,14 @@ def _connection_env(target: db.Target, schemas: Schemas, threads: str | None = N
 
 
 # what the profile (PROFILE above) renders from each variable when it is not set
-_PROFILE_DEFAULTS = {"HARNESS_PGHOST": None, "HARNESS_PGPORT": "5432", "HARNESS_PGUSER": None,
-                     "HARNESS_PGDATABASE": None, "HARNESS_PGSSLMODE": "prefer", "HARNESS_LIVE_SCHEMA": None}
+_PROFILE_DEFAULTS = {
+    "HARNESS_PGHOST": None,
+    "HARNESS_PGPORT": "5432",
+    "HARNESS_PGUSER": None,
+    "HARNESS_PGDATABASE": None,
+    "HARNESS_PGSSLMODE": "prefer",
+    "HARNESS_LIVE_SCHEMA": None,
+}
 
 CHECK_MODES = ("force", "strict", "report")
 
@@ -321,15 +341,24 @@ def invoke(
 
     variables = schemas.dbt_vars()
     run_target = target_path(connection_env, variables)
-    cli = command.split() + [
-        "--project-dir", str(paths.project_dir()),
-        "--profiles-dir", str(profiles_dir()),
-        "--target-path", str(run_target),
-        "--log-path", str(paths.logs_dir() / "dbt"),
-        "--vars", json.dumps(variables),
-        "--quiet",
-        "--no-use-colors",
-    ] + (args or [])
+    cli = (
+        command.split()
+        + [
+            "--project-dir",
+            str(paths.project_dir()),
+            "--profiles-dir",
+            str(profiles_dir()),
+            "--target-path",
+            str(run_target),
+            "--log-path",
+            str(paths.logs_dir() / "dbt"),
+            "--vars",
+            json.dumps(variables),
+            "--quiet",
+            "--no-use-colors",
+        ]
+        + (args or [])
+    )
     if command not in ("parse", "docs generate") and manifest_is_current(run_target):
         cli.append("--no-write-json")
     started = time.perf_counter()
@@ -347,8 +376,13 @@ def invoke(
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    run = DbtRun(command=command, success=bool(result.success), outcomes=outcomes,
-                 seconds=time.perf_counter() - started, target_path=run_target)
+    run = DbtRun(
+        command=command,
+        success=bool(result.success),
+        outcomes=outcomes,
+        seconds=time.perf_counter() - started,
+        target_path=run_target,
+    )
     _prune_target_dirs()
     if isinstance(result.result, list):
         run.listed = [str(item) for item in result.result]

@@ -40,8 +40,14 @@ LEAN_POST_VALIDATION = "lean_post_validation"
 POST_CHECKS = "post_checks"
 POST_CUTOVER_STAMP = "post_cutover_stamp"
 POST_CUTOVER_PROOFS = "post_cutover_proofs"
-SELECTORS = (PRE_VALIDATION, POST_VALIDATION, LEAN_POST_VALIDATION, POST_CHECKS, POST_CUTOVER_STAMP,
-             POST_CUTOVER_PROOFS)
+SELECTORS = (
+    PRE_VALIDATION,
+    POST_VALIDATION,
+    LEAN_POST_VALIDATION,
+    POST_CHECKS,
+    POST_CUTOVER_STAMP,
+    POST_CUTOVER_PROOFS,
+)
 
 
 class ProjectError(HarnessError):
@@ -58,8 +64,13 @@ class Project:
             manifest = json.loads(Path(path).read_text())
         except (OSError, ValueError) as exc:
             raise ProjectError(f"cannot read dbt's manifest {path}: {exc}") from None
-        return cls(nodes={uid: node for uid, node in manifest.get("nodes", {}).items()
-                          if node.get("config", {}).get("enabled", True)})
+        return cls(
+            nodes={
+                uid: node
+                for uid, node in manifest.get("nodes", {}).items()
+                if node.get("config", {}).get("enabled", True)
+            }
+        )
 
     def models(self) -> dict[str, dict]:
         return {uid: n for uid, n in self.nodes.items() if n.get("resource_type") == "model"}
@@ -69,8 +80,9 @@ class Project:
 
     def target_tables(self) -> list[str]:
         """The marts: models built into the shadow schema (config schema 'next'), by name."""
-        return sorted(n.get("alias") or n["name"] for n in self.models().values()
-                      if n.get("config", {}).get("schema") == "next")
+        return sorted(
+            n.get("alias") or n["name"] for n in self.models().values() if n.get("config", {}).get("schema") == "next"
+        )
 
     def is_target_table(self, unique_id: str) -> bool:
         node = self.nodes.get(unique_id, {})
@@ -87,8 +99,10 @@ class Project:
         parents = node.get("depends_on", {}).get("nodes", [])
         if parents and all(p.startswith("seed.") for p in parents):
             return "pre"  # the seeds' own tests: a mapping table a DBA edited
-        raise ProjectError(f"test {node['name']} has no check_phase: give it the check arguments "
-                           "(check_severity, check_phase, fix) or check_config() (macros/checks.sql)")
+        raise ProjectError(
+            f"test {node['name']} has no check_phase: give it the check arguments "
+            "(check_severity, check_phase, fix) or check_config() (macros/checks.sql)"
+        )
 
     def step_of(self, unique_id: str, resource_type: str | None = None) -> str:
         """Which of the 11 steps a node's work belongs to."""

@@ -148,8 +148,10 @@ TREATMENTS: dict[tuple[str, str], tuple[str, str]] = {
 
 # a column the legacy schema does not have (legacy_columns_not_migrated): by its type
 _STRING_TYPES = re.compile(r"^(text|character varying|character|varchar|char|citext|name)\b")
-_SCALAR_TYPES = re.compile(r"^(smallint|integer|bigint|numeric|real|double precision|boolean|uuid|date|money|"
-                           r"interval|time|timestamp)\b")
+_SCALAR_TYPES = re.compile(
+    r"^(smallint|integer|bigint|numeric|real|double precision|boolean|uuid|date|money|"
+    r"interval|time|timestamp)\b"
+)
 
 
 def treatment_of(table: str, column: str, data_type: str) -> str | None:
@@ -192,8 +194,11 @@ def _seed_rows(name: str) -> list[dict]:
 
 def bulk_material_keywords() -> set[str]:
     """The words of the bulk-material keywords, normalised as the part classification reads them."""
-    return {word for row in _seed_rows("bulk_material_keywords")
-            for word in re.findall(r"[a-z0-9]+", (normalise(row["keyword"]) or ""))}
+    return {
+        word
+        for row in _seed_rows("bulk_material_keywords")
+        for word in re.findall(r"[a-z0-9]+", (normalise(row["keyword"]) or ""))
+    }
 
 
 def override_names() -> set[str]:
@@ -233,7 +238,7 @@ class Anonymiser:
         # words are found in the folded text (one character for one): where lower() puts them
         folded, out, done = self._fold(value), [], 0
         for word in _WORD.finditer(folded):
-            out += [value[done:word.start()], self._word(value[word.start():word.end()], word.group(), keep)]
+            out += [value[done : word.start()], self._word(value[word.start() : word.end()], word.group(), keep)]
             done = word.end()
         out.append(value[done:])
         return "".join(out)
@@ -259,8 +264,10 @@ class Anonymiser:
             replacement = self._replacements[folded] = self._new_replacement(folded)
             self._taken.add(replacement)
         # the case pattern: where folding changed a character, the replacement is upper-case
-        return "".join(r.upper() if o != f and len(r.upper()) == 1 else r
-                       for o, f, r in zip(word, folded, replacement, strict=True))
+        return "".join(
+            r.upper() if o != f and len(r.upper()) == 1 else r
+            for o, f, r in zip(word, folded, replacement, strict=True)
+        )
 
     def _stream(self, label: str, length: int) -> bytes:
         out, block = b"", 0
@@ -317,7 +324,7 @@ def copy_encode(value: str | None) -> str:
     """A value as one field of `COPY ... FROM STDIN` (text format)."""
     if value is None:
         return "\\N"
-    return (value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 def row_transformer(anonymiser: Anonymiser, treatments: list[str]):

@@ -106,7 +106,9 @@ def snapshot_tables(target: db.Target, schemas: Schemas, progress: Progress | No
     """dbt snapshots of the staged legacy tables (the stage equals live: the drift guard proves it)."""
     progress = progress or Progress()
     run = dbt_runner.invoke(
-        "snapshot", target, schemas,
+        "snapshot",
+        target,
+        schemas,
         args=["--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
         on_node=progress.on_node,
     )
@@ -132,8 +134,13 @@ def backup(target: db.Target, schemas: Schemas, run_id: str, progress: Progress 
     result = dump_schema(target, schemas.live, paths.backups_dir() / f"{schemas.live}_{run_id}.dump")
     result.snapshot_rows, result.dbt_nodes = snapshot_rows, len(snapshot_rows)
     result.seconds = time.perf_counter() - started
-    progress.step("backup", "ok", rows=sum(snapshot_rows.values()), seconds=result.seconds,
-                  note=f"{result.dump_path} ({result.dump_bytes:,} bytes)")
+    progress.step(
+        "backup",
+        "ok",
+        rows=sum(snapshot_rows.values()),
+        seconds=result.seconds,
+        note=f"{result.dump_path} ({result.dump_bytes:,} bytes)",
+    )
     return result
 
 
@@ -166,8 +173,20 @@ def _restore_into(target: db.Target, dump: Path, what: str) -> None:
     list_file = dump.parent / f".restore_{os.getpid()}.list"
     list_file.write_text("\n".join(kept) + "\n")
     try:
-        _run_tool([_tool("pg_restore"), "--no-owner", "--exit-on-error", "--use-list", str(list_file),
-                   "--dbname", dsn, str(dump)], env, what)
+        _run_tool(
+            [
+                _tool("pg_restore"),
+                "--no-owner",
+                "--exit-on-error",
+                "--use-list",
+                str(list_file),
+                "--dbname",
+                dsn,
+                str(dump),
+            ],
+            env,
+            what,
+        )
     finally:
         list_file.unlink(missing_ok=True)
 
@@ -191,8 +210,9 @@ def restore(
         validate_identifier(into_database, "database name")
         new_db = db.create_database(target, into_database)
         _restore_into(new_db, dump, "pg_restore")
-        return RestoreResult(str(dump), into_database, original, _count_tables(new_db, original),
-                             time.perf_counter() - started)
+        return RestoreResult(
+            str(dump), into_database, original, _count_tables(new_db, original), time.perf_counter() - started
+        )
     schema = into_schema or f"{original}_restored"
     validate_identifier(schema, "schema name")
     with holding(target, schema, "restore"):
@@ -212,19 +232,26 @@ def _restore_schema(target: db.Target, dump: Path, original: str, schema: str, s
             swap.rename_schema(cur, original, schema)
         renamed = paths.backups_dir() / f".restore_{os.getpid()}.dump"
         paths.ensure_private_dir(renamed.parent)
-        _run_tool([_tool("pg_dump"), "--format=custom", "--schema", schema, "--file", str(renamed), "--dbname", dsn],
-                  env, "pg_dump (renamed schema)")
+        _run_tool(
+            [_tool("pg_dump"), "--format=custom", "--schema", schema, "--file", str(renamed), "--dbname", dsn],
+            env,
+            "pg_dump (renamed schema)",
+        )
         dsn_target, env_target = _client_env(target)
         try:
-            _run_tool([_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", dsn_target, str(renamed)],
-                      env_target, "pg_restore")
+            _run_tool(
+                [_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", dsn_target, str(renamed)],
+                env_target,
+                "pg_restore",
+            )
         finally:
             renamed.unlink(missing_ok=True)
     finally:
         scratch_target.close()
         db.drop_database(target, scratch)
-    return RestoreResult(str(dump), target.database, schema, _count_tables(target, schema),
-                         time.perf_counter() - started)
+    return RestoreResult(
+        str(dump), target.database, schema, _count_tables(target, schema), time.perf_counter() - started
+    )
 
 
 def _count_tables(target: db.Target, schema: str) -> int:

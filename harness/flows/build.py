@@ -50,49 +50,59 @@ class BuildResult:
     def to_dict(self) -> dict:
         """The migration report's body; --json prints the same."""
         run = self.dbt
-        return reports.jsonable({
-            "run_id": self.run_id,
-            "live_schema": self.live_schema,
-            "database": self.database,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "outcome": "built" if self.success else "failed",
-            "success": self.success,
-            "options": self.options,
-            "seconds": round(self.seconds, 3),
-            "stage": self.stage.to_dict() if self.stage else None,
-            "steps": self.steps,
-            "dbt": self.dbt_summary if run is None and self.dbt_summary else {
-                "success": run.success if run else False,
-                "error": run.error if run else None,
-                "seconds": round(run.seconds, 3) if run else 0,
-                "status_counts": run.by_status() if run else {},
-                "failed": [{"node": o.unique_id, "message": o.message} for o in (run.failed if run else [])],
-                "warned": [{"node": o.unique_id, "message": o.message} for o in (run.warned if run else [])],
-            },
-            "validation": {"summary": checks.summary(self.checks), "checks": [c.as_dict() for c in self.checks]},
-            "target_row_counts": self.target_row_counts,
-            "quarantined_rows": self.quarantined_rows,
-            "quarantine": {"total_rows": self.quarantined_rows, "groups": self.quarantine},
-            "reconciliation": self.reconciliation,
-            "report": self.report_path,
-        })
+        return reports.jsonable(
+            {
+                "run_id": self.run_id,
+                "live_schema": self.live_schema,
+                "database": self.database,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "outcome": "built" if self.success else "failed",
+                "success": self.success,
+                "options": self.options,
+                "seconds": round(self.seconds, 3),
+                "stage": self.stage.to_dict() if self.stage else None,
+                "steps": self.steps,
+                "dbt": self.dbt_summary
+                if run is None and self.dbt_summary
+                else {
+                    "success": run.success if run else False,
+                    "error": run.error if run else None,
+                    "seconds": round(run.seconds, 3) if run else 0,
+                    "status_counts": run.by_status() if run else {},
+                    "failed": [{"node": o.unique_id, "message": o.message} for o in (run.failed if run else [])],
+                    "warned": [{"node": o.unique_id, "message": o.message} for o in (run.warned if run else [])],
+                },
+                "validation": {"summary": checks.summary(self.checks), "checks": [c.as_dict() for c in self.checks]},
+                "target_row_counts": self.target_row_counts,
+                "quarantined_rows": self.quarantined_rows,
+                "quarantine": {"total_rows": self.quarantined_rows, "groups": self.quarantine},
+                "reconciliation": self.reconciliation,
+                "report": self.report_path,
+            }
+        )
 
     @classmethod
     def from_dict(cls, document: dict) -> BuildResult:
         """A build as its migration report holds it (a sealed build a migrate takes over)."""
         validation = document.get("validation") or {}
         return cls(
-            run_id=document["run_id"], live_schema=document["live_schema"], started_at=document["started_at"],
-            finished_at=document.get("finished_at") or "", success=bool(document.get("success")),
+            run_id=document["run_id"],
+            live_schema=document["live_schema"],
+            started_at=document["started_at"],
+            finished_at=document.get("finished_at") or "",
+            success=bool(document.get("success")),
             stage=stage_mod.StageResult.from_dict(document["stage"]) if document.get("stage") else None,
             target_row_counts=document.get("target_row_counts") or {},
             quarantine=(document.get("quarantine") or {}).get("groups") or [],
-            reconciliation=document.get("reconciliation") or {}, steps=document.get("steps") or [],
-            report_path=document.get("report"), seconds=float(document.get("seconds") or 0),
+            reconciliation=document.get("reconciliation") or {},
+            steps=document.get("steps") or [],
+            report_path=document.get("report"),
+            seconds=float(document.get("seconds") or 0),
             options=document.get("options") or {},
             checks=[checks.Check.from_dict(c) for c in validation.get("checks") or []],
-            database=document.get("database") or "", dbt_summary=document.get("dbt") or {},
+            database=document.get("database") or "",
+            dbt_summary=document.get("dbt") or {},
         )
 
     @property
@@ -119,9 +129,7 @@ def _read_relation(cur, schema: str, relation: str, order_by: str = "1") -> list
     cur.execute("select to_regclass(%s)", (f'"{schema}"."{relation}"',))
     if cur.fetchone()[0] is None:
         return []
-    return db.fetch_all(
-        cur, sql.SQL("select * from {} order by " + order_by).format(sql.Identifier(schema, relation))
-    )
+    return db.fetch_all(cur, sql.SQL("select * from {} order by " + order_by).format(sql.Identifier(schema, relation)))
 
 
 def collect_results(cur, schemas: Schemas, run_id: str, target_tables: list[str]) -> tuple[dict, list[dict], dict]:
@@ -215,7 +223,10 @@ def build(
         stage_result = stage_mod.stage(target, schemas, capture=capture)
         run_id = stage_result.run_id
         progress.step(
-            "validate", "running", rows=sum(stage_result.row_counts.values()), seconds=stage_result.seconds,
+            "validate",
+            "running",
+            rows=sum(stage_result.row_counts.values()),
+            seconds=stage_result.seconds,
             note=f"staged run {run_id} ({sum(stage_result.row_counts.values()):,} legacy rows)",
         )
     else:
@@ -234,9 +245,14 @@ def build(
         database=target.redacted(),
     )
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
-        step_id = audit.begin_step(cur, schemas.live, run_id, mode, started_at,
-                                   {"force": force, "strict": strict, "pid": os.getpid(),
-                                    "project_digest": dbt_runner.project_digest()})
+        step_id = audit.begin_step(
+            cur,
+            schemas.live,
+            run_id,
+            mode,
+            started_at,
+            {"force": force, "strict": strict, "pid": os.getpid(), "project_digest": dbt_runner.project_digest()},
+        )
         db.drop_schema(cur, schemas.next)
     try:
         run = _run_dbt(target, schemas, progress, force, strict)
@@ -254,21 +270,28 @@ def build(
         raise
     with db.connect(target) as conn, conn.cursor() as cur:
         counts, quarantine, reconciliation = collect_results(
-            cur, schemas, run_id, dbt_project.target_tables() if dbt_project else [])
+            cur, schemas, run_id, dbt_project.target_tables() if dbt_project else []
+        )
         result.target_row_counts, result.quarantine, result.reconciliation = counts, quarantine, reconciliation
         result.success = run.success
         progress.step(
-            "cleanup", "ok" if run.success else "failed", seconds=time.perf_counter() - cleanup_started,
+            "cleanup",
+            "ok" if run.success else "failed",
+            seconds=time.perf_counter() - cleanup_started,
             note=f"{result_quarantine_rows(quarantine):,} quarantined rows kept in the audit" if quarantine else "",
         )
         result.steps = progress.tracker.summary()
         result.seconds = time.perf_counter() - started
         audit.finish_step(
-            cur, step_id, "ok" if run.success else "failed",
+            cur,
+            step_id,
+            "ok" if run.success else "failed",
             row_counts=counts,
             details={
-                "quarantined_rows": result.quarantined_rows, "dbt_status": run.by_status(),
-                "failed_nodes": [o.name for o in run.failed], "seconds": round(result.seconds, 3),
+                "quarantined_rows": result.quarantined_rows,
+                "dbt_status": run.by_status(),
+                "failed_nodes": [o.name for o in run.failed],
+                "seconds": round(result.seconds, 3),
                 "fingerprint": facts,
             },
             message=None if run.success else result.failure_summary(),
@@ -283,9 +306,17 @@ def build(
 def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: bool, strict: bool) -> dbt_runner.DbtRun:
     progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
     return dbt_runner.invoke(
-        "build", target, schemas,
-        args=["--exclude", "resource_type:snapshot", "--log-level", "none",
-              "--log-level-file", dbt_runner.file_log_level()],
+        "build",
+        target,
+        schemas,
+        args=[
+            "--exclude",
+            "resource_type:snapshot",
+            "--log-level",
+            "none",
+            "--log-level-file",
+            dbt_runner.file_log_level(),
+        ],
         modes=tuple(mode for mode, on in (("force", force), ("strict", strict)) if on),
         on_node=progress.on_node,
     )
@@ -298,8 +329,10 @@ def _abandon(target: db.Target, schemas: Schemas, step_id: int, exc: BaseExcepti
         with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
             audit.finish_step(cur, step_id, outcome, message=f"{type(exc).__name__}: {exc}"[:300])
             if db.schema_exists(cur, schemas.next):
-                cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
-                            (f"abparts-migrate target schema, build {outcome}: never cut over",))
+                cur.execute(
+                    sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
+                    (f"abparts-migrate target schema, build {outcome}: never cut over",),
+                )
     except Exception:  # noqa: BLE001 - the original error is what the operator must see
         pass
 

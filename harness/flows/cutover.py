@@ -68,19 +68,26 @@ def preflight(cur, schemas: Schemas) -> state.State:
             f"{current.cutover['finished_at']:%Y-%m-%d %H:%M:%S %Z}); roll it back first (`harness rollback`)"
         )
     if current.live_kind != "legacy":
-        raise OutOfOrder(f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); "
-                         "nothing to cut over")
+        raise OutOfOrder(
+            f"schema {schemas.live!r} is not a legacy ABParts schema ({current.live_kind}); nothing to cut over"
+        )
     stage.check_not_partitioned(cur, schemas)
     if current.build_outcome in ("running", "interrupted"):
-        raise OutOfOrder(f"the last build (run {current.build_run}) did not finish ({current.build_outcome}): "
-                         "its target is never cut over; rebuild with `harness build`")
+        raise OutOfOrder(
+            f"the last build (run {current.build_run}) did not finish ({current.build_outcome}): "
+            "its target is never cut over; rebuild with `harness build`"
+        )
     if not current.next_exists or not current.build_run:
-        raise OutOfOrder(f"nothing is built for schema {schemas.live!r}: "
-                         "run `harness build` (or `harness migrate`) first")
+        raise OutOfOrder(
+            f"nothing is built for schema {schemas.live!r}: run `harness build` (or `harness migrate`) first"
+        )
     if current.build_outcome != "ok":
         raise OutOfOrder(f"the last build (run {current.build_run}) failed: fix it and rebuild before cutting over")
-    rolled_back = [s for s in current.steps if s["step"] == "rollback" and s["outcome"] == "ok"
-                   and s["run_id"] == current.build_run]
+    rolled_back = [
+        s
+        for s in current.steps
+        if s["step"] == "rollback" and s["outcome"] == "ok" and s["run_id"] == current.build_run
+    ]
     if rolled_back:
         raise OutOfOrder(
             f"run {current.build_run} was cut over and rolled back; a new cutover needs a new run: `harness build`"
@@ -113,8 +120,9 @@ def alembic_stamp(cur, schema: str) -> list[str] | None:
     cur.execute("select to_regclass(%s)", (f'"{schema}".alembic_version',))
     if cur.fetchone()[0] is None:
         return None
-    cur.execute(sql.SQL("select version_num::text from {} order by 1").format(
-        sql.Identifier(schema, "alembic_version")))
+    cur.execute(
+        sql.SQL("select version_num::text from {} order by 1").format(sql.Identifier(schema, "alembic_version"))
+    )
     return [r[0] for r in cur.fetchall()]
 
 
@@ -163,29 +171,52 @@ def cutover(
             raise drift_refusal(schemas.live, run_id, writes)
 
     def on_retry(attempt: int, wait: float) -> None:
-        progress.message(f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
-                         f"retry {attempt}/{retries} in {wait:.1f}s")
+        progress.message(
+            f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
+            f"retry {attempt}/{retries} in {wait:.1f}s"
+        )
 
     with db.connect(target) as conn:
         swap.refuse_early(conn, "cutover", schemas.live, run_id, started_at, no_drift)  # before backups for nothing
         result.backup = backup.backup(target, schemas, run_id, progress)
         progress.step("cleanup", "running", note="cutover: waiting for the locks")
         swapped = swap.exchange(
-            conn, "cutover", live=schemas.live, run_id=run_id, incoming=schemas.next, outgoing=result.archive_schema,
-            prepare=ready_the_target, guard=no_drift, started_at=started_at, lock_timeout_ms=lock_timeout_ms,
-            retries=retries, on_retry=on_retry, on_locked=on_locked,
-            details=lambda: {"archive_schema": result.archive_schema, "backup": result.backup.__dict__,
-                             "post_validation": post_validation, "alembic_version": stamped,
-                             "privilege_statements": result.privilege_statements})
+            conn,
+            "cutover",
+            live=schemas.live,
+            run_id=run_id,
+            incoming=schemas.next,
+            outgoing=result.archive_schema,
+            prepare=ready_the_target,
+            guard=no_drift,
+            started_at=started_at,
+            lock_timeout_ms=lock_timeout_ms,
+            retries=retries,
+            on_retry=on_retry,
+            on_locked=on_locked,
+            details=lambda: {
+                "archive_schema": result.archive_schema,
+                "backup": result.backup.__dict__,
+                "post_validation": post_validation,
+                "alembic_version": stamped,
+                "privilege_statements": result.privilege_statements,
+            },
+        )
         swap.analyze(conn, schemas.live)
     result.attempts, result.lock_window_ms, result.lock_wait_ms = (
-        swapped.attempts, swapped.lock_window_ms, swapped.lock_wait_ms)
+        swapped.attempts,
+        swapped.lock_window_ms,
+        swapped.lock_wait_ms,
+    )
     result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
     result.extension_notes = swapped.extension_notes
     result.window = (swapped.locked_at, swapped.committed_at)
     result.seconds = time.perf_counter() - started
-    progress.step("cleanup", "ok", note=f"cut over: locks held {result.lock_window_ms:.1f} ms; "
-                  f"legacy kept as {result.archive_schema}")
+    progress.step(
+        "cleanup",
+        "ok",
+        note=f"cut over: locks held {result.lock_window_ms:.1f} ms; legacy kept as {result.archive_schema}",
+    )
     result.report_path = str(_record_in_report(result))
     return result
 

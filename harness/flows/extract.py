@@ -71,21 +71,36 @@ REFERENCES = (
     ("users", "organization_id", "organizations"),
 )
 # the rows an organisation owns, by the column naming it
-OWNED = {"users": "organization_id", "machines": "organization_id", "inventory": "organization_id",
-         "supplier_orders": "ordering_organization_id", "customer_orders": "customer_organization_id",
-         "part_usage": "customer_organization_id"}
+OWNED = {
+    "users": "organization_id",
+    "machines": "organization_id",
+    "inventory": "organization_id",
+    "supplier_orders": "ordering_organization_id",
+    "customer_orders": "customer_organization_id",
+    "part_usage": "customer_organization_id",
+}
 # rows that belong to an owned row: (table, column, owned table)
-BELONGING = (("supplier_order_items", "supplier_order_id", "supplier_orders"),
-             ("customer_order_items", "customer_order_id", "customer_orders"),
-             ("stock_adjustments", "inventory_id", "inventory"))
+BELONGING = (
+    ("supplier_order_items", "supplier_order_id", "supplier_orders"),
+    ("customer_order_items", "customer_order_id", "customer_orders"),
+    ("stock_adjustments", "inventory_id", "inventory"),
+)
 # what the mapping derives, per stage relation: (kind, relation, id column, value expression)
 DERIVED_KINDS = (
     ("organization_type", "int_organizations__typed", "organization_id", "organization_type"),
     ("role", "int_users__mapped", "user_id", "role"),
-    ("order_status:supplier", "stg_legacy__supplier_orders", "supplier_order_id",
-     "coalesce(status_normalised, '(blank)')"),
-    ("order_status:customer", "stg_legacy__customer_orders", "customer_order_id",
-     "coalesce(status_normalised, '(blank)')"),
+    (
+        "order_status:supplier",
+        "stg_legacy__supplier_orders",
+        "supplier_order_id",
+        "coalesce(status_normalised, '(blank)')",
+    ),
+    (
+        "order_status:customer",
+        "stg_legacy__customer_orders",
+        "customer_order_id",
+        "coalesce(status_normalised, '(blank)')",
+    ),
     ("part_type", "int_parts__classified", "part_id", "part_type"),
 )
 
@@ -142,8 +157,10 @@ def personal_data_choice(anonymise_flag: bool | None, keep_personal_data: bool) 
     if anonymise_flag and keep_personal_data:
         raise UsageError("--anonymise and --keep-personal-data contradict each other: choose one")
     if anonymise_flag is False and not keep_personal_data:
-        raise UsageError("--no-anonymise copies names, emails, addresses and password hashes as they are: "
-                         "say --keep-personal-data to do that")
+        raise UsageError(
+            "--no-anonymise copies names, emails, addresses and password hashes as they are: "
+            "say --keep-personal-data to do that"
+        )
     return not keep_personal_data
 
 
@@ -188,17 +205,26 @@ def extract(
     wanted, selection = organisations_wanted(size, organizations, everything)
     destination = target.with_database(database) if database else target
     scratch = schemas.live + SCRATCH_SUFFIX
-    result = ExtractResult(source=source.redacted(), source_schema=source_schema, destination=destination.redacted(),
-                           schema=schemas.live, new_database=database is not None, selection=selection, seed=seed,
-                           anonymised=anonymise_data)
+    result = ExtractResult(
+        source=source.redacted(),
+        source_schema=source_schema,
+        destination=destination.redacted(),
+        schema=schemas.live,
+        new_database=database is not None,
+        selection=selection,
+        seed=seed,
+        anonymised=anonymise_data,
+    )
     reader = _SourceReader(source, source_schema)
     try:
         catalog = reader.open()
         with db.connect(target) as conn, conn.cursor() as cur:
             same_database = _identity(cur, target, None)[:2] == catalog.identity[:2]
             if same_database and database is None and schemas.live == source_schema:
-                raise UsageError(f"the destination is the source ({source.redacted()}, schema {source_schema!r}): "
-                                 "extract into another --schema, or a new --database")
+                raise UsageError(
+                    f"the destination is the source ({source.redacted()}, schema {source_schema!r}): "
+                    "extract into another --schema, or a new --database"
+                )
             if database is None:
                 _require_new_schemas(cur, target, (schemas.live, schemas.stage, scratch))
         if database is not None:
@@ -207,10 +233,11 @@ def extract(
         try:
             with holding(destination, schemas.live, "sample extract"):
                 anonymiser = anonymise.Anonymiser(fold_other_letters=catalog.fold_other_letters)
-                notify(f"copying {len(catalog.tables)} tables from {source.redacted()} ({source_schema}), "
-                       f"{'anonymised' if anonymise_data else 'personal data kept'}")
-                _copy(reader, catalog, destination, schemas, anonymiser if anonymise_data else None, result,
-                      created)
+                notify(
+                    f"copying {len(catalog.tables)} tables from {source.redacted()} ({source_schema}), "
+                    f"{'anonymised' if anonymise_data else 'personal data kept'}"
+                )
+                _copy(reader, catalog, destination, schemas, anonymiser if anonymise_data else None, result, created)
                 reader.close()
                 _extract_from_copy(destination, schemas, scratch, catalog, wanted, seed, result, notify, created)
         except BaseException:
@@ -241,15 +268,23 @@ class _SourceReader:
         self.conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True)
         with self.conn.cursor() as cur:
             # the first statement takes the snapshot every read of the extract sees
-            cur.execute("select set_config('row_security', 'off', true), "
-                        "set_config('search_path', quote_ident(%s), true), now()", (self.schema,))
+            cur.execute(
+                "select set_config('row_security', 'off', true), "
+                "set_config('search_path', quote_ident(%s), true), now()",
+                (self.schema,),
+            )
             snapshot_time = cur.fetchone()[2]
             identity = _identity(cur, self.source, self.schema)
             tables = self._legacy_tables(cur)
             self._require_readable(cur, tables)
-            catalog = _Catalog(tables=self._columns(cur, tables), constraints=[], indexes=[],
-                               fold_other_letters=self._folds_other_letters(cur),
-                               snapshot_time=snapshot_time.isoformat(), identity=identity)
+            catalog = _Catalog(
+                tables=self._columns(cur, tables),
+                constraints=[],
+                indexes=[],
+                fold_other_letters=self._folds_other_letters(cur),
+                snapshot_time=snapshot_time.isoformat(),
+                identity=identity,
+            )
             self._constraints(cur, catalog)
         return catalog
 
@@ -265,22 +300,28 @@ class _SourceReader:
             raise UsageError(f"{self.where()} does not exist (--from-schema names the legacy schema)")
         present = db.tables_in(cur, self.schema)
         if "warehouses" in present and "transactions" in present:
-            raise UsageError(f"{self.where()} holds the target schema (warehouses, transactions), not the "
-                             "legacy one: extract from a legacy database")
+            raise UsageError(
+                f"{self.where()} holds the target schema (warehouses, transactions), not the "
+                "legacy one: extract from a legacy database"
+            )
         missing = [t for t in stage_mod.REQUIRED_TABLES if t not in present]
         if missing:
             raise UsageError(f"{self.where()} is not a legacy ABParts schema: missing tables {', '.join(missing)}")
         return [t for t in samples.LEGACY_TABLES if t in present]
 
     def _require_readable(self, cur, tables: list[str]) -> None:
-        cur.execute("select c.relname from pg_class as c where c.relnamespace = %s::regnamespace"
-                    " and c.relname = any(%s) and not has_table_privilege(c.oid, 'select') order by 1",
-                    (self.schema, tables))
+        cur.execute(
+            "select c.relname from pg_class as c where c.relnamespace = %s::regnamespace"
+            " and c.relname = any(%s) and not has_table_privilege(c.oid, 'select') order by 1",
+            (self.schema, tables),
+        )
         unreadable = [r[0] for r in cur.fetchall()]
         if unreadable:
-            raise UsageError(f"the role {self.source.params.get('user') or 'connecting'} may not read "
-                             f"{self.schema}.{unreadable[0]} ({self.where()}): GRANT SELECT ON ALL TABLES IN SCHEMA "
-                             f"{self.schema} TO it; nothing was extracted")
+            raise UsageError(
+                f"the role {self.source.params.get('user') or 'connecting'} may not read "
+                f"{self.schema}.{unreadable[0]} ({self.where()}): GRANT SELECT ON ALL TABLES IN SCHEMA "
+                f"{self.schema} TO it; nothing was extracted"
+            )
         # row_security = off makes a query that a policy would filter fail: say which, before reading
         cur.execute(
             "select c.relname, coalesce(string_agg(p.polname, ', ' order by p.polname), '') from pg_class as c"
@@ -288,14 +329,18 @@ class _SourceReader:
             " where c.relnamespace = %s::regnamespace and c.relname = any(%s) and c.relrowsecurity"
             " and not (select r.rolsuper or r.rolbypassrls from pg_roles as r where r.rolname = current_user)"
             " and (c.relforcerowsecurity or not pg_has_role(c.relowner, 'usage'))"
-            " group by c.relname order by 1", (self.schema, tables))
+            " group by c.relname order by 1",
+            (self.schema, tables),
+        )
         hidden = cur.fetchall()
         if hidden:
             table, policies = hidden[0]
             what = f"policy {policies}" if policies else "row-level security with no policy (every row hidden)"
-            raise CheckFailed(f"{self.schema}.{table} has {what}, which would hide rows from this role "
-                              f"({self.where()}): extract as the table's owner or a role with BYPASSRLS; "
-                              "nothing was extracted")
+            raise CheckFailed(
+                f"{self.schema}.{table} has {what}, which would hide rows from this role "
+                f"({self.where()}): extract as the table's owner or a role with BYPASSRLS; "
+                "nothing was extracted"
+            )
 
     def _columns(self, cur, tables: list[str]) -> dict[str, _Table]:
         cur.execute(
@@ -304,25 +349,33 @@ class _SourceReader:
             " from pg_class as c join pg_attribute as a on a.attrelid = c.oid"
             " left join pg_attrdef as d on d.adrelid = c.oid and d.adnum = a.attnum"
             " where c.relnamespace = %s::regnamespace and c.relname = any(%s) and a.attnum > 0"
-            " and not a.attisdropped order by c.relname, a.attnum", (self.schema, tables))
+            " and not a.attisdropped order by c.relname, a.attnum",
+            (self.schema, tables),
+        )
         found: dict[str, _Table] = {t: _Table(t, [], []) for t in tables}
         expected = stage_mod.expected_columns()
         for table, column, data_type, not_null, default in cur.fetchall():
             facts = expected.get((table, column))
             if facts and facts[0] != data_type:
-                raise UsageError(f"{self.schema}.{table}.{column} is {data_type}, the models read {facts[0]} "
-                                 f"({self.where()}): nothing was extracted")
+                raise UsageError(
+                    f"{self.schema}.{table}.{column} is {data_type}, the models read {facts[0]} "
+                    f"({self.where()}): nothing was extracted"
+                )
             treatment = anonymise.treatment_of(table, column, data_type)
             if treatment is None:
-                raise UsageError(f"{self.schema}.{table}.{column} ({data_type}) is not a legacy column and its type "
-                                 f"may hold anything ({self.where()}): the extract cannot anonymise it; drop it, or "
-                                 "extract with --no-anonymise --keep-personal-data")
+                raise UsageError(
+                    f"{self.schema}.{table}.{column} ({data_type}) is not a legacy column and its type "
+                    f"may hold anything ({self.where()}): the extract cannot anonymise it; drop it, or "
+                    "extract with --no-anonymise --keep-personal-data"
+                )
             found[table].columns.append((column, data_type, not_null, default))
             found[table].treatments.append(treatment)
         for (table, column), (data_type, optional) in sorted(expected.items()):
             if table in found and not optional and column not in {c[0] for c in found[table].columns}:
-                raise UsageError(f"{self.schema}.{table}.{column} is missing (the models read it as {data_type}; "
-                                 f"{self.where()}): nothing was extracted")
+                raise UsageError(
+                    f"{self.schema}.{table}.{column} is missing (the models read it as {data_type}; "
+                    f"{self.where()}): nothing was extracted"
+                )
         return {t: found[t] for t in tables}
 
     def _folds_other_letters(self, cur) -> bool:
@@ -338,11 +391,14 @@ class _SourceReader:
             " and relname = any(%s))) from pg_constraint as c join pg_class as t on t.oid = c.conrelid"
             " where t.relnamespace = %s::regnamespace and t.relname = any(%s)"
             " and c.contype in ('p', 'u', 'c', 'x', 'f')"
-            " order by c.contype = 'f', t.relname, c.conname", (self.schema, tables, self.schema, tables))
+            " order by c.contype = 'f', t.relname, c.conname",
+            (self.schema, tables, self.schema, tables),
+        )
         for table, name, definition, _, outside in cur.fetchall():
             if outside:
-                catalog.notes.append(f"constraint {name} of {table} references a table outside the legacy tables: "
-                                     "not carried")
+                catalog.notes.append(
+                    f"constraint {name} of {table} references a table outside the legacy tables: not carried"
+                )
             else:
                 catalog.constraints.append((table, name, definition))
         # pg_get_indexdef names the table with its schema: kept apart, to name the destination's instead
@@ -351,7 +407,9 @@ class _SourceReader:
             " from pg_index as i join pg_class as t on t.oid = i.indrelid join pg_class as x on x.oid = i.indexrelid"
             " where t.relnamespace = %s::regnamespace and t.relname = any(%s) and not exists (select 1 from"
             " pg_constraint as c where c.conindid = i.indexrelid and c.conrelid = i.indrelid"
-            " and c.contype in ('p', 'u', 'x')) order by x.relname", (self.schema, self.schema, tables))
+            " and c.contype in ('p', 'u', 'x')) order by x.relname",
+            (self.schema, self.schema, tables),
+        )
         for table, definition, qualified in cur.fetchall():
             before, on, after = definition.partition(f" {qualified} USING ")
             if on:
@@ -362,15 +420,17 @@ class _SourceReader:
     def copy_out(self, table: _Table, sink: io.TextIOBase) -> None:
         with self.conn.cursor() as cur:
             statement = sql.SQL("copy (select {} from {}) to stdout").format(
-                sql.SQL(", ").join(sql.Identifier(c[0]) for c in table.columns),
-                sql.Identifier(self.schema, table.name))
+                sql.SQL(", ").join(sql.Identifier(c[0]) for c in table.columns), sql.Identifier(self.schema, table.name)
+            )
             cur.copy_expert(statement.as_string(cur), sink)
 
 
 def _identity(cur, target: db.Target, schema: str | None) -> tuple:
     """Which server (its system identifier: a standby shares its primary's), database and schema."""
-    cur.execute("select case when has_function_privilege('pg_control_system()', 'execute')"
-                " then (select system_identifier::text from pg_control_system()) end, current_database()")
+    cur.execute(
+        "select case when has_function_privilege('pg_control_system()', 'execute')"
+        " then (select system_identifier::text from pg_control_system()) end, current_database()"
+    )
     system, database = cur.fetchone()
     params = target.params
     return (system or f"{params.get('host')}:{params.get('port')}", database, schema)
@@ -378,13 +438,18 @@ def _identity(cur, target: db.Target, schema: str | None) -> tuple:
 
 def _require_new_schemas(cur, target: db.Target, names: tuple[str, ...]) -> None:
     for name in names:
-        cur.execute("select (select count(*) from pg_class where relnamespace = n.oid)"
-                    " + (select count(*) from pg_proc where pronamespace = n.oid) from pg_namespace as n"
-                    " where n.nspname = %s", (name,))
+        cur.execute(
+            "select (select count(*) from pg_class where relnamespace = n.oid)"
+            " + (select count(*) from pg_proc where pronamespace = n.oid) from pg_namespace as n"
+            " where n.nspname = %s",
+            (name,),
+        )
         row = cur.fetchone()
         if row and row[0]:
-            raise UsageError(f"schema {name!r} of {target.redacted()} is not empty ({row[0]} relations and functions); "
-                             "an extract never writes over anything: choose another --schema, or a new --database")
+            raise UsageError(
+                f"schema {name!r} of {target.redacted()} is not empty ({row[0]} relations and functions); "
+                "an extract never writes over anything: choose another --schema, or a new --database"
+            )
 
 
 # ---------------------------------------------------------------- the copy
@@ -393,8 +458,7 @@ def _require_new_schemas(cur, target: db.Target, names: tuple[str, ...]) -> None
 class _CopySink(io.TextIOBase):
     """Receives COPY TO's lines, anonymises them, and sends them on in COPY FROM batches."""
 
-    def __init__(self, send: Callable[[str], None], transform: Callable[[str], str] | None,
-                 batch_chars: int = 4 << 20):
+    def __init__(self, send: Callable[[str], None], transform: Callable[[str], str] | None, batch_chars: int = 4 << 20):
         self.send, self.transform, self.batch_chars = send, transform, batch_chars
         self.parts: list[str] = []
         self.size = 0
@@ -440,29 +504,42 @@ def _copy_allowed():
 def _create_tables(cur, schemas: Schemas, catalog: _Catalog, notes: list[str]) -> None:
     """The source's tables (columns, types, NOT NULL, defaults), without keys: loaded first, keyed last."""
     live = sql.Identifier(schemas.live)
-    cur.execute(sql.SQL("set local search_path to {}").format(
-        sql.SQL(", ").join(map(sql.Identifier, catalog.search_path))))
+    cur.execute(
+        sql.SQL("set local search_path to {}").format(sql.SQL(", ").join(map(sql.Identifier, catalog.search_path)))
+    )
     for table in catalog.tables.values():
         columns = sql.SQL(", ").join(
-            sql.SQL("{} {}{}").format(sql.Identifier(name), sql.SQL(data_type),
-                                      sql.SQL(" not null" if not_null else ""))
-            for name, data_type, not_null, _ in table.columns)
+            sql.SQL("{} {}{}").format(
+                sql.Identifier(name), sql.SQL(data_type), sql.SQL(" not null" if not_null else "")
+            )
+            for name, data_type, not_null, _ in table.columns
+        )
         cur.execute(sql.SQL("create table {}.{} ({})").format(live, sql.Identifier(table.name), columns))
         for name, _, _, default in table.columns:
             if default is None:
                 continue
             cur.execute("savepoint column_default")
             try:
-                cur.execute(sql.SQL("alter table {}.{} alter column {} set default {}").format(
-                    live, sql.Identifier(table.name), sql.Identifier(name), sql.SQL(default)))
+                cur.execute(
+                    sql.SQL("alter table {}.{} alter column {} set default {}").format(
+                        live, sql.Identifier(table.name), sql.Identifier(name), sql.SQL(default)
+                    )
+                )
             except psycopg2.Error:
                 cur.execute("rollback to savepoint column_default")
                 notes.append(f"the default of {table.name}.{name} ({default}) does not exist here: not carried")
             cur.execute("release savepoint column_default")
 
 
-def _copy(reader: _SourceReader, catalog: _Catalog, destination: db.Target, schemas: Schemas,
-          anonymiser: anonymise.Anonymiser | None, result: ExtractResult, created: Made) -> None:
+def _copy(
+    reader: _SourceReader,
+    catalog: _Catalog,
+    destination: db.Target,
+    schemas: Schemas,
+    anonymiser: anonymise.Anonymiser | None,
+    result: ExtractResult,
+    created: Made,
+) -> None:
     started = time.perf_counter()
     with db.connect(destination) as conn, conn.cursor() as cur:
         conn.set_client_encoding("UTF8")
@@ -477,9 +554,14 @@ def _copy(reader: _SourceReader, catalog: _Catalog, destination: db.Target, sche
         _create_tables(cur, schemas, catalog, catalog.notes)
         created.extend(("table", f"{schemas.live}.{t}") for t in catalog.tables)
         for table in catalog.tables.values():
-            into = sql.SQL("copy {} ({}) from stdin").format(
-                sql.Identifier(schemas.live, table.name),
-                sql.SQL(", ").join(sql.Identifier(c[0]) for c in table.columns)).as_string(cur)
+            into = (
+                sql.SQL("copy {} ({}) from stdin")
+                .format(
+                    sql.Identifier(schemas.live, table.name),
+                    sql.SQL(", ").join(sql.Identifier(c[0]) for c in table.columns),
+                )
+                .as_string(cur)
+            )
             transform = anonymise.row_transformer(anonymiser, table.treatments) if anonymiser else None
             sink = _CopySink(lambda text, into=into: cur.copy_expert(into, io.StringIO(text)), transform)
             with _copy_allowed():
@@ -526,10 +608,14 @@ def _derived_kinds(cur, schemas: Schemas, into: sql.Composable | None = None) ->
         value = sql.SQL("{} || ':' || {}").format(sql.Literal(kind), sql.SQL(expression))
         source = sql.Identifier(schemas.stage, relation)
         if into is not None:
-            cur.execute(sql.SQL("insert into {} (kind, id) select {}, {}::text from {} where {} is not null").format(
-                into, value, sql.Identifier(id_column), source, sql.SQL(expression)))
-        cur.execute(sql.SQL("select distinct {} from {} where {} is not null").format(
-            value, source, sql.SQL(expression)))
+            cur.execute(
+                sql.SQL("insert into {} (kind, id) select {}, {}::text from {} where {} is not null").format(
+                    into, value, sql.Identifier(id_column), source, sql.SQL(expression)
+                )
+            )
+        cur.execute(
+            sql.SQL("select distinct {} from {} where {} is not null").format(value, source, sql.SQL(expression))
+        )
         kinds |= {r[0] for r in cur.fetchall()}
     return kinds
 
@@ -542,70 +628,101 @@ def _kinds(destination: db.Target, schemas: Schemas, run, witnesses: sql.Composa
             for check in run.checks:
                 if check.name not in findings or not check.relation:
                     continue
-                cur.execute("select count(*) from pg_attribute where attrelid = to_regclass(%s)"
-                            " and attname in ('id', 'value') and not attisdropped", (check.relation,))
+                cur.execute(
+                    "select count(*) from pg_attribute where attrelid = to_regclass(%s)"
+                    " and attname in ('id', 'value') and not attisdropped",
+                    (check.relation,),
+                )
                 if cur.fetchone()[0] == 2:
-                    cur.execute(sql.SQL("insert into {} (kind, id, value) select %s, id::text, value::text from {}"
-                                        " where id is not null").format(witnesses, sql.SQL(check.relation)),
-                                (f"finding:{check.name}",))
+                    cur.execute(
+                        sql.SQL(
+                            "insert into {} (kind, id, value) select %s, id::text, value::text from {}"
+                            " where id is not null"
+                        ).format(witnesses, sql.SQL(check.relation)),
+                        (f"finding:{check.name}",),
+                    )
         conn.commit()
     return findings, kinds
 
 
 def _owner_query(tables: dict[str, _Table], scratch: str) -> sql.Composable:
     """Every row of the copy with the organisation it belongs to (NULL for parts)."""
-    parts = [sql.SQL("select id, 'organizations' as tbl, id as owner from {}").format(
-        sql.Identifier(scratch, "organizations"))]
+    parts = [
+        sql.SQL("select id, 'organizations' as tbl, id as owner from {}").format(
+            sql.Identifier(scratch, "organizations")
+        )
+    ]
     for table, column in OWNED.items():
-        parts.append(sql.SQL("select id, {}, {} from {}").format(
-            sql.Literal(table), sql.Identifier(column), sql.Identifier(scratch, table)))
+        parts.append(
+            sql.SQL("select id, {}, {} from {}").format(
+                sql.Literal(table), sql.Identifier(column), sql.Identifier(scratch, table)
+            )
+        )
     for table, column, parent in BELONGING:
         if table in tables:
-            parts.append(sql.SQL("select c.id, {}, p.{} from {} as c left join {} as p on p.id = c.{}").format(
-                sql.Literal(table), sql.Identifier(OWNED[parent]), sql.Identifier(scratch, table),
-                sql.Identifier(scratch, parent), sql.Identifier(column)))
+            parts.append(
+                sql.SQL("select c.id, {}, p.{} from {} as c left join {} as p on p.id = c.{}").format(
+                    sql.Literal(table),
+                    sql.Identifier(OWNED[parent]),
+                    sql.Identifier(scratch, table),
+                    sql.Identifier(scratch, parent),
+                    sql.Identifier(column),
+                )
+            )
     parts.append(sql.SQL("select id, 'parts', null::uuid from {}").format(sql.Identifier(scratch, "parts")))
     return sql.SQL(" union all ").join(parts)
 
 
-def _move_to_scratch(destination: db.Target, schemas: Schemas, scratch: str, catalog: _Catalog,
-                     created: Made) -> None:
+def _move_to_scratch(destination: db.Target, schemas: Schemas, scratch: str, catalog: _Catalog, created: Made) -> None:
     with db.connect(destination) as conn, conn.cursor() as cur:
         cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(scratch)))
         created.append(("schema", scratch))
         for table in catalog.tables:
-            cur.execute(sql.SQL("alter table {} set schema {}").format(
-                sql.Identifier(schemas.live, table), sql.Identifier(scratch)))
+            cur.execute(
+                sql.SQL("alter table {} set schema {}").format(
+                    sql.Identifier(schemas.live, table), sql.Identifier(scratch)
+                )
+            )
         _create_tables(cur, schemas, catalog, [])  # its notes were taken the first time
-        cur.execute(sql.SQL("create table {} as {}").format(
-            sql.Identifier(scratch, "extract_owners"), _owner_query(catalog.tables, scratch)))
+        cur.execute(
+            sql.SQL("create table {} as {}").format(
+                sql.Identifier(scratch, "extract_owners"), _owner_query(catalog.tables, scratch)
+            )
+        )
         cur.execute(sql.SQL("create index on {} (id)").format(sql.Identifier(scratch, "extract_owners")))
         conn.commit()
 
 
 def _witness_ids(cur, scratch: str, kinds: list[str], per_kind: int | None, seed: int) -> list[str]:
     witnesses = sql.Identifier(scratch, "extract_witnesses")
-    cur.execute(sql.SQL(
-        "with ranked as (select kind, id, value, row_number() over (partition by kind"
-        "   order by md5(%(seed)s || ':' || kind || ':' || id)) as witness_rank from {w}"
-        "   where kind = any(%(kinds)s)),"
-        " picked as (select kind, id, value from ranked where %(per_kind)s::int is null"
-        "   or witness_rank <= %(per_kind)s::int),"
-        " siblings as (select w.id, row_number() over (partition by w.kind, w.value"
-        "   order by md5(%(seed)s || ':' || w.id)) as sibling_rank from {w} as w"
-        "   inner join (select distinct kind, value from picked where value is not null) as p"
-        "   on w.kind = p.kind and w.value = p.value)"
-        " select id from picked union select id from siblings where sibling_rank <= %(siblings)s"
-        " order by 1").format(w=witnesses),
-        {"seed": str(seed), "kinds": kinds, "per_kind": per_kind, "siblings": SIBLINGS})
+    cur.execute(
+        sql.SQL(
+            "with ranked as (select kind, id, value, row_number() over (partition by kind"
+            "   order by md5(%(seed)s || ':' || kind || ':' || id)) as witness_rank from {w}"
+            "   where kind = any(%(kinds)s)),"
+            " picked as (select kind, id, value from ranked where %(per_kind)s::int is null"
+            "   or witness_rank <= %(per_kind)s::int),"
+            " siblings as (select w.id, row_number() over (partition by w.kind, w.value"
+            "   order by md5(%(seed)s || ':' || w.id)) as sibling_rank from {w} as w"
+            "   inner join (select distinct kind, value from picked where value is not null) as p"
+            "   on w.kind = p.kind and w.value = p.value)"
+            " select id from picked union select id from siblings where sibling_rank <= %(siblings)s"
+            " order by 1"
+        ).format(w=witnesses),
+        {"seed": str(seed), "kinds": kinds, "per_kind": per_kind, "siblings": SIBLINGS},
+    )
     return [r[0] for r in cur.fetchall()]
 
 
 def _owners(cur, scratch: str, ids: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
     """The organisations the rows belong to; the rows that belong to none (parts, orphans) themselves."""
-    cur.execute(sql.SQL("select o.tbl, o.id::text, org.id::text from {} as o left join {} as org on org.id = o.owner"
-                        " where o.id::text = any(%s)").format(
-        sql.Identifier(scratch, "extract_owners"), sql.Identifier(scratch, "organizations")), (ids,))
+    cur.execute(
+        sql.SQL(
+            "select o.tbl, o.id::text, org.id::text from {} as o left join {} as org on org.id = o.owner"
+            " where o.id::text = any(%s)"
+        ).format(sql.Identifier(scratch, "extract_owners"), sql.Identifier(scratch, "organizations")),
+        (ids,),
+    )
     organisations, rows = set(), set()
     for table, row_id, organisation in cur.fetchall():
         if organisation:
@@ -619,15 +736,20 @@ def _fill(cur, scratch: str, chosen: set[str], wanted: int, seed: int) -> set[st
     """Organisations in the seed's order, up to `wanted` in all."""
     if len(chosen) >= wanted:
         return set()
-    cur.execute(sql.SQL("select id::text from {} where not (id::text = any(%s))"
-                        " order by md5(%s || ':' || id::text) limit %s").format(
-        sql.Identifier(scratch, "organizations")), (sorted(chosen), str(seed), wanted - len(chosen)))
+    cur.execute(
+        sql.SQL(
+            "select id::text from {} where not (id::text = any(%s)) order by md5(%s || ':' || id::text) limit %s"
+        ).format(sql.Identifier(scratch, "organizations")),
+        (sorted(chosen), str(seed), wanted - len(chosen)),
+    )
     return {r[0] for r in cur.fetchall()}
 
 
-def _load_closure(cur, schemas: Schemas, scratch: str, tables: list[str], organisations: set[str],
-                  rows: set[tuple[str, str]]) -> None:
+def _load_closure(
+    cur, schemas: Schemas, scratch: str, tables: list[str], organisations: set[str], rows: set[tuple[str, str]]
+) -> None:
     """The chosen organisations and rows with everything they bring and reference, copied back into live."""
+
     def pick(table: str) -> sql.Identifier:
         return sql.Identifier(f"extract_pick_{table}")
 
@@ -636,37 +758,62 @@ def _load_closure(cur, schemas: Schemas, scratch: str, tables: list[str], organi
 
     for table in tables:
         cur.execute(sql.SQL("create temp table {} (id uuid primary key) on commit drop").format(pick(table)))
-    cur.execute(sql.SQL("insert into {} select unnest(%s::uuid[])").format(pick("organizations")),
-                (sorted(organisations),))
+    cur.execute(
+        sql.SQL("insert into {} select unnest(%s::uuid[])").format(pick("organizations")), (sorted(organisations),)
+    )
     for table in tables:
         ids = sorted(row_id for t, row_id in rows if t == table)
         if ids:
-            cur.execute(sql.SQL("insert into {} select unnest(%s::uuid[]) on conflict do nothing").format(pick(table)),
-                        (ids,))
+            cur.execute(
+                sql.SQL("insert into {} select unnest(%s::uuid[]) on conflict do nothing").format(pick(table)), (ids,)
+            )
     for table, column in OWNED.items():
-        cur.execute(sql.SQL("insert into {} select id from {} where {} in (select id from {}) on conflict do nothing")
-                    .format(pick(table), source(table), sql.Identifier(column), pick("organizations")))
+        cur.execute(
+            sql.SQL("insert into {} select id from {} where {} in (select id from {}) on conflict do nothing").format(
+                pick(table), source(table), sql.Identifier(column), pick("organizations")
+            )
+        )
     for table, column, parent in BELONGING:
         if table in tables:
-            cur.execute(sql.SQL("insert into {} select id from {} where {} in (select id from {})"
-                                " on conflict do nothing").format(pick(table), source(table),
-                                                                  sql.Identifier(column), pick(parent)))
+            cur.execute(
+                sql.SQL(
+                    "insert into {} select id from {} where {} in (select id from {}) on conflict do nothing"
+                ).format(pick(table), source(table), sql.Identifier(column), pick(parent))
+            )
     for table, column, parent in REFERENCES:
         if table in tables:
-            cur.execute(sql.SQL("insert into {} select p.id from {} as p where p.id in (select c.{} from {} as c"
-                                " where c.id in (select id from {})) on conflict do nothing").format(
-                pick(parent), source(parent), sql.Identifier(column), source(table), pick(table)))
+            cur.execute(
+                sql.SQL(
+                    "insert into {} select p.id from {} as p where p.id in (select c.{} from {} as c"
+                    " where c.id in (select id from {})) on conflict do nothing"
+                ).format(pick(parent), source(parent), sql.Identifier(column), source(table), pick(table))
+            )
     # an organisation comes with its people, also when it came as a parent (its admins decide findings)
-    cur.execute(sql.SQL("insert into {} select id from {} where organization_id in (select id from {})"
-                        " on conflict do nothing").format(pick("users"), source("users"), pick("organizations")))
+    cur.execute(
+        sql.SQL(
+            "insert into {} select id from {} where organization_id in (select id from {}) on conflict do nothing"
+        ).format(pick("users"), source("users"), pick("organizations"))
+    )
     cur.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(sql.Identifier(schemas.live, t) for t in tables)))
     for table in tables:
-        cur.execute(sql.SQL("insert into {} select * from {} where id in (select id from {})").format(
-            sql.Identifier(schemas.live, table), source(table), pick(table)))
+        cur.execute(
+            sql.SQL("insert into {} select * from {} where id in (select id from {})").format(
+                sql.Identifier(schemas.live, table), source(table), pick(table)
+            )
+        )
 
 
-def _extract_from_copy(destination: db.Target, schemas: Schemas, scratch: str, catalog: _Catalog,
-                       wanted: int | None, seed: int, result: ExtractResult, notify, created: Made) -> None:
+def _extract_from_copy(
+    destination: db.Target,
+    schemas: Schemas,
+    scratch: str,
+    catalog: _Catalog,
+    wanted: int | None,
+    seed: int,
+    result: ExtractResult,
+    notify,
+    created: Made,
+) -> None:
     tables = list(catalog.tables)
     with db.connect(destination) as conn, conn.cursor() as cur:
         total = db.count_rows(cur, schemas.live, "organizations")
@@ -707,35 +854,53 @@ def _extract_from_copy(destination: db.Target, schemas: Schemas, scratch: str, c
             if not missed or per_kind is None:
                 break
         if len(chosen) > wanted:
-            result.notes.append(f"{len(chosen)} organisations were chosen, {wanted} asked: the source's kinds "
-                                "needed more")
+            result.notes.append(
+                f"{len(chosen)} organisations were chosen, {wanted} asked: the source's kinds needed more"
+            )
     result.kinds_covered = sorted(source_kinds & kinds)
     result.kinds_missed = sorted(source_kinds - kinds)
     result.kinds_extra = sorted(kinds - source_kinds)
     _finish(destination, schemas, scratch, catalog, result, chosen)
 
 
-def _finish(destination: db.Target, schemas: Schemas, scratch: str, catalog: _Catalog, result: ExtractResult,
-            chosen: set[str] | None) -> None:
+def _finish(
+    destination: db.Target,
+    schemas: Schemas,
+    scratch: str,
+    catalog: _Catalog,
+    result: ExtractResult,
+    chosen: set[str] | None,
+) -> None:
     """Keys, constraints and indexes as the source has them; the scratch, the stage and the runs' audit gone."""
     with db.connect(destination) as conn, conn.cursor() as cur:
         cur.execute(sql.SQL("set local search_path to {}").format(sql.Identifier(schemas.live)))
         for table, name, definition in catalog.constraints:
-            cur.execute(sql.SQL("alter table {} add constraint {} {}").format(
-                sql.Identifier(schemas.live, table), sql.Identifier(name), sql.SQL(definition)))
+            cur.execute(
+                sql.SQL("alter table {} add constraint {} {}").format(
+                    sql.Identifier(schemas.live, table), sql.Identifier(name), sql.SQL(definition)
+                )
+            )
         for table, before, after in catalog.indexes:
-            cur.execute(sql.SQL("{} {} using {}").format(
-                sql.SQL(before), sql.Identifier(schemas.live, table), sql.SQL(after)))
+            cur.execute(
+                sql.SQL("{} {} using {}").format(sql.SQL(before), sql.Identifier(schemas.live, table), sql.SQL(after))
+            )
         db.drop_schema(cur, scratch)
         db.drop_schema(cur, schemas.stage)
         audit.forget(cur, schemas.live)
-        samples.mark_as_sample(cur, schemas, f"extract of {result.source} schema {result.source_schema}, "
-                                             f"{result.selection}, seed={result.seed}, "
-                                             f"anonymised={str(result.anonymised).lower()}")
+        samples.mark_as_sample(
+            cur,
+            schemas,
+            f"extract of {result.source} schema {result.source_schema}, "
+            f"{result.selection}, seed={result.seed}, "
+            f"anonymised={str(result.anonymised).lower()}",
+        )
         for table in catalog.tables:
             result.row_counts[table] = db.count_rows(cur, schemas.live, table)
-        cur.execute(sql.SQL("select id::text, name, type from {} order by name, id").format(
-            sql.Identifier(schemas.live, "organizations")))
+        cur.execute(
+            sql.SQL("select id::text, name, type from {} order by name, id").format(
+                sql.Identifier(schemas.live, "organizations")
+            )
+        )
         everyone = cur.fetchall()
         conn.commit()
     picked = [r for r in everyone if chosen is None or r[0] in chosen]
@@ -744,8 +909,9 @@ def _finish(destination: db.Target, schemas: Schemas, scratch: str, catalog: _Ca
     samples.analyze(destination, schemas)
 
 
-def _discard(target: db.Target, destination: db.Target, database: str | None, schemas: Schemas, scratch: str,
-             created: Made) -> None:
+def _discard(
+    target: db.Target, destination: db.Target, database: str | None, schemas: Schemas, scratch: str, created: Made
+) -> None:
     """A failed extract leaves nothing behind: its database, or what it made in the --dsn database."""
     try:
         if database is not None:

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 import psycopg2
 
 WRITES = {
-    "supplier_orders": ("insert into {schema}.supplier_orders (id, ordering_organization_id, supplier_name, order_date,"
-                        " status, created_at, updated_at) values (%(id)s, %(organization)s, 'Load Driver', now(),"
-                        " 'Pending', now(), now())"),
+    "supplier_orders": (
+        "insert into {schema}.supplier_orders (id, ordering_organization_id, supplier_name, order_date,"
+        " status, created_at, updated_at) values (%(id)s, %(organization)s, 'Load Driver', now(),"
+        " 'Pending', now(), now())"
+    ),
     # an application's own table in the live schema: create table app_settings (key text primary key, value text)
     "app_settings": "insert into {schema}.app_settings (key, value) values (%(id)s, 'load driver')",
 }
@@ -49,9 +51,14 @@ class LoadResult:
 
     def latencies_ms(self, kind: str, start: float | None = None, end: float | None = None) -> list[float]:
         """Latencies of the statements of a kind that overlapped [start, end] (all when not given)."""
-        return sorted((s.finished - s.started) * 1000 for s in self.statements
-                      if s.kind == kind and not s.error
-                      and (start is None or s.finished >= start) and (end is None or s.started <= end))
+        return sorted(
+            (s.finished - s.started) * 1000
+            for s in self.statements
+            if s.kind == kind
+            and not s.error
+            and (start is None or s.finished >= start)
+            and (end is None or s.started <= end)
+        )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -64,9 +71,18 @@ def percentile(values: list[float], p: float) -> float:
 class Load:
     """Start with start(), stop with stop() (which returns the result)."""
 
-    def __init__(self, dsn: str, organization_id: str, *, writers: int = 8, readers: int = 8,
-                 schema: str = "public", write_interval_s: float = 0.005, read_interval_s: float = 0.002,
-                 table: str = "supplier_orders"):
+    def __init__(
+        self,
+        dsn: str,
+        organization_id: str,
+        *,
+        writers: int = 8,
+        readers: int = 8,
+        schema: str = "public",
+        write_interval_s: float = 0.005,
+        read_interval_s: float = 0.002,
+        table: str = "supplier_orders",
+    ):
         self.dsn, self.organization_id, self.schema, self.table = dsn, organization_id, schema, table
         self.writers, self.readers, self.write_interval_s = writers, readers, write_interval_s
         self.read_interval_s = read_interval_s

@@ -72,21 +72,29 @@ class MigrateResult:
     def dbt_nodes(self) -> dict[str, int]:
         """The dbt nodes each step ran: what a migrate cost (a reused build ran none)."""
         post = sum(self.post.dbt_nodes.values()) if self.post else 0
-        return {"build": self.built.dbt_nodes if self.built else 0,
-                "backup": self.cut.backup.dbt_nodes if self.cut and self.cut.backup else 0,
-                "post_validation": post}
+        return {
+            "build": self.built.dbt_nodes if self.built else 0,
+            "backup": self.cut.backup.dbt_nodes if self.cut and self.cut.backup else 0,
+            "post_validation": post,
+        }
 
     def to_dict(self) -> dict:
-        return reports.jsonable({
-            "run_id": self.run_id, "stopped_after": self.stopped_after, "catch_up_rounds": self.catch_up_rounds,
-            "build_reused": bool(self.built and self.built.reused), "dbt_nodes": self.dbt_nodes,
-            "build": self.built.to_dict() if self.built else None,
-            "plan": self.plan.to_dict() if self.plan else None,
-            "cutover": self.cut.to_dict() if self.cut else None,
-            "post_validation": self.post.to_dict() if self.post else None,
-            "rolled_back": self.rolled_back.to_dict() if self.rolled_back else None,
-            "seconds": round(self.seconds, 3), "notes": self.notes,
-        })
+        return reports.jsonable(
+            {
+                "run_id": self.run_id,
+                "stopped_after": self.stopped_after,
+                "catch_up_rounds": self.catch_up_rounds,
+                "build_reused": bool(self.built and self.built.reused),
+                "dbt_nodes": self.dbt_nodes,
+                "build": self.built.to_dict() if self.built else None,
+                "plan": self.plan.to_dict() if self.plan else None,
+                "cutover": self.cut.to_dict() if self.cut else None,
+                "post_validation": self.post.to_dict() if self.post else None,
+                "rolled_back": self.rolled_back.to_dict() if self.rolled_back else None,
+                "seconds": round(self.seconds, 3),
+                "notes": self.notes,
+            }
+        )
 
 
 def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> float:
@@ -96,8 +104,9 @@ def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> fl
         started = time.perf_counter()
         audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
         before = parity.read(cur, schemas.live)
-        parity.statements(before, schemas.next, db.tables_in(cur, schemas.next),
-                          parity.owned_objects(cur, schemas.next))
+        parity.statements(
+            before, schemas.next, db.tables_in(cur, schemas.next), parity.owned_objects(cur, schemas.next)
+        )
         elapsed = time.perf_counter() - started
         conn.rollback()
     # + renames, grants and capture triggers: a few ms on a quiet server
@@ -121,8 +130,9 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
     )
 
 
-def reusable_build(target: db.Target, schemas: Schemas, *, force: bool,
-                   progress: Progress | None = None) -> build.BuildResult | None:
+def reusable_build(
+    target: db.Target, schemas: Schemas, *, force: bool, progress: Progress | None = None
+) -> build.BuildResult | None:
     """The latest build, taken as it is when nothing has changed since it was sealed: its run is
     the current stage, staged with change capture and no write to the live tables since its
     snapshot (the drift guard's own test), built with the same dbt project and options this
@@ -145,8 +155,10 @@ def reusable_build(target: db.Target, schemas: Schemas, *, force: bool,
         return None
     built = build.BuildResult.from_dict(reports.load(report))
     built.reused = True
-    progress.message(f"reusing the sealed build of run {run_id}: nothing has changed since its snapshot of "
-                     f"{built.stage.snapshot_time:%Y-%m-%d %H:%M:%S %Z} (--rebuild builds anew)")
+    progress.message(
+        f"reusing the sealed build of run {run_id}: nothing has changed since its snapshot of "
+        f"{built.stage.snapshot_time:%Y-%m-%d %H:%M:%S %Z} (--rebuild builds anew)"
+    )
     return built
 
 
@@ -241,8 +253,15 @@ def migrate(
     # 4. cutover, catching up with the live schema if it moved
     while True:
         try:
-            result.cut = cutover.cutover(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries,
-                                         progress=progress, post_validation="pending", on_locked=on_locked)
+            result.cut = cutover.cutover(
+                target,
+                schemas,
+                lock_timeout_ms=lock_timeout_ms,
+                retries=retries,
+                progress=progress,
+                post_validation="pending",
+                on_locked=on_locked,
+            )
             break
         except SwapRefused as drift:
             if drift.reason != "drift" or not catch_up or result.catch_up_rounds >= catch_up_rounds:
@@ -251,8 +270,10 @@ def migrate(
             result.catch_up_rounds += 1
             if on_catch_up:
                 on_catch_up(result.catch_up_rounds)
-            progress.message(f"catch-up round {result.catch_up_rounds}/{catch_up_rounds}: "
-                             f"{sum(drift.writes.values())} writes since the stage; restaging and rebuilding")
+            progress.message(
+                f"catch-up round {result.catch_up_rounds}/{catch_up_rounds}: "
+                f"{sum(drift.writes.values())} writes since the stage; restaging and rebuilding"
+            )
             result.built = build.build(target, schemas, stage_first=True, force=force, progress=progress, mode="build")
             build.require_success(result.built)
             result.run_id = result.built.run_id
@@ -260,8 +281,15 @@ def migrate(
     return _post_validate_and_clean_up(target, schemas, result, progress, lock_timeout_ms, retries, started)
 
 
-def _post_validate_and_clean_up(target: db.Target, schemas: Schemas, result: MigrateResult, progress: Progress,
-                                lock_timeout_ms: int, retries: int, started: float) -> MigrateResult:
+def _post_validate_and_clean_up(
+    target: db.Target,
+    schemas: Schemas,
+    result: MigrateResult,
+    progress: Progress,
+    lock_timeout_ms: int,
+    retries: int,
+    started: float,
+) -> MigrateResult:
     # 5. post-validation on the new live schema; a blocking finding rolls back
     faults.point("migrate:post-validate")
     result.post = validate.validate(target, schemas, phase="post", progress=progress)
@@ -282,8 +310,11 @@ def _post_validate_and_clean_up(target: db.Target, schemas: Schemas, result: Mig
     # 6. cleanup: the stage is no longer needed (its quarantine is in migration_audit)
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:
         db.drop_schema(cur, schemas.stage)
-    progress.step("cleanup", "ok", note=f"stage {schemas.stage} dropped; archive {schemas.archive(result.run_id)} "
-                  "kept until `harness prune`")
+    progress.step(
+        "cleanup",
+        "ok",
+        note=f"stage {schemas.stage} dropped; archive {schemas.archive(result.run_id)} kept until `harness prune`",
+    )
     result.stopped_after = "done"
     result.seconds = time.perf_counter() - started
     return result

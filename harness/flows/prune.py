@@ -58,16 +58,19 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
         )
         names = [r[0] for r in cur.fetchall()]
         for index, name in enumerate(names):
-            cur.execute("select string_agg(extname, ', ') from pg_extension where extnamespace = %s::regnamespace",
-                        (name,))
+            cur.execute(
+                "select string_agg(extname, ', ') from pg_extension where extnamespace = %s::regnamespace", (name,)
+            )
             extensions = cur.fetchone()[0]
             if name in protected or index < keep:
                 result.kept.append(name)
             elif extensions:  # dropping the schema would drop them, and whatever uses them elsewhere
                 result.kept.append(name)
-                result.blocked.append(f"{name} holds extension {extensions}, which could not move with the live "
-                                      "schema: ask a superuser to ALTER EXTENSION ... SET SCHEMA where it is used "
-                                      "(or DROP EXTENSION if nothing uses it), then prune again")
+                result.blocked.append(
+                    f"{name} holds extension {extensions}, which could not move with the live "
+                    "schema: ask a superuser to ALTER EXTENSION ... SET SCHEMA where it is used "
+                    "(or DROP EXTENSION if nothing uses it), then prune again"
+                )
             else:
                 result.drop_schemas.append(name)
     building = current.phase in ("building", "built", "staged") and not current.cutover
@@ -84,8 +87,14 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
 
 
 @holds_schema("prune")
-def apply(target: db.Target, schemas: Schemas, prune_plan: PrunePlan, *,
-          lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS, retries: int = DEFAULT_RETRIES) -> PruneResult:
+def apply(
+    target: db.Target,
+    schemas: Schemas,
+    prune_plan: PrunePlan,
+    *,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+) -> PruneResult:
     """Carry out a plan the operator saw, holding the live schema; refused if the state moved since.
     Capture comes off one live table per transaction, under lock_timeout with retries (DROP
     TRIGGER locks its table for a moment, readers too)."""
@@ -103,9 +112,12 @@ def apply(target: db.Target, schemas: Schemas, prune_plan: PrunePlan, *,
             for table in prune_plan.capture_tables[name]:
                 try:
                     removed += locks.with_lock_retries(
-                        conn, lambda cur, name=name, table=table: capture.remove(cur, name, [table]),
-                        lock_timeout_ms=lock_timeout_ms, retries=retries,
-                        what=f"taking change capture off {name}.{table}")
+                        conn,
+                        lambda cur, name=name, table=table: capture.remove(cur, name, [table]),
+                        lock_timeout_ms=lock_timeout_ms,
+                        retries=retries,
+                        what=f"taking change capture off {name}.{table}",
+                    )
                 except CheckFailed as busy:
                     raise CheckFailed(
                         f"could not take change capture off {name}.{table}: no lock within {lock_timeout_ms} ms "

@@ -156,22 +156,44 @@ def rollback(
 
     def details() -> dict:
         carried = result.carried
-        return {"rolledback_schema": rolledback, "writes_after_cutover": result.writes_after_cutover, "forced": force,
-                "export": carried.export_path if carried else None, "carried": carried.carried if carried else {},
-                "not_carried": len(carried.not_carried) if carried else 0}
+        return {
+            "rolledback_schema": rolledback,
+            "writes_after_cutover": result.writes_after_cutover,
+            "forced": force,
+            "export": carried.export_path if carried else None,
+            "carried": carried.carried if carried else {},
+            "not_carried": len(carried.not_carried) if carried else 0,
+        }
 
     with db.connect(target) as conn:
-        swap.refuse_early(conn, "rollback", live, run_id, started_at,
-                          lambda cur: refuse_what_cannot_come_back(cur, live, cut))  # before any lock
+        swap.refuse_early(
+            conn, "rollback", live, run_id, started_at, lambda cur: refuse_what_cannot_come_back(cur, live, cut)
+        )  # before any lock
         swapped = swap.exchange(
-            conn, "rollback", live=live, run_id=run_id, incoming=archive, outgoing=rolledback,
-            prepare=legacy_uncaptured, guard=refuse_or_carry_back, details=details, started_at=started_at,
+            conn,
+            "rollback",
+            live=live,
+            run_id=run_id,
+            incoming=archive,
+            outgoing=rolledback,
+            prepare=legacy_uncaptured,
+            guard=refuse_or_carry_back,
+            details=details,
+            started_at=started_at,
             extensions=(cut.get("details") or {}).get("extensions_moved", []),
             outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
-            lock_timeout_ms=lock_timeout_ms, retries=retries, on_locked=on_locked)
+            lock_timeout_ms=lock_timeout_ms,
+            retries=retries,
+            on_locked=on_locked,
+        )
         try:  # no longer live: its triggers would log writes nobody makes; prune takes them off otherwise
-            locks.with_lock_retries(conn, lambda cur: capture.remove(cur, rolledback), lock_timeout_ms=lock_timeout_ms,
-                                    retries=retries, what=f"removing change capture from {rolledback}")
+            locks.with_lock_retries(
+                conn,
+                lambda cur: capture.remove(cur, rolledback),
+                lock_timeout_ms=lock_timeout_ms,
+                retries=retries,
+                what=f"removing change capture from {rolledback}",
+            )
         except CheckFailed as busy:
             log.event(f"change capture stays on {rolledback}: {busy.message}", run_id=run_id, level=30)
         # the legacy tables come back with the statistics they left with: only what the carry-back wrote

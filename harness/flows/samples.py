@@ -131,8 +131,7 @@ def _install_uuid_functions(cur, live: str) -> tuple[str, list[str]]:
     # name keeps the legacy DDL's defaults exactly as written.
     cur.execute(
         sql.SQL(
-            "create function {}.uuid_generate_v4() returns uuid language sql volatile "
-            "as 'select gen_random_uuid()'"
+            "create function {}.uuid_generate_v4() returns uuid language sql volatile as 'select gen_random_uuid()'"
         ).format(sql.Identifier(live))
     )
     cur.execute(
@@ -184,8 +183,15 @@ def _take_off_constraints(cur, schema: str) -> list[sql.Composable]:
     for table, name, _, definition in constraints:  # foreign keys first, put back last: they need the keys
         relation = sql.Identifier(schema, table)
         cur.execute(sql.SQL("alter table {} drop constraint {}").format(relation, sql.Identifier(name)))
-        put_back.insert(0, sql.SQL(" ").join([
-            sql.SQL("alter table {} add constraint {}").format(relation, sql.Identifier(name)), sql.SQL(definition)]))
+        put_back.insert(
+            0,
+            sql.SQL(" ").join(
+                [
+                    sql.SQL("alter table {} add constraint {}").format(relation, sql.Identifier(name)),
+                    sql.SQL(definition),
+                ]
+            ),
+        )
     for name, definition in indexes:
         cur.execute(sql.SQL("drop index {}").format(sql.Identifier(schema, name)))
         put_back.insert(0, sql.SQL(definition))
@@ -226,8 +232,16 @@ def generate(
             "create temp table gen_params on commit drop as select %s::bigint as seed, %s::int as n_orgs, "
             "%s::int as n_users, %s::int as n_parts, %s::int as n_machines, %s::int as n_inventory, "
             "%s::int as adjustments_per_100, %s::boolean as exact_inventory",
-            (seed, spec.orgs, spec.users, spec.parts, spec.machines, spec.inventory, spec.adjustments_per_100,
-             spec.orgs * spec.parts <= EXACT_INVENTORY_PAIRS),
+            (
+                seed,
+                spec.orgs,
+                spec.users,
+                spec.parts,
+                spec.machines,
+                spec.inventory,
+                spec.adjustments_per_100,
+                spec.orgs * spec.parts <= EXACT_INVENTORY_PAIRS,
+            ),
         )
         put_back = _take_off_constraints(cur, schemas.live)
         cur.execute(sqlfiles.read("sample_data.sql"))

@@ -30,8 +30,10 @@ def seal(target: db.Target, schemas: Schemas, run_id: str) -> dict:
     with db.connect(target) as conn, conn.cursor() as cur:
         capture.protect(cur, schemas.next, run_id)
         facts = fingerprint.build_facts(cur, schemas.next)
-        cur.execute(sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
-                    (f"abparts-migrate target schema built from run {run_id} (ok); catalog {facts['digest']}",))
+        cur.execute(
+            sql.SQL("comment on schema {} is %s").format(sql.Identifier(schemas.next)),
+            (f"abparts-migrate target schema built from run {run_id} (ok); catalog {facts['digest']}",),
+        )
         conn.commit()
     return facts
 
@@ -40,8 +42,10 @@ def sealed_facts(schemas: Schemas, current: state.State) -> dict:
     """The build's fingerprint, from its audit row (OutOfOrder when it left none)."""
     facts = ((current.build_step or {}).get("details") or {}).get("fingerprint")
     if not facts:
-        raise OutOfOrder(f"the build of run {current.build_run} left no fingerprint to check {schemas.next} "
-                         "against: rebuild with `harness build`")
+        raise OutOfOrder(
+            f"the build of run {current.build_run} left no fingerprint to check {schemas.next} "
+            "against: rebuild with `harness build`"
+        )
     return facts
 
 
@@ -60,8 +64,10 @@ def differences(cur, schemas: Schemas, current: state.State, *, catalog: bool = 
 
 def not_what_was_built(schemas: Schemas, run_id: str, found: list[str]) -> str:
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    return (f"{schemas.next} is not what run {run_id} built: {'; '.join(found[:3])}{more}; nothing was cut "
-            "over. Rebuild with `harness build`")
+    return (
+        f"{schemas.next} is not what run {run_id} built: {'; '.join(found[:3])}{more}; nothing was cut "
+        "over. Rebuild with `harness build`"
+    )
 
 
 def verify(cur, schemas: Schemas, current: state.State) -> dict:

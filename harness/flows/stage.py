@@ -32,7 +32,6 @@ from harness.reporting.reports import Result
 REQUIRED_TABLES = tuple(t for t in LEGACY_TABLES if t != "stock_adjustments")
 
 
-
 @dataclass
 class StageResult(Result):
     run_id: str
@@ -60,9 +59,7 @@ def check_live_is_legacy(cur, schemas: Schemas) -> list[str]:
             "nothing to migrate — see `harness status`"
         )
     if missing:
-        raise UsageError(
-            f"schema {schemas.live!r} is not a legacy ABParts schema: missing tables {', '.join(missing)}"
-        )
+        raise UsageError(f"schema {schemas.live!r} is not a legacy ABParts schema: missing tables {', '.join(missing)}")
     check_not_partitioned(cur, schemas)
     check_live_shape(cur, schemas, tables)
     return tables
@@ -73,10 +70,12 @@ def check_not_partitioned(cur, schemas: Schemas) -> None:
     stages — the dry run as much as migrate — and by the cutover's preflight: the legacy
     application never makes one, and the migration is proven on plain tables only (the change
     capture, the drift guard, the snapshots, the swap and the carry-back's ON CONFLICT (id))."""
-    cur.execute("select c.relname, c.relkind = 'p', c.relispartition from pg_class c"
-                " where c.relnamespace = %s::regnamespace and c.relname = any(%s) and (c.relkind = 'p' or"
-                " c.relispartition) order by array_position(%s, c.relname::text)",
-                (schemas.live, list(LEGACY_TABLES), list(LEGACY_TABLES)))
+    cur.execute(
+        "select c.relname, c.relkind = 'p', c.relispartition from pg_class c"
+        " where c.relnamespace = %s::regnamespace and c.relname = any(%s) and (c.relkind = 'p' or"
+        " c.relispartition) order by array_position(%s, c.relname::text)",
+        (schemas.live, list(LEGACY_TABLES), list(LEGACY_TABLES)),
+    )
     found = cur.fetchall()
     if found:
         table, partitioned, _ = found[0]
@@ -90,14 +89,19 @@ def check_not_partitioned(cur, schemas: Schemas) -> None:
 
 def _require_unique_ids(cur, schemas: Schemas, table: str) -> None:
     """Every legacy row has an id of its own (a live table without its primary key can hold two)."""
-    cur.execute(sql.SQL("select id::text, count(*) from {} group by id having count(*) > 1 or id is null"
-                        " order by 2 desc, 1 limit 3").format(sql.Identifier(schemas.stage, table)))
+    cur.execute(
+        sql.SQL(
+            "select id::text, count(*) from {} group by id having count(*) > 1 or id is null order by 2 desc, 1 limit 3"
+        ).format(sql.Identifier(schemas.stage, table))
+    )
     duplicates = cur.fetchall()
     if duplicates:
         listed = ", ".join(f"{row_id or 'NULL'} ({count} rows)" for row_id, count in duplicates)
-        raise CheckFailed(f"legacy table {schemas.live}.{table} holds rows without an id of their own: {listed}; "
-                          "every legacy row needs a unique id (its primary key is missing?): renumber or remove "
-                          "the extra rows; nothing was staged")
+        raise CheckFailed(
+            f"legacy table {schemas.live}.{table} holds rows without an id of their own: {listed}; "
+            "every legacy row needs a unique id (its primary key is missing?): renumber or remove "
+            "the extra rows; nothing was staged"
+        )
 
 
 class LegacyShapeError(UsageError):
@@ -107,16 +111,21 @@ class LegacyShapeError(UsageError):
 def expected_columns() -> dict[tuple[str, str], tuple[str, bool]]:
     """(table, column) -> (type, optional): seeds/legacy_schema_columns.csv, the facts the models read."""
     with (paths.project_dir() / "seeds" / "legacy_schema_columns.csv").open(newline="") as facts:
-        return {(r["table_name"], r["column_name"]): (r["data_type"], r["optional"] == "true")
-                for r in csv.DictReader(facts)}
+        return {
+            (r["table_name"], r["column_name"]): (r["data_type"], r["optional"] == "true")
+            for r in csv.DictReader(facts)
+        }
 
 
 def check_live_shape(cur, schemas: Schemas, tables: list[str]) -> None:
     """Every column the models read is there with its type; extra columns are the finding
     legacy_columns_not_migrated (a data decision), not a refusal."""
-    cur.execute("select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
-                " join pg_class c on c.oid = a.attrelid where c.relnamespace = %s::regnamespace"
-                " and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped", (schemas.live,))
+    cur.execute(
+        "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
+        " join pg_class c on c.oid = a.attrelid where c.relnamespace = %s::regnamespace"
+        " and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped",
+        (schemas.live,),
+    )
     actual = {(table, column): data_type for table, column, data_type in cur.fetchall()}
     problems = []
     for (table, column), (data_type, optional) in sorted(expected_columns().items()):
@@ -124,15 +133,17 @@ def check_live_shape(cur, schemas: Schemas, tables: list[str]) -> None:
             continue  # a missing table is refused above, or optional (stock_adjustments)
         found = actual.get((table, column))
         if found is None and not optional:
-            problems.append(f"legacy column {schemas.live}.{table}.{column} is missing (the models read it as "
-                            f"{data_type})")
+            problems.append(
+                f"legacy column {schemas.live}.{table}.{column} is missing (the models read it as {data_type})"
+            )
         elif found is not None and found != data_type:
-            problems.append(f"legacy column {schemas.live}.{table}.{column} is {found}, the models read "
-                            f"{data_type}")
+            problems.append(f"legacy column {schemas.live}.{table}.{column} is {found}, the models read {data_type}")
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise LegacyShapeError(f"{problems[0]}{more}; nothing was staged. Give the column back its legacy "
-                               "definition, or adapt the staging model and seeds/legacy_schema_columns.csv")
+        raise LegacyShapeError(
+            f"{problems[0]}{more}; nothing was staged. Give the column back its legacy "
+            "definition, or adapt the staging model and seeds/legacy_schema_columns.csv"
+        )
 
 
 def _columns(cur, schema: str, table: str) -> set[str]:
@@ -145,8 +156,13 @@ def _columns(cur, schema: str, table: str) -> set[str]:
 
 @holds_schema("stage")
 def stage(
-    target: db.Target, schemas: Schemas, *, run_id: str | None = None, capture: bool = True,
-    lock_timeout_ms: int = 500, retries: int = 5,
+    target: db.Target,
+    schemas: Schemas,
+    *,
+    run_id: str | None = None,
+    capture: bool = True,
+    lock_timeout_ms: int = 500,
+    retries: int = 5,
 ) -> StageResult:
     """Copy the live legacy tables; with `capture`, first point change capture at the new run.
 
@@ -173,8 +189,9 @@ def stage(
             cur.execute("select now(), pg_current_snapshot()::text")
             snapshot_time, snapshot = cur.fetchone()
             tables = check_live_is_legacy(cur, schemas)
-            result = StageResult(run_id=run_id, snapshot_time=snapshot_time, capture=capture,
-                                 stage_schema=schemas.stage)
+            result = StageResult(
+                run_id=run_id, snapshot_time=snapshot_time, capture=capture, stage_schema=schemas.stage
+            )
             db.drop_schema(cur, schemas.stage)
             cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schemas.stage)))
             stage_id = sql.Identifier(schemas.stage)
@@ -198,8 +215,10 @@ def stage(
                 result.row_counts[table] = db.count_rows(cur, schemas.stage, table)
             if capture:
                 for table in capture_mod.keyless(cur, schemas.live, capture_mod.legacy_tables(cur, schemas.live)):
-                    result.notes.append(f"legacy table {schemas.live}.{table} has no primary key: change capture "
-                                        "logs its writes without a row id (the drift guard counts them all the same)")
+                    result.notes.append(
+                        f"legacy table {schemas.live}.{table} has no primary key: change capture "
+                        "logs its writes without a row id (the drift guard counts them all the same)"
+                    )
             if "is_active" not in _columns(cur, schemas.live, "users"):
                 cur.execute(
                     sql.SQL("alter table {}.users add column is_active boolean not null default true").format(stage_id)
@@ -209,11 +228,25 @@ def stage(
                 sql.SQL("comment on schema {} is %s").format(stage_id),
                 (f"abparts-migrate stage of {schemas.live}, run {run_id}, snapshot {snapshot_time.isoformat()}",),
             )
-            audit.record_run(cur, schemas.live, run_id, snapshot_time=snapshot_time, snapshot=snapshot,
-                             row_counts=result.row_counts, notes=result.notes, capture=capture)
+            audit.record_run(
+                cur,
+                schemas.live,
+                run_id,
+                snapshot_time=snapshot_time,
+                snapshot=snapshot,
+                row_counts=result.row_counts,
+                notes=result.notes,
+                capture=capture,
+            )
             audit.record_step(
-                cur, schemas.live, run_id, "stage", started_at, "ok",
-                row_counts=result.row_counts, details={"notes": result.notes, "capture": capture},
+                cur,
+                schemas.live,
+                run_id,
+                "stage",
+                started_at,
+                "ok",
+                row_counts=result.row_counts,
+                details={"notes": result.notes, "capture": capture},
             )
         conn.commit()
     with db.connect(target, autocommit=True) as conn, conn.cursor() as cur:

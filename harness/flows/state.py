@@ -39,33 +39,52 @@ class State:
 
     def to_dict(self) -> dict:
         """What `harness status` prints (as a table, or as JSON with --json)."""
-        return reports.jsonable({
-            "database": self.database,
-            "live_schema": self.live,
-            "live_holds": self.live_kind,
-            "phase": self.phase,
-            "stage": {"run_id": self.stage_run, "exists": self.stage_exists},
-            "build": {"run_id": self.build_run, "outcome": self.build_outcome,
-                      "finished_at": self.build_finished_at, "schema_exists": self.next_exists},
-            "cutover": None if not self.cutover else {
-                "run_id": self.cutover["run_id"], "at": self.cutover["finished_at"],
-                "details": self.cutover.get("details")},
-            "post_validation": self.post_validation,
-            "last_rollback": None if not self.last_rollback else {
-                "run_id": self.last_rollback["run_id"], "at": self.last_rollback["finished_at"]},
-            "change_capture_on_live": self.capturing_run,
-            "kept_schemas": self.kept,
-            "history": [{"run_id": s["run_id"], "step": s["step"], "outcome": s["outcome"], "at": s["finished_at"]}
-                        for s in self.steps[-12:]],
-        })
+        return reports.jsonable(
+            {
+                "database": self.database,
+                "live_schema": self.live,
+                "live_holds": self.live_kind,
+                "phase": self.phase,
+                "stage": {"run_id": self.stage_run, "exists": self.stage_exists},
+                "build": {
+                    "run_id": self.build_run,
+                    "outcome": self.build_outcome,
+                    "finished_at": self.build_finished_at,
+                    "schema_exists": self.next_exists,
+                },
+                "cutover": None
+                if not self.cutover
+                else {
+                    "run_id": self.cutover["run_id"],
+                    "at": self.cutover["finished_at"],
+                    "details": self.cutover.get("details"),
+                },
+                "post_validation": self.post_validation,
+                "last_rollback": None
+                if not self.last_rollback
+                else {"run_id": self.last_rollback["run_id"], "at": self.last_rollback["finished_at"]},
+                "change_capture_on_live": self.capturing_run,
+                "kept_schemas": self.kept,
+                "history": [
+                    {"run_id": s["run_id"], "step": s["step"], "outcome": s["outcome"], "at": s["finished_at"]}
+                    for s in self.steps[-12:]
+                ],
+            }
+        )
 
     @property
     def post_validation(self) -> str | None:
         """Of the cutover in place: passed, failed, not finished (its migrate died), or not run."""
         if not self.cutover:
             return None
-        after = [s for s in self.steps if s["step"] == "validate-post" and s["run_id"] == self.cutover["run_id"]
-                 and s["finished_at"] and s["finished_at"] >= self.cutover["finished_at"]]
+        after = [
+            s
+            for s in self.steps
+            if s["step"] == "validate-post"
+            and s["run_id"] == self.cutover["run_id"]
+            and s["finished_at"]
+            and s["finished_at"] >= self.cutover["finished_at"]
+        ]
         if after:
             return "passed" if after[-1]["outcome"] == "ok" else "failed"
         pending = (self.cutover.get("details") or {}).get("post_validation") == "pending"
@@ -124,9 +143,11 @@ def describe(cur, schemas: Schemas) -> State:
 
 def kept_schemas(cur, schemas: Schemas) -> list[dict]:
     """The archives and rolled-back targets of a live schema, with their comments."""
-    cur.execute("select nspname, obj_description(oid, 'pg_namespace') from pg_namespace where nspname like %s "
-                "or nspname like %s order by 1",
-                (f"{schemas.live}\\_archive\\_%", f"{schemas.live}\\_rolledback\\_%"))
+    cur.execute(
+        "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace where nspname like %s "
+        "or nspname like %s order by 1",
+        (f"{schemas.live}\\_archive\\_%", f"{schemas.live}\\_rolledback\\_%"),
+    )
     return [{"schema": name, "comment": comment} for name, comment in cur.fetchall()]
 
 
@@ -143,8 +164,10 @@ def status(target: db.Target, schemas: Schemas) -> State:
 def require_live_exists(cur, schemas: Schemas) -> None:
     """The same answer from every command: a live schema that does not exist is a usage error."""
     if not db.schema_exists(cur, schemas.live):
-        raise UsageError(f"schema {schemas.live!r} does not exist in this database (--schema names the live "
-                         "schema; `harness status` shows what the database holds)")
+        raise UsageError(
+            f"schema {schemas.live!r} does not exist in this database (--schema names the live "
+            "schema; `harness status` shows what the database holds)"
+        )
 
 
 def require_legacy_live(cur, schemas: Schemas, command: str) -> State:

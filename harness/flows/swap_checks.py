@@ -23,31 +23,53 @@ PRIVILEGE_PARTS = ("schema_owner", "schema_acl", "table_owner", "table_acl", "de
 
 
 def _check(name: str, meaning: str, fix: str, problems: list[str]) -> Check:
-    return Check(name=name, severity="critical", phase="post", meaning=meaning, fix=fix,
-                 status="found" if problems else "passed", failing_rows=len(problems), example_ids=problems[:5],
-                 example_value=problems[0] if problems else None)
+    return Check(
+        name=name,
+        severity="critical",
+        phase="post",
+        meaning=meaning,
+        fix=fix,
+        status="found" if problems else "passed",
+        failing_rows=len(problems),
+        example_ids=problems[:5],
+        example_value=problems[0] if problems else None,
+    )
 
 
 def grants(cur, schemas: Schemas, run_id: str) -> Check:
     """The owner, grants and default privileges of the new live schema and its tables are the legacy ones."""
     new = parity.summary(parity.read(cur, schemas.live))
     legacy = parity.summary(parity.read(cur, schemas.archive(run_id)))
-    problems = [f"{part}: {new[part]} where the legacy schema has {legacy[part]}"
-                for part in PRIVILEGE_PARTS if new[part] != legacy[part]]
-    return _check(GRANTS, "the swap gave the new live schema and its tables the owner, grants and default "
-                  "privileges of the legacy schema (archived)",
-                  "roll back (`harness rollback`) and report it: {value}", problems)
+    problems = [
+        f"{part}: {new[part]} where the legacy schema has {legacy[part]}"
+        for part in PRIVILEGE_PARTS
+        if new[part] != legacy[part]
+    ]
+    return _check(
+        GRANTS,
+        "the swap gave the new live schema and its tables the owner, grants and default "
+        "privileges of the legacy schema (archived)",
+        "roll back (`harness rollback`) and report it: {value}",
+        problems,
+    )
 
 
 def captured(cur, schemas: Schemas, run_id: str) -> Check:
     """Every table of the new live schema but alembic_version logs its writes to this run (what a
     rollback carries back; the application's own migrations write alembic_version)."""
-    missing = [table for table in capture.target_tables(db.tables_in(cur, schemas.live))
-               if capture.run_of_table(cur, schemas.live, table) != run_id]
-    return _check(CAPTURE, "every table of the new live schema but alembic_version has the change capture of the "
-                  "cutover, so a rollback sees every write made since",
-                  "roll back (`harness rollback`) before the application writes more, and report it: table {value} "
-                  "is not captured", missing)
+    missing = [
+        table
+        for table in capture.target_tables(db.tables_in(cur, schemas.live))
+        if capture.run_of_table(cur, schemas.live, table) != run_id
+    ]
+    return _check(
+        CAPTURE,
+        "every table of the new live schema but alembic_version has the change capture of the "
+        "cutover, so a rollback sees every write made since",
+        "roll back (`harness rollback`) before the application writes more, and report it: table {value} "
+        "is not captured",
+        missing,
+    )
 
 
 def run(cur, schemas: Schemas, run_id: str) -> list[Check]:

@@ -54,8 +54,9 @@ class Scenario(Result):
     notes: list[str] = field(default_factory=list)  # what the scenario could not rehearse, and why
 
     def step(self, name: str, started: float, outcome: str = "ok", note: str = "") -> None:
-        self.steps.append({"step": name, "seconds": round(time.perf_counter() - started, 3), "outcome": outcome,
-                           "note": note})
+        self.steps.append(
+            {"step": name, "seconds": round(time.perf_counter() - started, 3), "outcome": outcome, "note": note}
+        )
 
 
 @dataclass
@@ -75,12 +76,19 @@ class TestRun:
 
     def to_dict(self) -> dict:
         """The test report's body; --json prints the same."""
-        return reports.jsonable({
-            "test_id": self.test_id, "type": self.type, "server": self.server, "finished_at": self.finished_at,
-            "verdict": "pass" if self.passed else "fail", "seconds": self.seconds,
-            "kept_databases": self.kept_databases, "scenarios": [s.to_dict() for s in self.scenarios],
-            "report": self.report_path,
-        })
+        return reports.jsonable(
+            {
+                "test_id": self.test_id,
+                "type": self.type,
+                "server": self.server,
+                "finished_at": self.finished_at,
+                "verdict": "pass" if self.passed else "fail",
+                "seconds": self.seconds,
+                "kept_databases": self.kept_databases,
+                "scenarios": [s.to_dict() for s in self.scenarios],
+                "report": self.report_path,
+            }
+        )
 
 
 def _like_production(target: db.Target) -> list[str]:
@@ -99,20 +107,24 @@ def _like_production(target: db.Target) -> list[str]:
         if exists:
             role = sql.Identifier(APP_ROLE)
             cur.execute(sql.SQL("grant usage on schema public to {}").format(role))
-            cur.execute(sql.SQL("grant select, insert, update, delete on all tables in schema public to {}").format(
-                role))
+            cur.execute(
+                sql.SQL("grant select, insert, update, delete on all tables in schema public to {}").format(role)
+            )
             cur.execute(sql.SQL("alter default privileges in schema public grant select on tables to {}").format(role))
         else:
-            notes.append(f"no application role: the role running the test may not create {APP_ROLE} "
-                         "(CREATEROLE), so grants and default privileges were not rehearsed")
+            notes.append(
+                f"no application role: the role running the test may not create {APP_ROLE} "
+                "(CREATEROLE), so grants and default privileges were not rehearsed"
+            )
         cur.execute("select 1 from pg_available_extensions where name = 'citext'")
         if cur.fetchone():
             cur.execute("create extension if not exists citext schema public")
     return notes
 
 
-def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, production_like: bool = False,
-                 seed: int = 42) -> Scenario:
+def run_scenario(
+    server: db.Target, size: str, *, dirty: bool, database: str, production_like: bool = False, seed: int = 42
+) -> Scenario:
     scenario = Scenario(name=f"{size}/{'dirty' if dirty else 'clean'}", size=size, dirty=dirty, database=database)
     schemas = Schemas("public")
     began = time.perf_counter()
@@ -131,21 +143,24 @@ def run_scenario(server: db.Target, size: str, *, dirty: bool, database: str, pr
         started = time.perf_counter()
         result = migrate.migrate(target, schemas, force=dirty, confirm=lambda plan: True)
         built, cut, post = result.built, result.cut, result.post
-        scenario.numbers.update({
-            "build_seconds": round(built.seconds, 3),
-            "target_rows": sum(built.target_row_counts.values()),
-            "quarantined_rows": built.quarantined_rows,
-            "unaccounted_rows": sum(r["unaccounted"] for r in built.reconciliation.get("row_counts", [])),
-            "warnings": sum(1 for c in built.checks if c.found and c.severity == "warning"),
-            "cutover_lock_ms": round(cut.lock_window_ms, 3),
-            "backup_bytes": cut.backup.dump_bytes,
-            "post_validation": post.summary["verdict"],
-        })
+        scenario.numbers.update(
+            {
+                "build_seconds": round(built.seconds, 3),
+                "target_rows": sum(built.target_row_counts.values()),
+                "quarantined_rows": built.quarantined_rows,
+                "unaccounted_rows": sum(r["unaccounted"] for r in built.reconciliation.get("row_counts", [])),
+                "warnings": sum(1 for c in built.checks if c.found and c.severity == "warning"),
+                "cutover_lock_ms": round(cut.lock_window_ms, 3),
+                "backup_bytes": cut.backup.dump_bytes,
+                "post_validation": post.summary["verdict"],
+            }
+        )
         scenario.step("migrate", started, note=f"run {result.run_id}; locks held {cut.lock_window_ms:.1f} ms")
         if production_like and before["structure"]["extensions"] and not (cut.extensions_moved or cut.extensions_left):
             scenario.reasons.append("the extension in the live schema was neither moved nor reported")
-        scenario.notes += [f"extension {name} stayed with the legacy schema ({why})"
-                           for name, why in cut.extension_notes.items()]
+        scenario.notes += [
+            f"extension {name} stayed with the legacy schema ({why})" for name, why in cut.extension_notes.items()
+        ]
         with db.connect(target) as conn, conn.cursor() as cur:
             after_cutover_privileges = parity.summary(parity.read(cur, "public"))
 
@@ -191,14 +206,25 @@ def _start_worker(names) -> None:
     _worker_database = names.get()
 
 
-def _scenario_in_worker(dsn: str, embedded: bool, size: str, dirty: bool, production_like: bool,
-                        database: str | None) -> Scenario:
-    return run_scenario(db.Target(dsn, embedded), size, dirty=dirty, production_like=production_like,
-                        database=database or _worker_database)
+def _scenario_in_worker(
+    dsn: str, embedded: bool, size: str, dirty: bool, production_like: bool, database: str | None
+) -> Scenario:
+    return run_scenario(
+        db.Target(dsn, embedded),
+        size,
+        dirty=dirty,
+        production_like=production_like,
+        database=database or _worker_database,
+    )
 
 
-def _run_parallel(server: db.Target, plan: list[tuple], databases: list[str | None], jobs: int,
-                  on_done: Callable[[int, Scenario], None]) -> list[str]:
+def _run_parallel(
+    server: db.Target,
+    plan: list[tuple],
+    databases: list[str | None],
+    jobs: int,
+    on_done: Callable[[int, Scenario], None],
+) -> list[str]:
     """Scenarios in `jobs` worker processes (dbt runs one invocation at a time per process)."""
     names = [f"{SCRATCH_DATABASE}_{n}" for n in range(1, jobs + 1)]
     context = multiprocessing.get_context("spawn")
@@ -206,11 +232,15 @@ def _run_parallel(server: db.Target, plan: list[tuple], databases: list[str | No
         free = manager.Queue()
         for name in names:
             free.put(name)
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                                    initargs=(free,)) as pool:
-            futures = {pool.submit(_scenario_in_worker, server.dsn, server.embedded, size, dirty, production_like,
-                                   databases[index]): index
-                       for index, (size, dirty, production_like) in enumerate(plan)}
+        with concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start_worker, initargs=(free,)
+        ) as pool:
+            futures = {
+                pool.submit(
+                    _scenario_in_worker, server.dsn, server.embedded, size, dirty, production_like, databases[index]
+                ): index
+                for index, (size, dirty, production_like) in enumerate(plan)
+            }
             for future in concurrent.futures.as_completed(futures):
                 on_done(futures[future], future.result())
     return names
@@ -230,8 +260,9 @@ def scenario_plan(test_type: str, sample_size: str | list[str] | None = None) ->
         chosen = chosen or list(samples.ORIGINAL_SIZES)
         return [(size, dirty, True) for size in chosen for dirty in (False, True)]
     if len(sizes) > 1:
-        raise UsageError(f"--type {test_type} rehearses one size; give --sample-size once "
-                         "(or use --type comprehensive)")
+        raise UsageError(
+            f"--type {test_type} rehearses one size; give --sample-size once (or use --type comprehensive)"
+        )
     return [(sizes[0] if sizes else "small_sample", False, True)]
 
 
@@ -253,7 +284,8 @@ def run(
             role = cur.fetchone()[0]
             raise privileges.PrivilegeMissing(
                 f"harness test rehearses in scratch databases it creates: role {role} needs CREATEDB "
-                f"(ALTER ROLE {role} CREATEDB), or run it as another role on the same server")
+                f"(ALTER ROLE {role} CREATEDB), or run it as another role on the same server"
+            )
     test_id = audit.new_run_id()
     began = time.perf_counter()
     # --keep needs a name per scenario; otherwise reused names keep dbt's parse warm
@@ -270,8 +302,16 @@ def run(
     if jobs == 1:
         scratch = [SCRATCH_DATABASE]
         for index, (size, dirty, production_like) in enumerate(plan):
-            on_done(index, run_scenario(server, size, dirty=dirty, production_like=production_like,
-                                        database=databases[index] or SCRATCH_DATABASE))
+            on_done(
+                index,
+                run_scenario(
+                    server,
+                    size,
+                    dirty=dirty,
+                    production_like=production_like,
+                    database=databases[index] or SCRATCH_DATABASE,
+                ),
+            )
     else:
         scratch = _run_parallel(server, plan, databases, jobs, on_done)
     if not keep:

@@ -62,13 +62,25 @@ class ValidationResult:
 
     def to_dict(self) -> dict:
         """The validation report's body; --json prints the same."""
-        return reports.jsonable({
-            "run_id": self.run_id, "phase": self.phase, "live_schema": self.live_schema,
-            "target_schema": self.target_schema, "database": self.database, "started_at": self.started_at,
-            "seconds": round(self.seconds, 3), "verdict": self.summary["verdict"], "summary": self.summary,
-            "mode": self.mode, "notes": self.notes, "dbt_nodes": self.dbt_nodes,
-            "dbt_errors": self.dbt_errors, "checks": [c.as_dict() for c in self.checks], "report": self.report_path,
-        })
+        return reports.jsonable(
+            {
+                "run_id": self.run_id,
+                "phase": self.phase,
+                "live_schema": self.live_schema,
+                "target_schema": self.target_schema,
+                "database": self.database,
+                "started_at": self.started_at,
+                "seconds": round(self.seconds, 3),
+                "verdict": self.summary["verdict"],
+                "summary": self.summary,
+                "mode": self.mode,
+                "notes": self.notes,
+                "dbt_nodes": self.dbt_nodes,
+                "dbt_errors": self.dbt_errors,
+                "checks": [c.as_dict() for c in self.checks],
+                "report": self.report_path,
+            }
+        )
 
     @property
     def summary(self) -> dict:
@@ -82,7 +94,9 @@ class ValidationResult:
 def _run(target, schemas, selector, read_from, progress) -> dbt_runner.DbtRun:
     """One `dbt build` of a named selection of selectors.yml, every check reporting."""
     run = dbt_runner.invoke(
-        "build", target, schemas,
+        "build",
+        target,
+        schemas,
         args=["--selector", selector, "--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
         modes=("report",),
         read_from=read_from,
@@ -133,9 +147,15 @@ def post_plan(cur, schemas: Schemas, where: state.PostTarget) -> PostPlan:
         differences = seal.differences(cur, schemas, current)
         if not differences:
             return PostPlan("checks of the sealed build", project.POST_CHECKS, read_from)
-        return PostPlan("recomputed", project.LEAN_POST_VALIDATION, read_from, notes=[
-            f"{schemas.next} is not as run {where.run_id} built and sealed it ({'; '.join(differences[:3])}): "
-            "the reconciliation models were recomputed from it before its checks"])
+        return PostPlan(
+            "recomputed",
+            project.LEAN_POST_VALIDATION,
+            read_from,
+            notes=[
+                f"{schemas.next} is not as run {where.run_id} built and sealed it ({'; '.join(differences[:3])}): "
+                "the reconciliation models were recomputed from it before its checks"
+            ],
+        )
     if where.source_schema != schemas.stage:  # the stage is gone: rebuild the work relations from the archive
         read_from = dbt_runner.ReadFrom(target_tables=where.target_schema, legacy_tables=where.source_schema)
         return PostPlan("rebuilt from the archive", project.POST_VALIDATION, read_from)
@@ -143,15 +163,24 @@ def post_plan(cur, schemas: Schemas, where: state.PostTarget) -> PostPlan:
     read_from = dbt_runner.ReadFrom(target_tables=where.target_schema, legacy_tables=schemas.stage)
     carried = _built_checks(where.run_id)
     if carried is None:
-        return PostPlan("after the cutover", project.LEAN_POST_VALIDATION, read_from, notes=[
-            f"the build's report of run {where.run_id} is not here ({reports.path_of('migration', where.run_id)}): "
-            "every post check ran again"])
+        return PostPlan(
+            "after the cutover",
+            project.LEAN_POST_VALIDATION,
+            read_from,
+            notes=[
+                f"the build's report of run {where.run_id} is not here ({reports.path_of('migration', where.run_id)}): "
+                "every post check ran again"
+            ],
+        )
     swap_checks = swap_checks_mod.run(cur, schemas, where.run_id)
     writes = audit.writes_since(cur, schemas.live, "target", where.run_id)
     capture_ok = all(c.status == "passed" for c in swap_checks if c.name == swap_checks_mod.CAPTURE)
     if writes or not capture_ok:
-        why = (f"{sum(writes.values())} writes since the cutover" if writes
-               else "the change capture is incomplete, so writes since the cutover cannot be ruled out")
+        why = (
+            f"{sum(writes.values())} writes since the cutover"
+            if writes
+            else "the change capture is incomplete, so writes since the cutover cannot be ruled out"
+        )
         selector, note = project.POST_CUTOVER_PROOFS, f"the reconciliation proofs ran again, net of writes ({why})"
     else:
         selector = project.POST_CUTOVER_STAMP
@@ -198,8 +227,13 @@ def validate(
         if restage:
             progress.step("validate", "running", note="staging a consistent snapshot")
             staged = stage_mod.stage(target, schemas, capture=capture)
-            progress.step("validate", "running", rows=sum(staged.row_counts.values()), seconds=staged.seconds,
-                          note=f"staged run {staged.run_id}")
+            progress.step(
+                "validate",
+                "running",
+                rows=sum(staged.row_counts.values()),
+                seconds=staged.seconds,
+                note=f"staged run {staged.run_id}",
+            )
             run_id = staged.run_id
         else:
             with db.connect(target) as conn, conn.cursor() as cur:
@@ -218,7 +252,10 @@ def validate(
     progress.tracker.close_open_phases(True)
     found = checks.collect(target, runs, phases=(phase,))
     result = ValidationResult(
-        run_id=run_id, phase=phase, live_schema=schemas.live, target_schema=target_schema,
+        run_id=run_id,
+        phase=phase,
+        live_schema=schemas.live,
+        target_schema=target_schema,
         started_at=started_at.isoformat(),
         checks=_with_carried(found, plan, run_id) if plan else found,
         dbt_errors=[f"{o.unique_id}: {o.message}" for r in runs for o in r.failed if o.resource_type != "test"],
@@ -230,9 +267,18 @@ def validate(
     result.seconds = time.perf_counter() - started
     with db.connect(target) as conn, conn.cursor() as cur:
         audit.record_step(
-            cur, schemas.live, run_id, f"validate-{phase}", started_at, "ok" if result.ok else "failed",
-            details={"summary": result.summary, "seconds": round(result.seconds, 3), "mode": result.mode,
-                     "dbt_nodes": result.dbt_nodes},
+            cur,
+            schemas.live,
+            run_id,
+            f"validate-{phase}",
+            started_at,
+            "ok" if result.ok else "failed",
+            details={
+                "summary": result.summary,
+                "seconds": round(result.seconds, 3),
+                "mode": result.mode,
+                "dbt_nodes": result.dbt_nodes,
+            },
         )
         conn.commit()
     write_report(result)
@@ -242,8 +288,12 @@ def validate(
 def from_build(target: db.Target, schemas: Schemas, built) -> ValidationResult:
     """The pre-migration result a build already produced (its checks ran first)."""
     result = ValidationResult(
-        run_id=built.run_id, phase="pre", live_schema=schemas.live, target_schema=None,
-        started_at=built.started_at, checks=[c for c in built.checks if c.phase == "pre"],
+        run_id=built.run_id,
+        phase="pre",
+        live_schema=schemas.live,
+        target_schema=None,
+        started_at=built.started_at,
+        checks=[c for c in built.checks if c.phase == "pre"],
         database=target.redacted(),
     )
     write_report(result)

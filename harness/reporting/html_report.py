@@ -26,8 +26,12 @@ from harness.common.numbers import number
 SEVERITIES = ("critical", "error", "warning", "info")
 FOUND = ("found", "error")
 # the checks that say whether the application can run on the target
-APPLICATION_SCHEMA_CHECKS = ("target_matches_application_schema", "alembic_stamp_matches_schema",
-                             "target_constraints_present", "target_enum_types_exact")
+APPLICATION_SCHEMA_CHECKS = (
+    "target_matches_application_schema",
+    "alembic_stamp_matches_schema",
+    "target_constraints_present",
+    "target_enum_types_exact",
+)
 # what another part of the harness may add: what surrounds the legacy tables (views, functions,
 # sequences, ...) and what the cutover did with it; drawn as whatever it holds
 SURROUNDINGS_KEYS = ("surroundings", "inventory")
@@ -76,17 +80,30 @@ def ids(values: Iterable[Any]) -> Html:
     return join((tag("code", v, class_="id") for v in values), "\n")
 
 
-def table(headers: list[str], rows: Iterable[Iterable[Any]], *, numeric: Iterable[str] = (),
-          widths: Iterable[float] = (), id_: str | None = None, cls: str | None = None) -> Html:
+def table(
+    headers: list[str],
+    rows: Iterable[Iterable[Any]],
+    *,
+    numeric: Iterable[str] = (),
+    widths: Iterable[float] = (),
+    id_: str | None = None,
+    cls: str | None = None,
+) -> Html:
     """A table of fixed layout: each column its share of the width (`widths`, in percent; the rest
     share what is left), so no value can widen it beyond the page; `numeric` columns right-aligned."""
     right = [h in set(numeric) for h in headers]
     shares = list(widths)
     columns = tag("colgroup", *(tag("col", style=f"width: {w}%") for w in shares)) if shares else ""
-    head = tag("thead", tag("tr", *(tag("th", h, class_="n" if r else None)
-                                    for h, r in zip(headers, right, strict=True))))
-    body = tag("tbody", *(tag("tr", *(tag("td", v, class_="n" if r else None)
-                                      for v, r in zip(row, right, strict=True))) for row in rows))
+    head = tag(
+        "thead", tag("tr", *(tag("th", h, class_="n" if r else None) for h, r in zip(headers, right, strict=True)))
+    )
+    body = tag(
+        "tbody",
+        *(
+            tag("tr", *(tag("td", v, class_="n" if r else None) for v, r in zip(row, right, strict=True)))
+            for row in rows
+        ),
+    )
     return tag("table", columns, head, body, id=id_, class_=cls)
 
 
@@ -135,8 +152,12 @@ def run_of(kind: str, report_id: str) -> str:
 def report_paths(run: str) -> list[Path]:
     """The JSON reports of a run (migration, pre, post) or of a test, in that order."""
     directory = paths.reports_dir()
-    names = [f"migration_report_{run}.json", f"validation_report_{run}_pre.json",
-             f"validation_report_{run}_post.json", f"test_report_{run}.json"]
+    names = [
+        f"migration_report_{run}.json",
+        f"validation_report_{run}_pre.json",
+        f"validation_report_{run}_post.json",
+        f"test_report_{run}.json",
+    ]
     return [directory / name for name in names if (directory / name).exists()]
 
 
@@ -191,8 +212,15 @@ def render(documents: list[dict], *, lineage: str | None = None) -> str:
     application = _application_schema(migration, post)
     if application:
         parts.append(("application", "Application schema", application))
-    around = [Html(tag("h3", f"{key} ({doc.get('kind')}{' ' + doc['phase'] if doc.get('phase') else ''} report)")
-                   + generic(doc[key])) for doc in documents for key in SURROUNDINGS_KEYS if key in doc]
+    around = [
+        Html(
+            tag("h3", f"{key} ({doc.get('kind')}{' ' + doc['phase'] if doc.get('phase') else ''} report)")
+            + generic(doc[key])
+        )
+        for doc in documents
+        for key in SURROUNDINGS_KEYS
+        if key in doc
+    ]
     if around:
         parts.append(("around", "Around the legacy tables", join(around)))
     if migration:
@@ -201,21 +229,32 @@ def render(documents: list[dict], *, lineage: str | None = None) -> str:
         parts.append(("rehearsal", "Rehearsal: the verdict per scenario", _rehearsal(test)))
     parts.append(("sources", "The reports on this page", _sources(documents, lineage)))
 
-    contents = tag("nav", tag("ol", *(tag("li", tag("a", title, href=f"#{id_}")) for id_, title, _ in parts)),
-                   class_="contents")
-    body = [_banner(run, migration, pre, post, test), contents,
-            *(section(id_, title, content) for id_, title, content in parts)]
-    return ("<!DOCTYPE html>\n" + tag(
-        "html",
-        tag("head",
-            Html('<meta charset="utf-8">'),
-            Html(f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'),
-            Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
-            Html('<meta name="color-scheme" content="light">'),
-            tag("title", _title(run, migration, test)),
-            tag("style", Html(STYLE))),
-        tag("body", tag("main", *body)),
-        lang="en") + "\n")
+    contents = tag(
+        "nav", tag("ol", *(tag("li", tag("a", title, href=f"#{id_}")) for id_, title, _ in parts)), class_="contents"
+    )
+    body = [
+        _banner(run, migration, pre, post, test),
+        contents,
+        *(section(id_, title, content) for id_, title, content in parts),
+    ]
+    return (
+        "<!DOCTYPE html>\n"
+        + tag(
+            "html",
+            tag(
+                "head",
+                Html('<meta charset="utf-8">'),
+                Html(f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'),
+                Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+                Html('<meta name="color-scheme" content="light">'),
+                tag("title", _title(run, migration, test)),
+                tag("style", Html(STYLE)),
+            ),
+            tag("body", tag("main", *body)),
+            lang="en",
+        )
+        + "\n"
+    )
 
 
 def _banner(run: str, migration: dict | None, pre: dict | None, post: dict | None, test: dict | None) -> Html:
@@ -225,14 +264,20 @@ def _banner(run: str, migration: dict | None, pre: dict | None, post: dict | Non
         outcome = migration.get("outcome") or "?"
         options = migration.get("options") or {}
         flags = [f"--{k}" for k in ("force", "strict") if options.get(k)]
-        what = ("dry run: built into " if options.get("mode") == "dry-run" else "build into ") + \
-            f"{migration.get('live_schema')}_next" + (f" ({' '.join(flags)})" if flags else "")
+        what = (
+            ("dry run: built into " if options.get("mode") == "dry-run" else "build into ")
+            + f"{migration.get('live_schema')}_next"
+            + (f" ({' '.join(flags)})" if flags else "")
+        )
         if migration.get("cutover"):
             what += f", then the cutover: {migration.get('live_schema')} swapped"
         summary = (migration.get("validation") or {}).get("summary") or {}
         if summary.get("verdict"):
-            forced = " (--force: the blocking rows are quarantined)" if options.get("force") and \
-                summary["verdict"] == "fail" else ""
+            forced = (
+                " (--force: the blocking rows are quarantined)"
+                if options.get("force") and summary["verdict"] == "fail"
+                else ""
+            )
             verdicts.append(("checks of the build", summary["verdict"] + forced))
     elif test:
         what, outcome = f"rehearsal: harness test --type {test.get('type')}", test.get("verdict") or "?"
@@ -241,8 +286,12 @@ def _banner(run: str, migration: dict | None, pre: dict | None, post: dict | Non
     if pre and not migration:
         verdicts.append(("pre-migration validation", pre.get("verdict")))
     if post:
-        verdicts.append(("post-migration validation" + (" of the live schema" if migration and
-                                                        migration.get("cutover") else ""), post.get("verdict")))
+        verdicts.append(
+            (
+                "post-migration validation" + (" of the live schema" if migration and migration.get("cutover") else ""),
+                post.get("verdict"),
+            )
+        )
     if test:
         verdicts.append(("rehearsal", test.get("verdict")))
     failed = outcome == "failed" or any(str(v).startswith("fail") and "--force" not in str(v) for _, v in verdicts)
@@ -251,20 +300,32 @@ def _banner(run: str, migration: dict | None, pre: dict | None, post: dict | Non
     tools = list(dict.fromkeys(_tool(d.get("tool") or {}) for d in (migration, pre, post, test) if d))
     dbts = list(dict.fromkeys(_dbt(d.get("tool") or {}) for d in (migration, pre, post, test) if d))
     database = main.get("database") or main.get("server")
-    headline = join([tag("span", str(outcome).upper(), class_="outcome"),
-                     *(Html(f" · {esc(what_)}: {tag('strong', v)}") for what_, v in verdicts)])
-    return tag("header", tag("h1", _title(run, migration, test)), para(headline, cls="headline"), facts([
-        ("what ran", what),
-        ("server and database", database),
-        ("live schema", main.get("live_schema")),
-        ("role", _role(database)),
-        ("started", main.get("started_at")),
-        ("finished", main.get("finished_at")),
-        ("seconds", main.get("seconds")),
-        ("tool", join(tools, "; ")),
-        ("dbt", join(dbts, "; ")),
-        ("outcome", outcome),
-    ]), class_=f"banner {tone}")
+    headline = join(
+        [
+            tag("span", str(outcome).upper(), class_="outcome"),
+            *(Html(f" · {esc(what_)}: {tag('strong', v)}") for what_, v in verdicts),
+        ]
+    )
+    return tag(
+        "header",
+        tag("h1", _title(run, migration, test)),
+        para(headline, cls="headline"),
+        facts(
+            [
+                ("what ran", what),
+                ("server and database", database),
+                ("live schema", main.get("live_schema")),
+                ("role", _role(database)),
+                ("started", main.get("started_at")),
+                ("finished", main.get("finished_at")),
+                ("seconds", main.get("seconds")),
+                ("tool", join(tools, "; ")),
+                ("dbt", join(dbts, "; ")),
+                ("outcome", outcome),
+            ]
+        ),
+        class_=f"banner {tone}",
+    )
 
 
 def _title(run: str, migration: dict | None, test: dict | None) -> str:
@@ -316,64 +377,116 @@ def _steps(doc: dict, lineage: str | None) -> Html:
     rows = []
     for s in steps:
         models = s.get("models") or []
-        name = Html(esc(f"{s.get('step')} {s.get('phase')}") + (
-            tag("div", f"models ({len(models)}): ", join(models, ", "), class_="models") if models else ""))
-        rows.append([name, s.get("status"), f"{s.get('nodes_done')}/{s.get('nodes_total')}" if s.get("nodes_total")
-                     else "", s.get("rows"), s.get("seconds"), s.get("note")])
-    out.append(table(["step", "status", "nodes", "rows", "seconds", "note"], rows,
-                     numeric=["nodes", "rows", "seconds"], widths=[30, 9, 9, 9, 10], id_="steps-table"))
+        name = Html(
+            esc(f"{s.get('step')} {s.get('phase')}")
+            + (tag("div", f"models ({len(models)}): ", join(models, ", "), class_="models") if models else "")
+        )
+        rows.append(
+            [
+                name,
+                s.get("status"),
+                f"{s.get('nodes_done')}/{s.get('nodes_total')}" if s.get("nodes_total") else "",
+                s.get("rows"),
+                s.get("seconds"),
+                s.get("note"),
+            ]
+        )
+    out.append(
+        table(
+            ["step", "status", "nodes", "rows", "seconds", "note"],
+            rows,
+            numeric=["nodes", "rows", "seconds"],
+            widths=[30, 9, 9, 9, 10],
+            id_="steps-table",
+        )
+    )
     if lineage:
-        out.append(para("Each model, its SQL and its lineage: ", tag("a", "the lineage page", href=lineage),
-                        f" ({lineage})."))
+        out.append(
+            para("Each model, its SQL and its lineage: ", tag("a", "the lineage page", href=lineage), f" ({lineage}).")
+        )
     if cutover:
-        out.append(para(tag("strong", f"Lock window: {number(cutover.get('lock_window_ms'))} ms"),
-                        f" — the application's writers waited at most this long (readers do not wait); the locks "
-                        f"were granted after {number(cutover.get('lock_wait_ms'))} ms, in "
-                        f"{number(cutover.get('attempts'))} attempt(s). The cutover took "
-                        f"{number(cutover.get('seconds'))} s in all, the backup included.", cls="lock"))
+        out.append(
+            para(
+                tag("strong", f"Lock window: {number(cutover.get('lock_window_ms'))} ms"),
+                f" — the application's writers waited at most this long (readers do not wait); the locks "
+                f"were granted after {number(cutover.get('lock_wait_ms'))} ms, in "
+                f"{number(cutover.get('attempts'))} attempt(s). The cutover took "
+                f"{number(cutover.get('seconds'))} s in all, the backup included.",
+                cls="lock",
+            )
+        )
     else:
-        out.append(para("No cutover in this run: the live schema was not swapped and no lock was taken on it.",
-                        cls="lock"))
+        out.append(
+            para("No cutover in this run: the live schema was not swapped and no lock was taken on it.", cls="lock")
+        )
     dbt = doc.get("dbt") or {}
     if dbt:
         counts = ", ".join(f"{number(v)} {k}" for k, v in (dbt.get("status_counts") or {}).items())
-        out.append(para(f"dbt: {'success' if dbt.get('success') else 'failed'} in {number(dbt.get('seconds'))} s; "
-                        f"nodes: {counts or 'none'}." + (f" Error: {dbt['error']}" if dbt.get("error") else "")))
+        out.append(
+            para(
+                f"dbt: {'success' if dbt.get('success') else 'failed'} in {number(dbt.get('seconds'))} s; "
+                f"nodes: {counts or 'none'}." + (f" Error: {dbt['error']}" if dbt.get("error") else "")
+            )
+        )
         if dbt.get("failed"):
-            out.append(table(["failed dbt node", "message"], ([f.get("node"), f.get("message")]
-                                                              for f in dbt["failed"]), widths=[35],
-                             id_="dbt-failed"))
+            out.append(
+                table(
+                    ["failed dbt node", "message"],
+                    ([f.get("node"), f.get("message")] for f in dbt["failed"]),
+                    widths=[35],
+                    id_="dbt-failed",
+                )
+            )
     return join(out)
 
 
 def _chart(steps: list[dict], cutover: dict) -> Html:
     """Seconds per step as horizontal bars, and the cutover with its lock window, in inline SVG."""
-    bars = [(f"{s.get('step')} {s.get('phase')}", float(s.get("seconds") or 0), f"{number(s.get('seconds'))} s",
-             STATUS_COLOURS.get(s.get("status"), "#8c959f")) for s in steps]
+    bars = [
+        (
+            f"{s.get('step')} {s.get('phase')}",
+            float(s.get("seconds") or 0),
+            f"{number(s.get('seconds'))} s",
+            STATUS_COLOURS.get(s.get("status"), "#8c959f"),
+        )
+        for s in steps
+    ]
     if cutover:
-        bars.append(("cutover", float(cutover.get("seconds") or 0), f"{number(cutover.get('seconds'))} s",
-                     "#0969da"))
-        bars.append(("locks held", float(cutover.get("lock_window_ms") or 0) / 1000,
-                     f"{number(cutover.get('lock_window_ms'))} ms", LOCK_COLOUR))
+        bars.append(("cutover", float(cutover.get("seconds") or 0), f"{number(cutover.get('seconds'))} s", "#0969da"))
+        bars.append(
+            (
+                "locks held",
+                float(cutover.get("lock_window_ms") or 0) / 1000,
+                f"{number(cutover.get('lock_window_ms'))} ms",
+                LOCK_COLOUR,
+            )
+        )
     if not bars:
         return Html("")
     width, label_w, value_w, row_h, top = 720, 150, 110, 20, 22
     bar_w = width - label_w - value_w
     scale = max(b[1] for b in bars) or 1.0
-    parts = [tag("title", "Seconds per step (the sum of each step's node times), the cutover and its lock window"),
-             Html(f'<text x="{label_w}" y="14" class="axis">0 s</text>'),
-             Html(f'<text x="{label_w + bar_w}" y="14" class="axis" text-anchor="end">{esc(number(scale))} s</text>'),
-             Html(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + row_h * len(bars)}" class="rule"/>')]
+    parts = [
+        tag("title", "Seconds per step (the sum of each step's node times), the cutover and its lock window"),
+        Html(f'<text x="{label_w}" y="14" class="axis">0 s</text>'),
+        Html(f'<text x="{label_w + bar_w}" y="14" class="axis" text-anchor="end">{esc(number(scale))} s</text>'),
+        Html(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + row_h * len(bars)}" class="rule"/>'),
+    ]
     for i, (label, seconds, value, colour) in enumerate(bars):
         y = top + i * row_h
         w = max(seconds / scale * bar_w, 1.5 if seconds > 0 else 0)
-        parts.append(Html(
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{esc(label)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}"/>'
-            f'<text x="{label_w + w + 5:.1f}" y="{y + 13}">{esc(value)}</text>'))
+        parts.append(
+            Html(
+                f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{esc(label)}</text>'
+                f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}"/>'
+                f'<text x="{label_w + w + 5:.1f}" y="{y + 13}">{esc(value)}</text>'
+            )
+        )
     height = top + row_h * len(bars) + 6
-    return Html(f'<svg id="chart" class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-                f'height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>')
+    return Html(
+        f'<svg id="chart" class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+    )
 
 
 # ---------------------------------------------------------------- rows, proofs, quarantine
@@ -384,27 +497,54 @@ def _rows(doc: dict) -> Html:
     counts = reconciliation.get("row_counts") or []
     out = []
     if counts:
-        out.append(para("Every legacy row is migrated with its legacy id or quarantined with a reason "
-                        "(reconciliation_row_counts):"))
-        out.append(table(["legacy table", "legacy rows", "migrated", "quarantined", "unexpected in target",
-                          "unaccounted"],
-                         ([c.get("legacy_table"), c.get("rows_in"), c.get("migrated"), c.get("quarantined"),
-                           c.get("unexpected_in_target"), c.get("unaccounted")] for c in counts),
-                         numeric=["legacy rows", "migrated", "quarantined", "unexpected in target", "unaccounted"],
-                         widths=[25], id_="row-counts"))
+        out.append(
+            para(
+                "Every legacy row is migrated with its legacy id or quarantined with a reason "
+                "(reconciliation_row_counts):"
+            )
+        )
+        out.append(
+            table(
+                ["legacy table", "legacy rows", "migrated", "quarantined", "unexpected in target", "unaccounted"],
+                (
+                    [
+                        c.get("legacy_table"),
+                        c.get("rows_in"),
+                        c.get("migrated"),
+                        c.get("quarantined"),
+                        c.get("unexpected_in_target"),
+                        c.get("unaccounted"),
+                    ]
+                    for c in counts
+                ),
+                numeric=["legacy rows", "migrated", "quarantined", "unexpected in target", "unaccounted"],
+                widths=[25],
+                id_="row-counts",
+            )
+        )
     else:
         out.append(para("The report holds no row counts (the build did not reach the reconciliation)."))
     stage = doc.get("stage") or {}
     if stage:
-        out.append(para(f"Staged from {doc.get('live_schema')} at {stage.get('snapshot_time')} into "
-                        f"{stage.get('stage_schema') or 'the stage'} (one REPEATABLE READ snapshot)."))
+        out.append(
+            para(
+                f"Staged from {doc.get('live_schema')} at {stage.get('snapshot_time')} into "
+                f"{stage.get('stage_schema') or 'the stage'} (one REPEATABLE READ snapshot)."
+            )
+        )
         for note in stage.get("notes") or []:
             out.append(para("Note: ", note, cls="note"))
     target = doc.get("target_row_counts") or {}
     if target:
         out.append(tag("h3", f"Target tables ({len(target)})"))
-        out.append(tag("ul", *(tag("li", tag("span", name), " ", tag("span", rows, class_="n"))
-                               for name, rows in target.items()), class_="cols", id="target-rows"))
+        out.append(
+            tag(
+                "ul",
+                *(tag("li", tag("span", name), " ", tag("span", rows, class_="n")) for name, rows in target.items()),
+                class_="cols",
+                id="target-rows",
+            )
+        )
     return join(out)
 
 
@@ -413,28 +553,53 @@ def _proofs(doc: dict) -> Html:
     out = []
     stock, ledger = reconciliation.get("stock") or {}, reconciliation.get("ledger") or {}
     if stock:
-        out.append(para(tag("strong", "Stock: "), f"legacy {number(stock.get('legacy_total'))} = migrated "
-                        f"{number(stock.get('migrated_total'))} + quarantined {number(stock.get('quarantined_total'))}"
-                        f" over {number(stock.get('pairs'))} organisation/part pairs; mismatched pairs: "
-                        f"{number(stock.get('mismatched_pairs'))}.", id_="stock"))
+        out.append(
+            para(
+                tag("strong", "Stock: "),
+                f"legacy {number(stock.get('legacy_total'))} = migrated "
+                f"{number(stock.get('migrated_total'))} + quarantined {number(stock.get('quarantined_total'))}"
+                f" over {number(stock.get('pairs'))} organisation/part pairs; mismatched pairs: "
+                f"{number(stock.get('mismatched_pairs'))}.",
+                id_="stock",
+            )
+        )
         if stock.get("mismatches"):
             out.append(generic(stock["mismatches"]))
     if ledger:
-        out.append(para(tag("strong", "Ledger: "), f"{number(ledger.get('ledger_entries'))} transactions sum to "
-                        f"{number(ledger.get('ledger_total'))} = inventory {number(ledger.get('inventory_total'))} "
-                        f"over {number(ledger.get('positions'))} warehouse/part positions; mismatched positions: "
-                        f"{number(ledger.get('mismatched_positions'))}.", id_="ledger"))
+        out.append(
+            para(
+                tag("strong", "Ledger: "),
+                f"{number(ledger.get('ledger_entries'))} transactions sum to "
+                f"{number(ledger.get('ledger_total'))} = inventory {number(ledger.get('inventory_total'))} "
+                f"over {number(ledger.get('positions'))} warehouse/part positions; mismatched positions: "
+                f"{number(ledger.get('mismatched_positions'))}.",
+                id_="ledger",
+            )
+        )
         if ledger.get("mismatches"):
             out.append(generic(ledger["mismatches"]))
     totals = reconciliation.get("totals") or []
     if totals:
-        out.append(para("Totals per table and measure: legacy = migrated + quarantined "
-                        "(reconciliation_totals):"))
-        out.append(table(["legacy table", "measure", "legacy", "migrated", "quarantined", "difference"],
-                         ([t.get("legacy_table"), t.get("measure"), t.get("legacy_total"), t.get("migrated_total"),
-                           t.get("quarantined_total"), t.get("difference")] for t in totals),
-                         numeric=["legacy", "migrated", "quarantined", "difference"], widths=[25, 13],
-                         id_="totals"))
+        out.append(para("Totals per table and measure: legacy = migrated + quarantined (reconciliation_totals):"))
+        out.append(
+            table(
+                ["legacy table", "measure", "legacy", "migrated", "quarantined", "difference"],
+                (
+                    [
+                        t.get("legacy_table"),
+                        t.get("measure"),
+                        t.get("legacy_total"),
+                        t.get("migrated_total"),
+                        t.get("quarantined_total"),
+                        t.get("difference"),
+                    ]
+                    for t in totals
+                ),
+                numeric=["legacy", "migrated", "quarantined", "difference"],
+                widths=[25, 13],
+                id_="totals",
+            )
+        )
     return join(out) if out else para("The report holds no reconciliation (the build did not reach it).")
 
 
@@ -444,14 +609,32 @@ def _quarantine(quarantine: dict | None) -> Html:
     groups = quarantine.get("groups") or []
     if not groups:
         return para(f"No legacy row was quarantined ({number(quarantine.get('total_rows') or 0)} rows).")
-    return join([
-        para(f"{number(quarantine.get('total_rows'))} legacy rows kept aside, by table, reason and severity. The rows "
-             "themselves stay in the audit's quarantine table (they may hold password hashes); here are their ids."),
-        table(["severity", "table", "reason", "rows", "example ids", "example"],
-              ([tag("span", g.get("severity"), class_=f"sev {g.get('severity')}"), g.get("source_table"),
-                g.get("reason_code"), g.get("rows"), ids(g.get("example_ids") or []), g.get("example_detail")]
-               for g in groups), numeric=["rows"], widths=[11, 14, 16, 7, 28], id_="quarantine-groups"),
-    ])
+    return join(
+        [
+            para(
+                f"{number(quarantine.get('total_rows'))} legacy rows kept aside, by table, reason and severity. "
+                "The rows themselves stay in the audit's quarantine table (they may hold password hashes); "
+                "here are their ids."
+            ),
+            table(
+                ["severity", "table", "reason", "rows", "example ids", "example"],
+                (
+                    [
+                        tag("span", g.get("severity"), class_=f"sev {g.get('severity')}"),
+                        g.get("source_table"),
+                        g.get("reason_code"),
+                        g.get("rows"),
+                        ids(g.get("example_ids") or []),
+                        g.get("example_detail"),
+                    ]
+                    for g in groups
+                ),
+                numeric=["rows"],
+                widths=[11, 14, 16, 7, 28],
+                id_="quarantine-groups",
+            ),
+        ]
+    )
 
 
 # ---------------------------------------------------------------- findings, application schema
@@ -461,28 +644,58 @@ def _all_findings(migration: dict | None, pre: dict | None, post: dict | None) -
     out = []
     if migration and (migration.get("validation") or {}).get("checks"):
         validation = migration["validation"]
-        out.append(_findings("findings-build", "The checks of the build (pre-migration checks on the staged copy, "
-                             f"post-migration checks on {migration.get('live_schema')}_next)",
-                             validation["checks"], validation.get("summary") or {}))
+        out.append(
+            _findings(
+                "findings-build",
+                "The checks of the build (pre-migration checks on the staged copy, "
+                f"post-migration checks on {migration.get('live_schema')}_next)",
+                validation["checks"],
+                validation.get("summary") or {},
+            )
+        )
     elif pre:  # a build writes its pre-migration checks as this report too: shown once, above
-        out.append(_findings("findings-pre", f"Pre-migration validation of {pre.get('live_schema')} (staged copy)",
-                             pre.get("checks") or [], pre.get("summary") or {}, pre.get("dbt_errors")))
+        out.append(
+            _findings(
+                "findings-pre",
+                f"Pre-migration validation of {pre.get('live_schema')} (staged copy)",
+                pre.get("checks") or [],
+                pre.get("summary") or {},
+                pre.get("dbt_errors"),
+            )
+        )
     if post:
-        out.append(_findings("findings-post", f"Post-migration validation of {post.get('target_schema')}",
-                             post.get("checks") or [], post.get("summary") or {}, post.get("dbt_errors")))
+        out.append(
+            _findings(
+                "findings-post",
+                f"Post-migration validation of {post.get('target_schema')}",
+                post.get("checks") or [],
+                post.get("summary") or {},
+                post.get("dbt_errors"),
+            )
+        )
     return join(out)
 
 
 def _findings(id_: str, title: str, checks: list[dict], summary: dict, dbt_errors: list | None = None) -> Html:
     by_severity = summary.get("by_severity") or {}
-    out = [tag("h3", title),
-           para(f"{number(summary.get('checks_run'))} checks run; verdict: ", tag("strong", summary.get("verdict")),
-                "." + (f" Blocking: {', '.join(summary['blocking_checks'])}." if summary.get("blocking_checks")
-                       else "")),
-           table(["severity", "checks", "with findings", "failing rows"],
-                 ([tag("span", sev, class_=f"sev {sev}"), v.get("checks"), v.get("found"), v.get("rows")]
-                  for sev, v in by_severity.items()), numeric=["checks", "with findings", "failing rows"],
-                 id_=f"{id_}-summary", cls="narrow")]
+    out = [
+        tag("h3", title),
+        para(
+            f"{number(summary.get('checks_run'))} checks run; verdict: ",
+            tag("strong", summary.get("verdict")),
+            "." + (f" Blocking: {', '.join(summary['blocking_checks'])}." if summary.get("blocking_checks") else ""),
+        ),
+        table(
+            ["severity", "checks", "with findings", "failing rows"],
+            (
+                [tag("span", sev, class_=f"sev {sev}"), v.get("checks"), v.get("found"), v.get("rows")]
+                for sev, v in by_severity.items()
+            ),
+            numeric=["checks", "with findings", "failing rows"],
+            id_=f"{id_}-summary",
+            cls="narrow",
+        ),
+    ]
     for error in dbt_errors or []:
         out.append(para("Could not run: ", error, cls="note"))
     known = [c for c in checks if c.get("severity") in SEVERITIES]
@@ -490,48 +703,94 @@ def _findings(id_: str, title: str, checks: list[dict], summary: dict, dbt_error
         found = [c for c in known if c.get("severity") == severity and c.get("status") in FOUND]
         if found:
             out.append(tag("h4", tag("span", severity, class_=f"sev {severity}"), f" ({len(found)})"))
-            out.append(table(
-                ["check", "phase", "rows", "example ids", "meaning", "fix"],
-                ([tag("code", c.get("name")), c.get("phase"),
-                  c.get("failing_rows") if c.get("status") == "found" else f"error: {c.get('message')}",
-                  ids(c.get("example_ids") or []), c.get("meaning"), c.get("fix_hint")] for c in found),
-                numeric=["rows"], widths=[19, 8, 7, 26, 19], id_=f"{id_}-{severity}"))
+            out.append(
+                table(
+                    ["check", "phase", "rows", "example ids", "meaning", "fix"],
+                    (
+                        [
+                            tag("code", c.get("name")),
+                            c.get("phase"),
+                            c.get("failing_rows") if c.get("status") == "found" else f"error: {c.get('message')}",
+                            ids(c.get("example_ids") or []),
+                            c.get("meaning"),
+                            c.get("fix_hint"),
+                        ]
+                        for c in found
+                    ),
+                    numeric=["rows"],
+                    widths=[19, 8, 7, 26, 19],
+                    id_=f"{id_}-{severity}",
+                )
+            )
     others = [c for c in checks if c not in known or c.get("status") not in FOUND + ("passed",)]
     if others:
         out.append(tag("h4", f"Not run or unknown ({len(others)})"))
-        out.append(table(["check", "severity", "phase", "status", "message"],
-                         ([c.get("name"), c.get("severity"), c.get("phase"), c.get("status"), c.get("message")]
-                          for c in others), widths=[28, 12, 9, 11], id_=f"{id_}-other"))
+        out.append(
+            table(
+                ["check", "severity", "phase", "status", "message"],
+                ([c.get("name"), c.get("severity"), c.get("phase"), c.get("status"), c.get("message")] for c in others),
+                widths=[28, 12, 9, 11],
+                id_=f"{id_}-other",
+            )
+        )
     passed = [c for c in known if c.get("status") == "passed"]
     if passed:
-        out.append(para(tag("strong", f"Passed ({len(passed)}): "),
-                        join((Html(tag("code", c.get("name")) + esc(f" ({c.get('severity')})")) for c in passed),
-                             ", "), cls="passed"))
+        out.append(
+            para(
+                tag("strong", f"Passed ({len(passed)}): "),
+                join((Html(tag("code", c.get("name")) + esc(f" ({c.get('severity')})")) for c in passed), ", "),
+                cls="passed",
+            )
+        )
     return tag("div", *out, id=id_)
 
 
 def _application_schema(migration: dict | None, post: dict | None) -> Html:
     """Can the application run on the target: its tables and columns, and the Alembic stamp."""
     checks = (post or {}).get("checks") or ((migration or {}).get("validation") or {}).get("checks") or []
-    where = (f"{post.get('target_schema')} (post-migration validation)" if post and post.get("checks")
-             else f"{(migration or {}).get('live_schema')}_next (the build)")
+    where = (
+        f"{post.get('target_schema')} (post-migration validation)"
+        if post and post.get("checks")
+        else f"{(migration or {}).get('live_schema')}_next (the build)"
+    )
     chosen = [c for name in APPLICATION_SCHEMA_CHECKS for c in checks if c.get("name") == name]
     if not chosen:
         return Html("")
     statuses = {c.get("status") for c in chosen}
-    verdict = ("matches the application: every table, column, constraint and enum type, and the Alembic stamp"
-               if statuses == {"passed"} else "does NOT match the application: see the checks below"
-               if statuses & set(FOUND) else "was not fully checked: see the checks below")
+    verdict = (
+        "matches the application: every table, column, constraint and enum type, and the Alembic stamp"
+        if statuses == {"passed"}
+        else "does NOT match the application: see the checks below"
+        if statuses & set(FOUND)
+        else "was not fully checked: see the checks below"
+    )
     stamp = ((migration or {}).get("target_row_counts") or {}).get("alembic_version")
-    return join([
-        para(tag("strong", f"The target schema in {where} {verdict}."),
-             f" alembic_version holds {number(stamp)} rows (the heads of the application's revision graph)."
-             if stamp is not None else ""),
-        table(["check", "status", "failing rows", "meaning", "fix"],
-              ([tag("code", c.get("name")), c.get("status"), c.get("failing_rows"), c.get("meaning"),
-                c.get("fix_hint") if c.get("status") in FOUND else ""] for c in chosen),
-              numeric=["failing rows"], widths=[28, 10, 10, 30], id_="application-checks"),
-    ])
+    return join(
+        [
+            para(
+                tag("strong", f"The target schema in {where} {verdict}."),
+                f" alembic_version holds {number(stamp)} rows (the heads of the application's revision graph)."
+                if stamp is not None
+                else "",
+            ),
+            table(
+                ["check", "status", "failing rows", "meaning", "fix"],
+                (
+                    [
+                        tag("code", c.get("name")),
+                        c.get("status"),
+                        c.get("failing_rows"),
+                        c.get("meaning"),
+                        c.get("fix_hint") if c.get("status") in FOUND else "",
+                    ]
+                    for c in chosen
+                ),
+                numeric=["failing rows"],
+                widths=[28, 10, 10, 30],
+                id_="application-checks",
+            ),
+        ]
+    )
 
 
 # ---------------------------------------------------------------- backups, rehearsal, sources
@@ -540,55 +799,119 @@ def _application_schema(migration: dict | None, post: dict | None) -> Html:
 def _undo(doc: dict) -> Html:
     cutover = doc.get("cutover") or {}
     if not cutover:
-        return para(f"No cutover in this run: no backup was taken and there is nothing to roll back; the live schema "
-                    f"{doc.get('live_schema')} was not swapped.")
+        return para(
+            f"No cutover in this run: no backup was taken and there is nothing to roll back; the live schema "
+            f"{doc.get('live_schema')} was not swapped."
+        )
     backup = cutover.get("backup") or {}
     live = doc.get("live_schema") or "public"
     schema_option = "" if live == "public" else f"--schema {live} "
-    out = [facts([
-        ("legacy schema kept as", cutover.get("archive_schema")),
-        ("pg_dump of the legacy schema", tag("code", backup.get("dump_path"))),
-        ("size", f"{number(backup.get('dump_bytes'))} bytes"),
-        ("sha256", tag("code", backup.get("dump_sha256"), class_="sha")),
-        ("backup took", f"{number(backup.get('seconds'))} s (dbt snapshots and pg_dump)"),
-        ("dbt snapshots", f"migration_backup.{live}__<table> (the rows per table below)"),
-        ("extensions moved", ", ".join(cutover.get("extensions_moved") or []) or "none"),
-        ("extensions left with the legacy schema", ", ".join(cutover.get("extensions_left") or []) or "none"),
-        ("privilege statements replayed", cutover.get("privilege_statements")),
-    ])]
+    out = [
+        facts(
+            [
+                ("legacy schema kept as", cutover.get("archive_schema")),
+                ("pg_dump of the legacy schema", tag("code", backup.get("dump_path"))),
+                ("size", f"{number(backup.get('dump_bytes'))} bytes"),
+                ("sha256", tag("code", backup.get("dump_sha256"), class_="sha")),
+                ("backup took", f"{number(backup.get('seconds'))} s (dbt snapshots and pg_dump)"),
+                ("dbt snapshots", f"migration_backup.{live}__<table> (the rows per table below)"),
+                ("extensions moved", ", ".join(cutover.get("extensions_moved") or []) or "none"),
+                ("extensions left with the legacy schema", ", ".join(cutover.get("extensions_left") or []) or "none"),
+                ("privilege statements replayed", cutover.get("privilege_statements")),
+            ]
+        )
+    ]
     if backup.get("snapshot_rows"):
-        out.append(table(["snapshot of legacy table", "rows"], (backup["snapshot_rows"] or {}).items(),
-                         numeric=["rows"], id_="snapshot-rows", cls="narrow"))
-    out.append(para("To put the legacy schema back (one transaction; it refuses if the application wrote to the new "
-                    "schema since the cutover, and --force exports those writes and carries back what has a legacy "
-                    "equivalent):"))
+        out.append(
+            table(
+                ["snapshot of legacy table", "rows"],
+                (backup["snapshot_rows"] or {}).items(),
+                numeric=["rows"],
+                id_="snapshot-rows",
+                cls="narrow",
+            )
+        )
+    out.append(
+        para(
+            "To put the legacy schema back (one transaction; it refuses if the application wrote to the new "
+            "schema since the cutover, and --force exports those writes and carries back what has a legacy "
+            "equivalent):"
+        )
+    )
     out.append(tag("pre", f"harness {schema_option}rollback"))
-    out.append(para("To restore the dump into a new schema of the same database (never over existing data; "
-                    "--database D restores into a new database instead):"))
-    out.append(tag("pre", f"sha256sum {backup.get('dump_path')}\n# expect {backup.get('dump_sha256')}\n"
-                          f"harness {schema_option}restore --from {backup.get('dump_path')}"))
-    out.append(para(f"Both with this run's connection ({doc.get('database')}) as --dsn or HARNESS_DSN, the password "
-                    "in PGPASSWORD or ~/.pgpass.", cls="note"))
+    out.append(
+        para(
+            "To restore the dump into a new schema of the same database (never over existing data; "
+            "--database D restores into a new database instead):"
+        )
+    )
+    out.append(
+        tag(
+            "pre",
+            f"sha256sum {backup.get('dump_path')}\n# expect {backup.get('dump_sha256')}\n"
+            f"harness {schema_option}restore --from {backup.get('dump_path')}",
+        )
+    )
+    out.append(
+        para(
+            f"Both with this run's connection ({doc.get('database')}) as --dsn or HARNESS_DSN, the password "
+            "in PGPASSWORD or ~/.pgpass.",
+            cls="note",
+        )
+    )
     return join(out)
 
 
 def _rehearsal(doc: dict) -> Html:
     scenarios = doc.get("scenarios") or []
-    out = [facts([("test", doc.get("test_id")), ("type", doc.get("type")), ("server", doc.get("server")),
-                  ("verdict", doc.get("verdict")), ("seconds", doc.get("seconds")),
-                  ("kept databases", ", ".join(doc.get("kept_databases") or []) or "none")])]
-    out.append(table(["scenario", "verdict", "seconds", "steps", "reasons and notes"],
-                     ([s.get("name"), tag("strong", s.get("verdict"), class_=f"verdict {s.get('verdict')}"),
-                       s.get("seconds"),
-                       join(tag("div", f"{st.get('step')}: {st.get('outcome')}, {number(st.get('seconds'))} s",
-                                 f" ({st['note']})" if st.get("note") else "") for st in s.get("steps") or []),
-                       join(tag("div", r) for r in [*(s.get("reasons") or []), *(s.get("notes") or [])])]
-                      for s in scenarios), numeric=["seconds"], widths=[18, 9, 9, 36], id_="scenarios"))
+    out = [
+        facts(
+            [
+                ("test", doc.get("test_id")),
+                ("type", doc.get("type")),
+                ("server", doc.get("server")),
+                ("verdict", doc.get("verdict")),
+                ("seconds", doc.get("seconds")),
+                ("kept databases", ", ".join(doc.get("kept_databases") or []) or "none"),
+            ]
+        )
+    ]
+    out.append(
+        table(
+            ["scenario", "verdict", "seconds", "steps", "reasons and notes"],
+            (
+                [
+                    s.get("name"),
+                    tag("strong", s.get("verdict"), class_=f"verdict {s.get('verdict')}"),
+                    s.get("seconds"),
+                    join(
+                        tag(
+                            "div",
+                            f"{st.get('step')}: {st.get('outcome')}, {number(st.get('seconds'))} s",
+                            f" ({st['note']})" if st.get("note") else "",
+                        )
+                        for st in s.get("steps") or []
+                    ),
+                    join(tag("div", r) for r in [*(s.get("reasons") or []), *(s.get("notes") or [])]),
+                ]
+                for s in scenarios
+            ),
+            numeric=["seconds"],
+            widths=[18, 9, 9, 36],
+            id_="scenarios",
+        )
+    )
     keys = list(dict.fromkeys(k for s in scenarios for k in s.get("numbers") or {}))
     if keys:
-        out.append(table(["number", *(s.get("name") for s in scenarios)],
-                         ([k, *((s.get("numbers") or {}).get(k) for s in scenarios)] for k in keys),
-                         numeric=[s.get("name") for s in scenarios], widths=[30], id_="scenario-numbers"))
+        out.append(
+            table(
+                ["number", *(s.get("name") for s in scenarios)],
+                ([k, *((s.get("numbers") or {}).get(k) for s in scenarios)] for k in keys),
+                numeric=[s.get("name") for s in scenarios],
+                widths=[30],
+                id_="scenario-numbers",
+            )
+        )
     for holder in (doc, *scenarios):
         if "prediction" in holder:
             out.append(tag("h3", f"Prediction{' of ' + holder['name'] if holder is not doc else ''}"))
@@ -597,11 +920,22 @@ def _rehearsal(doc: dict) -> Html:
 
 
 def _sources(documents: list[dict], lineage: str | None) -> Html:
-    rows = [[d.get("kind") + (f" ({d['phase']})" if d.get("phase") else ""), tag("code", d.get("report")),
-             d.get("written_at"), _tool(d.get("tool") or {})] for d in documents]
-    out = [para("Every figure on this page is a value of these JSON reports (harness report <id> prints them "
-                "as tables, harness --json report <id> as they are); nothing is computed for the page."),
-           table(["report", "file", "written at", "by"], rows, widths=[15, 45, 18], id_="sources")]
+    rows = [
+        [
+            d.get("kind") + (f" ({d['phase']})" if d.get("phase") else ""),
+            tag("code", d.get("report")),
+            d.get("written_at"),
+            _tool(d.get("tool") or {}),
+        ]
+        for d in documents
+    ]
+    out = [
+        para(
+            "Every figure on this page is a value of these JSON reports (harness report <id> prints them "
+            "as tables, harness --json report <id> as they are); nothing is computed for the page."
+        ),
+        table(["report", "file", "written at", "by"], rows, widths=[15, 45, 18], id_="sources"),
+    ]
     if lineage:
         out.append(para("The models, their SQL and their lineage: ", tag("a", lineage, href=lineage), "."))
     return join(out)

@@ -63,8 +63,13 @@ def tool() -> dict:
     described = {}
     if (paths.project_dir() / ".git").exists():
         try:
-            run = subprocess.run(["git", "-C", str(paths.project_dir()), "describe", "--always", "--dirty",
-                                  "--tags"], capture_output=True, text=True, timeout=10, check=False)
+            run = subprocess.run(
+                ["git", "-C", str(paths.project_dir()), "describe", "--always", "--dirty", "--tags"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
             if run.returncode == 0 and run.stdout.strip():
                 described = {"git": run.stdout.strip()}
         except (OSError, subprocess.SubprocessError):
@@ -103,8 +108,9 @@ def _write_page(kind: str, report_id: str) -> None:
     try:
         write_page(html_report.run_of(kind, report_id))
     except Exception as exc:  # noqa: BLE001 - see the docstring
-        logging.getLogger(LOGGER_NAME).warning("the HTML report of %s could not be written: %s: %s",
-                                               report_id, type(exc).__name__, exc)
+        logging.getLogger(LOGGER_NAME).warning(
+            "the HTML report of %s could not be written: %s: %s", report_id, type(exc).__name__, exc
+        )
 
 
 def write_page(run: str) -> Path:
@@ -164,11 +170,11 @@ def load(path: Path) -> dict:
     try:
         document = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"{path} cannot be read as a report ({exc}): is it a report the harness wrote, "
-                         "and whole?") from None
+        raise UsageError(
+            f"{path} cannot be read as a report ({exc}): is it a report the harness wrote, and whole?"
+        ) from None
     if not isinstance(document, dict) or document.get("kind") not in KINDS or "report_version" not in document:
-        raise UsageError(f"{path} is not a report the harness wrote (no report_version and kind "
-                         f"{' | '.join(KINDS)})")
+        raise UsageError(f"{path} is not a report the harness wrote (no report_version and kind {' | '.join(KINDS)})")
     return document
 
 

@@ -15,10 +15,40 @@ from conftest import PROJECT
 from harness.flows import anonymise
 from harness.flows.anonymise import KEEP, LOCATION, ORGANIZATION_NAME, PART_TEXT, PASSWORD_HASH, TEXT
 
-TRICKY = ["Autoboss Inc", "AUTOBOSS INC ", " autoboss\u00a0 inc", "Autoboss Inc.", "Autoboss", "autoboss inc",
-          "", "   ", "\t", None, "admin@oraseas.com", "ADMIN@oraseas.com", "admin@oraseas.co", "Müller GmbH",
-          "MÜLLER gmbh", "muller gmbh", "\tShelf  B ", "shelf b", "Shelf B2", "+30 210 555 0101", "+30 210 555 0102",
-          "N/A", "-", "a", "b", "A", "1", "2", "x_y", "x-y", "Ελληνικά Ανταλλακτικά", "ελληνικά ανταλλακτικά"]
+TRICKY = [
+    "Autoboss Inc",
+    "AUTOBOSS INC ",
+    " autoboss\u00a0 inc",
+    "Autoboss Inc.",
+    "Autoboss",
+    "autoboss inc",
+    "",
+    "   ",
+    "\t",
+    None,
+    "admin@oraseas.com",
+    "ADMIN@oraseas.com",
+    "admin@oraseas.co",
+    "Müller GmbH",
+    "MÜLLER gmbh",
+    "muller gmbh",
+    "\tShelf  B ",
+    "shelf b",
+    "Shelf B2",
+    "+30 210 555 0101",
+    "+30 210 555 0102",
+    "N/A",
+    "-",
+    "a",
+    "b",
+    "A",
+    "1",
+    "2",
+    "x_y",
+    "x-y",
+    "Ελληνικά Ανταλλακτικά",
+    "ελληνικά ανταλλακτικά",
+]
 
 
 def word_padded(text: str | None) -> str:
@@ -37,6 +67,7 @@ def classes(text: str) -> str:
         if c.isalnum():
             return "U" if c != c.lower() else "u"
         return c
+
     return "".join(map(one, text))
 
 
@@ -46,8 +77,9 @@ def test_equality_normalised_equality_blanks_nulls_lengths_and_classes_are_kept(
     out = {v: anonymiser.value(v, treatment) for v in TRICKY}
     for a, b in itertools.combinations(TRICKY, 2):
         assert (a == b) == (out[a] == out[b]), (a, b, out[a], out[b])
-        assert (anonymise.normalise(a) == anonymise.normalise(b)) == \
-            (anonymise.normalise(out[a]) == anonymise.normalise(out[b])), (a, b, out[a], out[b])
+        assert (anonymise.normalise(a) == anonymise.normalise(b)) == (
+            anonymise.normalise(out[a]) == anonymise.normalise(out[b])
+        ), (a, b, out[a], out[b])
     for value in TRICKY:
         if value is None:
             assert out[value] is None
@@ -77,8 +109,20 @@ def test_keywords_of_part_texts_are_kept_and_no_other_word_becomes_one():
     anonymiser = anonymise.Anonymiser()
     keywords = anonymise.bulk_material_keywords()
     assert {"oil", "grease", "coolant"} <= keywords
-    names = ["Grease Oil Blend", "Foil wrap", "Hydraulic OIL 10W-40", "oil-filter", "Coolant/Antifreeze 5L",
-             "Soil sample", "Oils", "Engine Air Filter", "semi-fluid", "Drive Belt", None, ""]
+    names = [
+        "Grease Oil Blend",
+        "Foil wrap",
+        "Hydraulic OIL 10W-40",
+        "oil-filter",
+        "Coolant/Antifreeze 5L",
+        "Soil sample",
+        "Oils",
+        "Engine Air Filter",
+        "semi-fluid",
+        "Drive Belt",
+        None,
+        "",
+    ]
     names += ["".join(p) for p in itertools.product("oil", repeat=3)]  # every 3-letter word of o, i, l
     for name in names:
         out = anonymiser.value(name, PART_TEXT)
@@ -157,7 +201,7 @@ def test_every_legacy_column_has_a_treatment():
 
 def test_the_runbook_lists_every_legacy_column_with_its_treatment():
     runbook = (PROJECT / "docs" / "runbook.md").read_text()
-    table = runbook[runbook.index("| table | column | treatment | why |"):].split("\n\n")[0]
+    table = runbook[runbook.index("| table | column | treatment | why |") :].split("\n\n")[0]
     rows = [[cell.strip().strip("`") for cell in line.split("|")[1:-1]] for line in table.splitlines()[2:]]
     listed = {(t, c): (treatment, why) for t, c, treatment, why in rows}
     assert listed == anonymise.TREATMENTS

@@ -21,12 +21,12 @@ def test_docs_checks_is_generated_from_the_catalogue():
 def test_a_skipped_check_blocks_the_verdict():
     from harness.dbt_bridge.checks import Check, summary
 
-    skipped = Check(name="ledger_reconciles_with_inventory", severity="critical", phase="post", meaning="", fix="",
-                    status="skipped")
+    skipped = Check(
+        name="ledger_reconciles_with_inventory", severity="critical", phase="post", meaning="", fix="", status="skipped"
+    )
     assert skipped.blocking and summary([skipped])["verdict"] == "fail"
     info = Check(name="x", severity="info", phase="post", meaning="", fix="", status="skipped")
     assert not info.blocking
-
 
 
 def test_force_relaxes_only_pre_migration_errors_and_report_mode_blocks_nothing():
@@ -57,8 +57,10 @@ def test_check_modes_reach_dbt_as_session_settings_after_the_dbas_own_options():
 
     assert _mode_options(None, ()) == {}
     assert _mode_options(None, ("force", "strict")) == {
-        "PGOPTIONS": "-c abparts_migrate.force=on -c abparts_migrate.strict=on"}
+        "PGOPTIONS": "-c abparts_migrate.force=on -c abparts_migrate.strict=on"
+    }
     assert _mode_options("-c statement_timeout=0", ("report",)) == {
-        "PGOPTIONS": "-c statement_timeout=0 -c abparts_migrate.report=on"}
+        "PGOPTIONS": "-c statement_timeout=0 -c abparts_migrate.report=on"
+    }
     with pytest.raises(ValueError, match="unknown check mode"):
         _mode_options(None, ("lenient",))

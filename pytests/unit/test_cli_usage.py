@@ -35,12 +35,15 @@ def test_unreachable_database_is_one_line_and_hides_the_password():
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["migrate", "--bogus"], "No such option: --bogus (`harness migrate --help` lists them)"),
-    (["--dsn"], "Option '--dsn' requires an argument"),
-    (["sample", "create"], "No such command 'create'"),
-    (["test", "--type", "everything"], "Invalid value for '--type': 'everything' is not one of 'sample'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["migrate", "--bogus"], "No such option: --bogus (`harness migrate --help` lists them)"),
+        (["--dsn"], "Option '--dsn' requires an argument"),
+        (["sample", "create"], "No such command 'create'"),
+        (["test", "--type", "everything"], "Invalid value for '--type': 'everything' is not one of 'sample'"),
+    ],
+)
 def test_a_usage_error_is_one_line_and_exit_2(argv, words, capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["harness", *argv])
     with pytest.raises(SystemExit) as exited:
@@ -75,15 +78,23 @@ def test_comprehensive_rehearses_every_size_clean_and_dirty_unless_sizes_are_giv
     assert len(every) == 10
     chosen = testing.scenario_plan("comprehensive", ["production_scale", "minimal_sample"])
     assert [(size, dirty) for size, dirty, _ in chosen] == [
-        ("minimal_sample", False), ("minimal_sample", True), ("production_scale", False), ("production_scale", True)]
+        ("minimal_sample", False),
+        ("minimal_sample", True),
+        ("production_scale", False),
+        ("production_scale", True),
+    ]
     assert testing.scenario_plan("comprehensive", ["benchmark_10x"]) == [  # the API takes any size
-        ("benchmark_10x", False, True), ("benchmark_10x", True, True)]
+        ("benchmark_10x", False, True),
+        ("benchmark_10x", True, True),
+    ]
     assert testing.scenario_plan("rollback") == [("small_sample", False, True)]
 
 
 def test_redaction_masks_every_kind_of_secret():
-    line = ("connect postgresql://u:hunter2@db/x password=abc PGPASSWORD=xyz "
-            "hash $2b$12$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ0123 token: tok-123 'password': 'q'")
+    line = (
+        "connect postgresql://u:hunter2@db/x password=abc PGPASSWORD=xyz "
+        "hash $2b$12$abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVWXYZ0123 token: tok-123 'password': 'q'"
+    )
     redacted = log.redact(line)
     for secret in ("hunter2", "abc ", "xyz", "$2b$12$abcdefghij", "tok-123"):
         assert secret not in redacted, (secret, redacted)
@@ -94,19 +105,24 @@ def test_unknown_size_is_a_usage_error():
         samples.size_named("huge")
 
 
-
 def test_a_resolved_dsn_is_shown_as_where_it_points():
-    resolved = ("user='migrator' password='pw-9' host='/run/pg' port='5433' dbname='abparts' sslmode='prefer' "
-                "channel_binding='prefer' target_session_attrs='any'")
+    resolved = (
+        "user='migrator' password='pw-9' host='/run/pg' port='5433' dbname='abparts' sslmode='prefer' "
+        "channel_binding='prefer' target_session_attrs='any'"
+    )
     assert db.redact(resolved) == "postgresql://migrator:***@/abparts?host=/run/pg&port=5433"
     assert db.redact("postgresql://u:pw@db.example:6432/x?sslmode=require") == "postgresql://u:***@db.example:6432/x"
 
 
 def test_the_logged_command_line_shows_a_dsn_only_as_where_it_points():
     # every DSN form, including those no pattern can read: an unbalanced quote, a password with spaces
-    for dsn in ("host=db user=u password=pw-secret-1 dbname=x", "postgresql://u:pw-secret-1@db/x",
-                "host='pw-secret-1", "host=db password='pw secret-1' dbname=x",
-                "postgresql://u:pw-secret-1@db:notaport/x"):
+    for dsn in (
+        "host=db user=u password=pw-secret-1 dbname=x",
+        "postgresql://u:pw-secret-1@db/x",
+        "host='pw-secret-1",
+        "host=db password='pw secret-1' dbname=x",
+        "postgresql://u:pw-secret-1@db:notaport/x",
+    ):
         for argv in (["--dsn", dsn, "status"], [f"--dsn={dsn}", "status"]):
             line = log.command_line(argv)
             assert "secret-1" not in line, line

@@ -12,8 +12,10 @@ from harness.dbt_bridge import dbt_runner
 def test_one_target_dir_per_profile_connection_and_vars_whatever_libpq_adds():
     public = Schemas("public")
     given = db.Target("host=/tmp/socket-dir dbname=abparts user=migrator")
-    resolved = db.Target("host=/tmp/socket-dir port=5432 dbname=abparts user=migrator sslmode=prefer "
-                         "password=secret channel_binding=prefer gssencmode=prefer")
+    resolved = db.Target(
+        "host=/tmp/socket-dir port=5432 dbname=abparts user=migrator sslmode=prefer "
+        "password=secret channel_binding=prefer gssencmode=prefer"
+    )
 
     def dir_of(target, schemas=public, variables=None):
         return dbt_runner.target_path(dbt_runner._connection_env(target, schemas), variables or schemas.dbt_vars())
@@ -55,12 +57,12 @@ def test_a_run_sets_the_check_modes_on_dbts_sessions_only_and_puts_the_environme
     seen = fake_dbt(monkeypatch)
     monkeypatch.delenv("PGOPTIONS", raising=False)
     monkeypatch.delenv("PGSSLCERT", raising=False)
-    target = db.Target("host=/tmp/socket-dir dbname=abparts user=migrator options='-c statement_timeout=0' "
-                       "sslcert=/tmp/client.crt")
+    target = db.Target(
+        "host=/tmp/socket-dir dbname=abparts user=migrator options='-c statement_timeout=0' sslcert=/tmp/client.crt"
+    )
     run = dbt_runner.invoke("build", target, Schemas("public"), modes=("force", "strict"))
     assert run.success
-    assert seen["env"]["PGOPTIONS"] == \
-        "-c statement_timeout=0 -c abparts_migrate.force=on -c abparts_migrate.strict=on"
+    assert seen["env"]["PGOPTIONS"] == "-c statement_timeout=0 -c abparts_migrate.force=on -c abparts_migrate.strict=on"
     assert seen["env"]["PGSSLCERT"] == "/tmp/client.crt" and "force" not in seen["vars"]
     assert "PGOPTIONS" not in os.environ and "PGSSLCERT" not in os.environ  # nothing of the run is left behind
 

@@ -33,9 +33,47 @@ TEST = "20261204_220150_e9de"  # the rehearsal
 HOSTILE = "<script>alert('owned')</script>\u202eAutoboss Inc"
 PASSWORD = "Leak-Canary-7f3a9c"
 # what the page may be made of: no script, no object, no form, no image, no link to a stylesheet
-ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "header", "nav", "section", "h1", "h2",
-                "h3", "h4", "p", "div", "span", "strong", "code", "pre", "a", "ol", "ul", "li", "dl", "dt", "dd",
-                "table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "svg", "text", "rect", "line"}
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "main",
+    "header",
+    "nav",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "div",
+    "span",
+    "strong",
+    "code",
+    "pre",
+    "a",
+    "ol",
+    "ul",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "colgroup",
+    "col",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "svg",
+    "text",
+    "rect",
+    "line",
+}
 
 
 INLINE_TAGS = {"span", "strong", "code", "a"}
@@ -141,8 +179,12 @@ def page_of(run: str = RUN) -> Page:
 
 def cells(*values) -> list[str]:
     """Values as the page's cells read: numbers as the terminal tables print them, spaces collapsed."""
-    return [number(v) if isinstance(v, int | float) and not isinstance(v, bool)
-            else " ".join(str("" if v is None else v).split()) for v in values]
+    return [
+        number(v)
+        if isinstance(v, int | float) and not isinstance(v, bool)
+        else " ".join(str("" if v is None else v).split())
+        for v in values
+    ]
 
 
 def test_the_fixtures_are_reports_of_real_runs():
@@ -160,8 +202,16 @@ def test_every_figure_of_the_migration_report_is_on_the_page(home):
 
     # the banner: what ran, where, as whom, with what, and how it ended
     banner = page.text.split("Steps and the lock window")[0]
-    for value in (RUN, doc["database"], "role postgres", doc["tool"]["git"], f"dbt-core {doc['tool']['dbt']}",
-                  doc["outcome"], "--force", post["verdict"]):
+    for value in (
+        RUN,
+        doc["database"],
+        "role postgres",
+        doc["tool"]["git"],
+        f"dbt-core {doc['tool']['dbt']}",
+        doc["outcome"],
+        "--force",
+        post["verdict"],
+    ):
         assert value in banner, value
 
     # steps, their models and durations, the lock window
@@ -169,8 +219,12 @@ def test_every_figure_of_the_migration_report_is_on_the_page(home):
     for step, row in zip(doc["steps"], steps, strict=True):
         assert row[0].startswith(f"{step['step']} {step['phase']}")
         assert all(model in row[0] for model in step.get("models") or [])
-        assert row[1:5] == cells(step["status"], f"{step['nodes_done']}/{step['nodes_total']}" if step["nodes_total"]
-                                 else "", step["rows"], step["seconds"])
+        assert row[1:5] == cells(
+            step["status"],
+            f"{step['nodes_done']}/{step['nodes_total']}" if step["nodes_total"] else "",
+            step["rows"],
+            step["seconds"],
+        )
     assert any(step.get("models") for step in doc["steps"])
     cutover = doc["cutover"]
     assert f"Lock window: {number(cutover['lock_window_ms'])} ms" in page.text_of("steps")
@@ -182,38 +236,68 @@ def test_every_figure_of_the_migration_report_is_on_the_page(home):
 
     # rows per table, and the conservation proofs with their sums
     for c in doc["reconciliation"]["row_counts"]:
-        assert cells(c["legacy_table"], c["rows_in"], c["migrated"], c["quarantined"], c["unexpected_in_target"],
-                     c["unaccounted"]) in page.rows("row-counts")
+        assert cells(
+            c["legacy_table"],
+            c["rows_in"],
+            c["migrated"],
+            c["quarantined"],
+            c["unexpected_in_target"],
+            c["unaccounted"],
+        ) in page.rows("row-counts")
     for t in doc["reconciliation"]["totals"]:
-        assert cells(t["legacy_table"], t["measure"], t["legacy_total"], t["migrated_total"], t["quarantined_total"],
-                     t["difference"]) in page.rows("totals")
+        assert cells(
+            t["legacy_table"],
+            t["measure"],
+            t["legacy_total"],
+            t["migrated_total"],
+            t["quarantined_total"],
+            t["difference"],
+        ) in page.rows("totals")
     stock, ledger = doc["reconciliation"]["stock"], doc["reconciliation"]["ledger"]
-    assert (f"legacy {number(stock['legacy_total'])} = migrated {number(stock['migrated_total'])} + quarantined "
-            f"{number(stock['quarantined_total'])} over {number(stock['pairs'])} organisation/part pairs; mismatched "
-            f"pairs: {number(stock['mismatched_pairs'])}") in page.text_of("stock")
-    assert (f"{number(ledger['ledger_entries'])} transactions sum to {number(ledger['ledger_total'])} = inventory "
-            f"{number(ledger['inventory_total'])} over {number(ledger['positions'])} warehouse/part positions; "
-            f"mismatched positions: {number(ledger['mismatched_positions'])}") in page.text_of("ledger")
+    assert (
+        f"legacy {number(stock['legacy_total'])} = migrated {number(stock['migrated_total'])} + quarantined "
+        f"{number(stock['quarantined_total'])} over {number(stock['pairs'])} organisation/part pairs; mismatched "
+        f"pairs: {number(stock['mismatched_pairs'])}"
+    ) in page.text_of("stock")
+    assert (
+        f"{number(ledger['ledger_entries'])} transactions sum to {number(ledger['ledger_total'])} = inventory "
+        f"{number(ledger['inventory_total'])} over {number(ledger['positions'])} warehouse/part positions; "
+        f"mismatched positions: {number(ledger['mismatched_positions'])}"
+    ) in page.text_of("ledger")
     for table, rows in doc["target_row_counts"].items():
         assert f"{table} {number(rows)}" in page.text_of("target-rows")
 
     # the quarantine, with reasons and ids
     assert f"{number(doc['quarantine']['total_rows'])} legacy rows kept aside" in page.text
     for g in doc["quarantine"]["groups"]:
-        assert cells(g["severity"], g["source_table"], g["reason_code"], g["rows"], " ".join(g["example_ids"]),
-                     g["example_detail"]) in page.rows("quarantine-groups")
+        assert cells(
+            g["severity"],
+            g["source_table"],
+            g["reason_code"],
+            g["rows"],
+            " ".join(g["example_ids"]),
+            g["example_detail"],
+        ) in page.rows("quarantine-groups")
 
     # findings by severity, each with its rows, ids and fix; every check that ran is named
-    for id_, checks, summary in (("findings-build", doc["validation"]["checks"], doc["validation"]["summary"]),
-                                 ("findings-post", post["checks"], post["summary"])):
+    for id_, checks, summary in (
+        ("findings-build", doc["validation"]["checks"], doc["validation"]["summary"]),
+        ("findings-post", post["checks"], post["summary"]),
+    ):
         for severity, counts in summary["by_severity"].items():
             assert cells(severity, counts["checks"], counts["found"], counts["rows"]) in page.rows(f"{id_}-summary")
         assert f"{number(summary['checks_run'])} checks run; verdict: {summary['verdict']}" in page.text_of(id_)
         for check in checks:
             assert check["name"] in page.text_of(id_)
             if check["status"] == "found":
-                assert cells(check["name"], check["phase"], check["failing_rows"], " ".join(check["example_ids"]),
-                             check["meaning"], check["fix_hint"]) in page.rows(f"{id_}-{check['severity']}")
+                assert cells(
+                    check["name"],
+                    check["phase"],
+                    check["failing_rows"],
+                    " ".join(check["example_ids"]),
+                    check["meaning"],
+                    check["fix_hint"],
+                ) in page.rows(f"{id_}-{check['severity']}")
     found = [c for c in doc["validation"]["checks"] if c["status"] == "found"]
     assert {c["severity"] for c in found} >= {"error", "warning"}
 
@@ -227,8 +311,14 @@ def test_every_figure_of_the_migration_report_is_on_the_page(home):
     # the backup and the exact commands to undo
     backup = cutover["backup"]
     undo = page.text_of("undo")
-    for value in (backup["dump_path"], backup["dump_sha256"], f"{number(backup['dump_bytes'])} bytes",
-                  cutover["archive_schema"], "harness rollback", f"harness restore --from {backup['dump_path']}"):
+    for value in (
+        backup["dump_path"],
+        backup["dump_sha256"],
+        f"{number(backup['dump_bytes'])} bytes",
+        cutover["archive_schema"],
+        "harness rollback",
+        f"harness restore --from {backup['dump_path']}",
+    ):
         assert value in undo, value
     for table, rows in backup["snapshot_rows"].items():
         assert cells(table, rows) in page.rows("snapshot-rows")
@@ -271,13 +361,17 @@ def test_every_value_is_escaped_and_a_right_to_left_override_is_inert(home):
 
 def test_no_value_of_any_document_can_add_markup(home):
     """Every string of every document poisoned: the page's elements stay the module's own."""
+
     def poison(value):
         if isinstance(value, dict):
             return {k: poison(v) for k, v in value.items()}
         if isinstance(value, list):
             return [poison(v) for v in value]
-        return value + '"><img src=x onerror=alert(1)><a href="http://example.com/">' + HOSTILE \
-            if isinstance(value, str) else value
+        return (
+            value + '"><img src=x onerror=alert(1)><a href="http://example.com/">' + HOSTILE
+            if isinstance(value, str)
+            else value
+        )
 
     docs = [poison(d) for d in [*documents().values(), *documents(TEST).values()]]
     for doc in docs:
@@ -317,14 +411,18 @@ def test_the_page_is_written_with_every_report_and_is_the_owners_alone(home):
     page = html_report.path_of(RUN)
     assert page == home / "reports" / f"{RUN}.html"
     assert "Post-migration validation" not in Page(page.read_text()).text
-    post = {k: v for k, v in docs["validation_post"].items()
-            if k not in ("report_version", "kind", "tool", "written_at")}
+    post = {
+        k: v for k, v in docs["validation_post"].items() if k not in ("report_version", "kind", "tool", "written_at")
+    }
     reports.write("validation", f"{RUN}_post", post)  # the page now combines both
     assert "Post-migration validation of public" in Page(page.read_text()).text
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
     assert stat.S_IMODE((home / "reports").stat().st_mode) == 0o700
     assert sorted(p.name for p in (home / "reports").iterdir()) == [
-        f"{RUN}.html", f"migration_report_{RUN}.json", f"validation_report_{RUN}_post.json"]
+        f"{RUN}.html",
+        f"migration_report_{RUN}.json",
+        f"validation_report_{RUN}_post.json",
+    ]
 
 
 def test_a_page_that_cannot_be_rendered_never_fails_the_command(home, monkeypatch, caplog):
@@ -370,21 +468,27 @@ def test_what_surrounds_the_legacy_tables_is_drawn_whatever_it_holds(home):
     docs = documents()
     assert "Around the legacy tables" not in Page(html_report.render(list(docs.values()))).text
     docs["migration"]["surroundings"] = [
-        {"object": "public.v_stock_by_org", "type": "view", "cutover": "recreated on the target", "depends_on":
-         ["inventory", "organizations"]},
+        {
+            "object": "public.v_stock_by_org",
+            "type": "view",
+            "cutover": "recreated on the target",
+            "depends_on": ["inventory", "organizations"],
+        },
         {"object": "public.trg_audit", "type": "trigger", "cutover": "left with the legacy schema"},
     ]
     page = Page(html_report.render(list(docs.values())))
     assert "Around the legacy tables" in page.text
     table = next(rows for rows in page.tables.values() if rows and rows[0][:3] == ["object", "type", "cutover"])
-    assert table[1:] == [["public.v_stock_by_org", "view", "recreated on the target", "inventory, organizations"],
-                         ["public.trg_audit", "trigger", "left with the legacy schema", ""]]
+    assert table[1:] == [
+        ["public.v_stock_by_org", "view", "recreated on the target", "inventory, organizations"],
+        ["public.trg_audit", "trigger", "left with the legacy schema", ""],
+    ]
 
 
 def test_the_page_needs_nothing_else_and_prints_on_a4(home):
     text = reports.write_page(RUN).read_text()
     page = Page(text)
-    style = text[text.index("<style>"):text.index("</style>")]
+    style = text[text.index("<style>") : text.index("</style>")]
     assert "@page { size: A4;" in style and "thead { display: table-header-group; }" in style
     assert "table-layout: fixed" in style and "overflow-wrap: anywhere" in style
     assert not re.search(r"url\(|@import|\bsrc=|<link|<script|<iframe|<img", text, re.I)

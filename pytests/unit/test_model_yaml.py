@@ -38,8 +38,11 @@ def marts_receiving_rows() -> dict[str, set[str]]:
                     todo.append(parent)
         return found
 
-    return {name: ancestors(node["unique_id"]) for name, node in target.items()
-            if set(node["depends_on"]["nodes"]) - mart_ids}
+    return {
+        name: ancestors(node["unique_id"])
+        for name, node in target.items()
+        if set(node["depends_on"]["nodes"]) - mart_ids
+    }
 
 
 def models_described_per_file() -> dict[str, list[str]]:
@@ -59,21 +62,30 @@ def test_every_mart_is_described_in_a_yaml_file_of_its_own():
     described = models_described_per_file()
     assert {path: names for path, names in described.items() if len(set(names) & set(target)) > 1} == {}
     # and a YAML file of the marts describes one model, the mart it is named after
-    assert {path: names for path, names in described.items()
-            if path.startswith("models/marts/") and names != [Path(path).stem]} == {}
+    assert {
+        path: names
+        for path, names in described.items()
+        if path.startswith("models/marts/") and names != [Path(path).stem]
+    } == {}
 
 
 def test_every_column_of_the_tables_that_receive_rows_says_where_its_value_comes_from():
     receiving = marts_receiving_rows()
-    from_legacy = {name for name, ancestors in receiving.items()
-                   if any(a.startswith("source.abparts_migrate.legacy.") for a in ancestors)}
+    from_legacy = {
+        name
+        for name, ancestors in receiving.items()
+        if any(a.startswith("source.abparts_migrate.legacy.") for a in ancestors)
+    }
     # the legacy tables fill 13 target tables; alembic_version is stamped from its seed
     assert {"organizations", "users", "inventory", "transactions", "stock_adjustments"} <= from_legacy
     assert set(receiving) - from_legacy == {"alembic_version"}
     target = marts()
-    undescribed = {name: [column for column, spec in target[name]["columns"].items()
-                          if not (spec.get("description") or "").strip()]
-                   for name in receiving}
+    undescribed = {
+        name: [
+            column for column, spec in target[name]["columns"].items() if not (spec.get("description") or "").strip()
+        ]
+        for name in receiving
+    }
     assert {name: columns for name, columns in undescribed.items() if columns} == {}
     # dbt knows every column the model selects (the contract is enforced), so all are covered
     assert all(target[name]["config"]["contract"]["enforced"] for name in receiving)

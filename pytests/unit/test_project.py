@@ -34,7 +34,8 @@ def test_each_step_names_its_models_for_the_reports():
     assert all(models == sorted(models) for models in steps.values())
     dbt_project = project.load(checks.ensure_manifest())
     assert sorted(m for models in steps.values() for m in models) == sorted(
-        dbt_project.nodes[uid]["name"] for uid in dbt_project.models())
+        dbt_project.nodes[uid]["name"] for uid in dbt_project.models()
+    )
 
 
 def test_the_checks_that_read_the_catalog_run_after_every_mart():
@@ -42,19 +43,34 @@ def test_the_checks_that_read_the_catalog_run_after_every_mart():
     dbt_project = project.load(checks.ensure_manifest())
     marts = {uid for uid in dbt_project.models() if dbt_project.is_target_table(uid)}
     tests = {node["name"]: set(node["depends_on"]["nodes"]) for node in dbt_project.tests().values()}
-    for name in ("target_constraints_present", "target_enum_types_exact", "target_matches_application_schema",
-                 "alembic_stamp_matches_schema"):
+    for name in (
+        "target_constraints_present",
+        "target_enum_types_exact",
+        "target_matches_application_schema",
+        "alembic_stamp_matches_schema",
+    ):
         assert sorted(marts - tests[name]) == [], name
 
 
 def test_an_unknown_step_is_an_error_never_a_default():
-    broken = project.Project(nodes={"model.abparts_migrate.x": {
-        "resource_type": "model", "name": "x", "config": {"meta": {"step": "shipping"}}}})
+    broken = project.Project(
+        nodes={
+            "model.abparts_migrate.x": {"resource_type": "model", "name": "x", "config": {"meta": {"step": "shipping"}}}
+        }
+    )
     assert broken.problems() == ["model x has meta.step 'shipping'; give it one of: " + ", ".join(project.STEP_NAMES)]
     missing = project.Project(nodes={"model.abparts_migrate.y": {"resource_type": "model", "name": "y", "config": {}}})
     assert "model y has meta.step None" in missing.problems()[0]
-    untagged = project.Project(nodes={"test.abparts_migrate.z": {
-        "resource_type": "test", "name": "z", "config": {}, "depends_on": {"nodes": ["model.abparts_migrate.y"]}}})
+    untagged = project.Project(
+        nodes={
+            "test.abparts_migrate.z": {
+                "resource_type": "test",
+                "name": "z",
+                "config": {},
+                "depends_on": {"nodes": ["model.abparts_migrate.y"]},
+            }
+        }
+    )
     assert "test z has no check_phase" in untagged.problems()[0]
 
 

@@ -13,12 +13,16 @@ def test_parallel_scenarios_run_in_their_own_processes_and_databases_and_keep_th
     unreachable = db.Target("host=/nonexistent/abparts-socket dbname=postgres user=nobody connect_timeout=2")
     plan = [("minimal_sample", False, True), ("minimal_sample", True, True), ("small_sample", False, True)]
     finished: dict[int, testing.Scenario] = {}
-    names = testing._run_parallel(unreachable, plan, [None, None, None], 2,
-                                  lambda index, scenario: finished.setdefault(index, scenario))
+    names = testing._run_parallel(
+        unreachable, plan, [None, None, None], 2, lambda index, scenario: finished.setdefault(index, scenario)
+    )
     assert names == [f"{testing.SCRATCH_DATABASE}_1", f"{testing.SCRATCH_DATABASE}_2"]
     assert sorted(finished) == [0, 1, 2]
-    assert [finished[i].name for i in range(3)] == ["minimal_sample/clean", "minimal_sample/dirty",
-                                                   "small_sample/clean"]
+    assert [finished[i].name for i in range(3)] == [
+        "minimal_sample/clean",
+        "minimal_sample/dirty",
+        "small_sample/clean",
+    ]
     for scenario in finished.values():
         # each failed on its own, in a worker, with one line saying why; none took the others down
         assert scenario.verdict == "fail" and scenario.database in names

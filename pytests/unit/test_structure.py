@@ -66,8 +66,11 @@ def test_only_the_audit_module_and_its_sql_touch_migration_audit():
     touching = sorted(name for name, text in sources.items() if re.search(r"migration_audit\.\w|AUDIT_SCHEMA", text))
     assert touching == ["common/schemas.py", "db/audit.py"]  # schemas.py names it, audit.py uses it
     assert "migration_audit." not in sources["common/schemas.py"]
-    ddl = [p.relative_to(HARNESS).as_posix() for p in HARNESS.glob("sql/**/*.sql")
-           if re.search(r"create (table|index|schema|or replace function)[^;]*migration_audit", p.read_text(), re.I)]
+    ddl = [
+        p.relative_to(HARNESS).as_posix()
+        for p in HARNESS.glob("sql/**/*.sql")
+        if re.search(r"create (table|index|schema|or replace function)[^;]*migration_audit", p.read_text(), re.I)
+    ]
     assert ddl == ["sql/migration_audit.sql"]
 
 
@@ -79,8 +82,14 @@ def test_schema_renames_happen_in_the_swap_module_alone():
 
 # what the command line may use: the flows, the reports, its own rendering, the common modules, and
 # from the database layer only where to connect (a DSN resolved, the embedded server started)
-CLI_MAY_IMPORT = ("harness.cli", "harness.flows", "harness.reporting", "harness.common", "harness.db.connection",
-                  "harness.db.embedded")
+CLI_MAY_IMPORT = (
+    "harness.cli",
+    "harness.flows",
+    "harness.reporting",
+    "harness.common",
+    "harness.db.connection",
+    "harness.db.embedded",
+)
 
 
 def test_the_command_line_parses_calls_a_flow_and_prints():
@@ -93,9 +102,11 @@ def test_the_command_line_parses_calls_a_flow_and_prints():
         if name.startswith("cli/"):
             for line, module in harness_imports(text):
                 assert module.startswith(CLI_MAY_IMPORT), f"harness/{name}:{line} imports {module}"
+
+
 def test_every_path_of_the_architecture_map_exists():
     text = (PROJECT / "docs" / "architecture.md").read_text()
-    table = text[text.index("| behaviour | where it lives |"):].split("\n\n")[0]
+    table = text[text.index("| behaviour | where it lives |") :].split("\n\n")[0]
     rows = [line for line in table.splitlines()[2:] if line.startswith("|")]
     assert len(rows) >= 30
     paths = [p for row in rows for p in re.findall(r"`([^`]+)`", row.split("|")[2])]
