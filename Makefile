@@ -44,6 +44,7 @@ chromium:
 # processes took 86 s of CPU for models and tests, one 71 s)
 lint: $(STAMP)
 	$(BIN)/ruff check harness pytests bench
+	$(BIN)/ruff format --check harness pytests bench
 	$(BIN)/sqlfluff lint models tests --processes 1 --disable-progress-bar
 	$(BIN)/sqlfluff lint harness/sql --templater placeholder --disable-progress-bar
 
@@ -58,6 +59,7 @@ pytest: $(STAMP)
 # `make test` runs everything
 test-fast: $(STAMP)
 	$(BIN)/ruff check harness pytests bench
+	$(BIN)/ruff format --check harness pytests bench
 	$(BIN)/pytest -n 2 --dist loadfile pytests/unit pytests/test_flow.py
 
 # the part of the suite that needs no database (seconds)
