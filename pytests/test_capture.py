@@ -21,7 +21,8 @@ import time
 import corpus
 import psycopg2
 import pytest
-from conftest import MIGRATOR, query, scalar
+from helpers import query, scalar
+from pool import MIGRATOR
 from typer.testing import CliRunner
 
 from harness.cli.commands import app

@@ -13,7 +13,8 @@ import json
 import re
 
 import pytest
-from conftest import MIGRATOR, POOL_FIRST, embedded_target, query, rename_database
+from helpers import query
+from pool import MIGRATOR, POOL_FIRST, embedded_target, rename_database
 from test_validation import DIRTY_FINDINGS
 from typer.testing import CliRunner
 
