@@ -53,7 +53,7 @@ def execute(target, *statements, params=None):
 def built_by_the_ordinary_role(work) -> None:
     """A template maker: the database handed to the ordinary role, which generates the minimal
     sample, adds the application's own tables and builds (change capture on)."""
-    from conftest import embedded_target
+    from pool import embedded_target
 
     with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
         cur.execute(f'alter database "{work.database}" owner to {MIGRATOR}')

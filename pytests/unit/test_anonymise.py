@@ -10,7 +10,7 @@ import re
 import string
 
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 
 from harness.flows import anonymise
 from harness.flows.anonymise import KEEP, LOCATION, ORGANIZATION_NAME, PART_TEXT, PASSWORD_HASH, TEXT
