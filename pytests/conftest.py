@@ -51,6 +51,7 @@ LONGEST_FIRST = (
     "test_operator.py",
     "test_load.py",
     "test_corpus.py",
+    "test_odd_data.py",
     "test_secrets.py",
     "test_mapping_rules.py",
     "test_extract.py",

@@ -51,6 +51,10 @@ MEANINGS = {
     "duplicate_username": "an earlier user (by created_at, id) has the same username and keeps it",
     "missing_parent": "a required reference (organisation, part, order, inventory row, user) names no existing row",
     "negative_stock": "the legacy inventory.current_stock is below 0, which the target forbids",
+    "numeric_nan": (
+        "a legacy numeric value (an order item's unit_price) is numeric 'NaN', not a number: no total "
+        "or value can be computed from it"
+    ),
     "parent_quarantined": "a required reference names a row that is itself quarantined (the detail says why)",
     "quantity_out_of_range": (
         "the legacy quantity (quantity_used, quantity_adjusted) is NULL or does not fit "

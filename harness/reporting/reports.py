@@ -12,9 +12,11 @@ import dataclasses
 import functools
 import json
 import logging
+import math
 import os
 import subprocess
 from datetime import UTC, datetime
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,14 +37,39 @@ def utc_now() -> str:
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal) and not value.is_finite():
+        return _not_finite(value)
     if hasattr(value, "__float__"):
-        return float(value)
+        return _finite(float(value))
     return str(value)
+
+
+def _not_finite(value: float | Decimal) -> str:
+    """JSON has no NaN or Infinity (RFC 8259): such a number is written as its name, a string."""
+    if value.is_nan() if isinstance(value, Decimal) else math.isnan(value):
+        return "NaN"
+    return "-Infinity" if value < 0 else "Infinity"
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN and infinite float named (json writes floats itself, unasked)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _not_finite(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(value: Any, **options) -> str:
+    """Strict JSON whatever the data holds: a NaN or infinite number is written as its name."""
+    return json.dumps(_finite(value), default=_json_default, allow_nan=False, **options)
 
 
 def jsonable(value: Any) -> Any:
     """A result's fields as plain JSON values (dates as ISO strings, decimals as numbers)."""
-    return json.loads(json.dumps(value, default=_json_default))
+    return json.loads(dumps(value))
 
 
 class Result:
@@ -94,7 +121,7 @@ def write(kind: str, report_id: str, body: dict) -> Path:
     } | body
     path = path_of(kind, report_id)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(document, indent=2, default=_json_default) + "\n")
+    tmp.write_text(dumps(document, indent=2) + "\n")
     os.chmod(tmp, 0o600)
     tmp.replace(path)
     _write_page(kind, report_id)

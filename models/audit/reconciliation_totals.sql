@@ -1,12 +1,15 @@
 -- One row per (legacy table, measure): the legacy total, the migrated total
 -- (target rows with the legacy id) and the quarantined total. Order values
--- are quantity x unit_price. Built from the sources and marts directly. After a
+-- are quantity x unit_price; a price of numeric 'NaN' (numeric_nan_values,
+-- quarantined with --force) counts as 0 on every side, where it would make
+-- every total NaN. Built from the sources and marts directly. After a
 -- cutover, rows the application wrote since are left out on both sides.
+{%- set price_value = "quantity * coalesce(nullif(unit_price, 'NaN'), 0)" %}
 {%- set measures = [
     ('supplier_order_items', 'quantity', 'quantity', 'quantity'),
-    ('supplier_order_items', 'value', 'quantity * coalesce(unit_price, 0)', 'quantity * coalesce(unit_price, 0)'),
+    ('supplier_order_items', 'value', price_value, price_value),
     ('customer_order_items', 'quantity', 'quantity', 'quantity'),
-    ('customer_order_items', 'value', 'quantity * coalesce(unit_price, 0)', 'quantity * coalesce(unit_price, 0)'),
+    ('customer_order_items', 'value', price_value, price_value),
     ('part_usage', 'quantity', 'quantity_used', 'quantity'),
     ('stock_adjustments', 'quantity', 'quantity_adjusted', 'quantity_adjusted'),
 ] %}

@@ -23,7 +23,9 @@ checked as (
             parent_rules('items.supplier_order_id', 'orders.supplier_order_id', 'orders.quarantine_reason', 'supplier order')
             + parent_rules('items.part_id', 'parts.part_id', 'parts.quarantine_reason', 'part')
             + [{'when': 'items.quantity is null or abs(items.quantity) >= 10000000', 'reason': 'quantity_out_of_range', 'severity': 'error',
-               'detail': "format('quantity %s does not fit numeric(10,3)', items.quantity)"}]
+               'detail': "format('quantity %s does not fit numeric(10,3)', items.quantity)"},
+              {'when': "items.unit_price = 'NaN'", 'reason': 'numeric_nan', 'severity': 'error',
+               'detail': "'unit_price is NaN (not a number)'"}]
         ) }}
     from items
     left join orders on items.supplier_order_id = orders.supplier_order_id

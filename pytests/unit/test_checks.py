@@ -18,6 +18,21 @@ def test_docs_checks_is_generated_from_the_catalogue():
             assert f"| `{check.name}` | {check.severity} | {check.phase} |" in document, check.name
 
 
+def test_numeric_nan_values_reads_every_numeric_legacy_column():
+    # an integer cannot hold NaN; a numeric, real or double precision column can: each one the legacy
+    # schema has (seeds/legacy_schema_columns.csv) is in the check's list
+    import csv
+
+    with open(PROJECT / "seeds" / "legacy_schema_columns.csv", newline="") as facts:
+        numeric = {
+            (r["table_name"], r["column_name"])
+            for r in csv.DictReader(facts)
+            if r["data_type"].startswith(("numeric", "real", "double precision"))
+        }
+    check = (PROJECT / "tests" / "staging" / "numeric_nan_values.sql").read_text()
+    assert numeric and all(f"('{table}', '{column}')" in check for table, column in numeric), numeric
+
+
 def test_a_skipped_check_blocks_the_verdict():
     from harness.dbt_bridge.checks import Check, summary
 
