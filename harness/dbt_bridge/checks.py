@@ -155,7 +155,9 @@ def collect(target: db.Target, runs: list[DbtRun], *, phases: tuple[str, ...] = 
                 if outcome.status == "skipped":
                     check.status = "skipped"
                     continue
-                if outcome.failures == 0 or not check.relation:  # dbt counted no failing row: nothing to read
+                # dbt counts the failing rows of a test that warned or failed; an info check never
+                # does either (it is stored only), so its stored rows are read whatever dbt counted
+                if not check.relation or (outcome.failures == 0 and check.severity != "info"):
                     count, examples, value = 0, [], None
                 else:
                     count, examples, value = _examples(cur, check.relation)
