@@ -114,9 +114,9 @@ def test_parts_are_classified_by_keywords_with_units(built):
     assert parts == {
         "PN-001-A": ("consumable", "pieces"),
         "PN-002-B": ("bulk_material", "liters"),  # "oil"
-        "PN-003-C": ("bulk_material", "kg"),  # "grease"
+        "PN-003-C": ("consumable", "pieces"),  # "grease", but a cartridge is counted (seeds/counting_words.csv)
         "PN-004-D": ("consumable", "pieces"),  # "Foil" contains "oil" but not as a word
-        "PN-005-E": ("bulk_material", "liters"),  # keyword in the description
+        "PN-005-E": ("consumable", "pieces"),  # "coolant" in the description, but a pump seal is counted
         "PN-006-F": ("bulk_material", "liters"),  # "lubricant" and "oil": the longer keyword wins
     }
 

@@ -2,8 +2,11 @@
 work on the result (issue 29). Every case runs as the ordinary migration role (conftest's
 `migrator_role`: owner of its database, not a superuser, no CREATEROLE), as a DBA runs it:
 
+- part names that hold a bulk-material keyword and a counting word or a pack size stay
+  consumable in pieces; a part the keyword rule makes bulk_material while it holds stock is
+  a warning naming the seed line that settles it (fixtures/odd_data.sql);
 - numeric 'NaN' is a pre-migration finding naming its row, --force quarantines it, and every
-  report is strict JSON (fixtures/odd_data.sql).
+  report is strict JSON.
 """
 
 from __future__ import annotations
@@ -69,6 +72,62 @@ def odd_built(templates, new_database, migrator_role):
     built = strict_json(reports.path_of("migration", runs["build"]).read_text())
     yield target, pre, built
     target.close()
+
+
+def test_counted_parts_keep_their_unit_and_bulk_stock_by_keyword_is_a_warning_naming_the_seed_line(odd_built):
+    target, pre, built = odd_built
+    parts = {
+        r["part_number"]: (r["part_type"], r["unit_of_measure"])
+        for r in query(target, "select part_number, part_type::text, unit_of_measure from public_next.parts")
+    }
+    # a keyword and a counting word or a pack size in the name: counted, in pieces (their stock keeps its meaning)
+    for number in ("PN-ODD-1", "PN-ODD-2", "PN-ODD-3", "PN-ODD-4", "PN-ODD-5", "PN-ODD-6", "PN-ODD-7"):
+        assert parts[number] == ("consumable", "pieces"), number
+    assert parts["PN-002-B"] == ("bulk_material", "liters")  # "Hydraulic Oil ISO 46": no count, no pack size
+    assert parts["PN-ODD-8"] == ("bulk_material", "liters")  # "coolant" in the description of "Radiator Mix"
+    found = {c["name"]: c for c in pre["checks"] if c["status"] == "found"}
+    kept = found["bulk_keyword_overruled_by_count"]
+    assert kept["severity"] == "info" and {ODD + str(n) for n in range(1, 8)} <= set(
+        query_ids(target, "bulk_keyword_overruled_by_count")
+    )
+    # the keyword rule made a part bulk_material while it holds stock: a warning naming the part, the keyword,
+    # the unit and the seed line that settles it
+    warned = found["bulk_material_by_keyword_in_stock"]
+    assert warned["severity"] == "warning"
+    rows = {
+        r["id"]: r["value"]
+        for r in query(target, "select id, value from public_stage.bulk_material_by_keyword_in_stock")
+    }
+    assert set(rows) == {"c0000000-0000-0000-0000-000000000002"}  # PN-006-F and PN-ODD-8 hold no stock
+    value = rows["c0000000-0000-0000-0000-000000000002"]
+    for named in (
+        "PN-002-B",
+        "Hydraulic Oil ISO 46",
+        "'oil'",
+        "liters",
+        "61 in stock",
+        "PN-002-B,consumable,pieces,",
+        "PN-002-B,bulk_material,liters,",
+        "seeds/part_type_overrides.csv",
+    ):
+        assert named in value, (named, value)
+    # how many parts were classified each way: in the build's report (and the plan)
+    classified = {
+        (r["classified_by"], r["part_type"], r["unit_of_measure"]): r["parts"]
+        for r in built["reconciliation"]["part_classification"]
+    }
+    assert classified[("keyword", "bulk_material", "liters")] == 3  # PN-002-B, PN-006-F, PN-ODD-8
+    assert classified[("keyword overruled by a count", "consumable", "pieces")] == 9
+    assert sum(classified.values()) == scalar(target, "select count(*) from public_next.parts")
+    from harness.cli import console, render
+
+    with console.out.capture() as shown:
+        render.build(built)  # the plan draws the same line
+    assert "9 consumable in pieces by keyword overruled by a count (9 holding stock)" in shown.get()
+
+
+def query_ids(target, relation: str) -> list[str]:
+    return [r["id"] for r in query(target, f"select id from public_stage.{relation}")]
 
 
 def test_numeric_nan_is_a_pre_migration_finding_naming_the_row_force_quarantines_it_and_reports_are_strict_json(

@@ -109,6 +109,18 @@ def _stock_and_ledger(reconciliation: dict) -> None:
         )
 
 
+def _part_classification(rows: list[dict]) -> None:
+    if rows:
+        line(
+            "parts classified: "
+            + "; ".join(
+                f"{r['parts']:,} {r['part_type']} in {r['unit_of_measure']} by {r['classified_by']} "
+                f"({r['parts_in_stock']:,} holding stock)"
+                for r in rows
+            )
+        )
+
+
 def sample(doc: dict) -> None:
     out.print(
         table(
@@ -186,6 +198,7 @@ def build(doc: dict) -> None:
     if empty:
         line(f"built empty (the legacy database has nothing for them): {len(empty)} tables of the application")
     _stock_and_ledger(reconciliation)
+    _part_classification(reconciliation.get("part_classification") or [])
     quarantine = doc.get("quarantine") or {}
     if quarantine.get("groups"):
         out.print(
@@ -247,6 +260,7 @@ def plan(doc: dict) -> None:
     )
     new = {k: v for k, v in doc["target_row_counts"].items() if k in ("warehouses", "transactions")}
     line(f"new tables: {', '.join(f'{k} {number(v)}' for k, v in new.items())}")
+    _part_classification(doc.get("part_classification") or [])
     line(f"quarantined rows: {doc['quarantined_rows']:,}" + (" (--force)" if doc["force"] else ""))
     for q in doc["quarantine"]:
         line(f"  {q['severity']}: {q['source_table']} {q['reason_code']}: {q['rows']}")

@@ -156,6 +156,7 @@ def collect_results(cur, schemas: Schemas, run_id: str, target_tables: list[str]
         "totals": _read_relation(cur, schemas.stage, "reconciliation_totals", order_by="1, 2"),
         "stock": _reconciliation_summary(cur, schemas, "reconciliation_stock"),
         "ledger": _reconciliation_summary(cur, schemas, "reconciliation_ledger"),
+        "part_classification": _read_relation(cur, schemas.stage, "part_classification", order_by="1, 2, 3"),
     }
     return counts, quarantine, reconciliation
 

@@ -49,6 +49,7 @@ class Plan:
     backup_path: str
     force: bool
     notes: list[str] = field(default_factory=list)  # the stage's: a legacy table without a primary key, ...
+    part_classification: list[dict] = field(default_factory=list)  # how the parts were typed, per rule
 
     def to_dict(self) -> dict:
         return reports.jsonable(self.__dict__ | {"warnings": [c.as_dict() for c in self.warnings]})
@@ -127,6 +128,7 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
         backup_path=str(paths.backups_dir() / f"{schemas.live}_{built.run_id}.dump"),
         force=force,
         notes=built.stage.notes if built.stage else [],
+        part_classification=built.reconciliation.get("part_classification") or [],
     )
 
 

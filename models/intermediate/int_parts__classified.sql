@@ -1,7 +1,17 @@
 -- One row per legacy part: part type and unit of measure from, in order,
--- seeds/part_type_overrides.csv (by part_number), a whole-word keyword of
+-- seeds/part_type_overrides.csv (by part_number); a whole-word keyword of
 -- seeds/bulk_material_keywords.csv in the name, then in the description
--- (longest keyword first), else consumable in seeds/unit_of_measure_defaults.csv.
+-- (longest keyword first), unless the name says the part is counted (a word of
+-- seeds/counting_words.csv or a pack size); else consumable in
+-- seeds/unit_of_measure_defaults.csv. A legacy quantity is a count of pieces:
+-- only a keyword with no sign of counting makes it a quantity of the keyword's
+-- unit, and the part is reported when it holds stock.
+
+-- a pack size in the name (its padded words, macros/text.sql): "20L", "400 g",
+-- "12 pcs", "6 pack", "box of 12". Not a grade such as "10W-40" or "ISO 46".
+{%- set pack_size = " ([0-9]+ ?(?:l|lt|ltr|litre|litres|liter|liters|ml|cl|kg|kgs|g|gr|gal|oz|lb|lbs"
+    ~ "|pcs|pc|piece|pieces|pk|pack|x)|(?:box|pack|case|bag|carton|set) of [0-9]+) " %}
+
 with parts as (
     select * from {{ ref('stg_legacy__parts') }}
 ),
@@ -17,8 +27,17 @@ keywords as (
     from {{ ref('bulk_material_keywords') }}
 ),
 
+counting_words as (
+    select {{ normalise('word') }} as word
+    from {{ ref('counting_words') }}
+),
+
 unit_defaults as (
     select * from {{ ref('unit_of_measure_defaults') }}
+),
+
+inventory as (
+    select * from {{ ref('stg_legacy__inventory') }}
 ),
 
 keyword_matches as (
@@ -57,33 +76,80 @@ best_keyword as (
     where keyword_matches.preference = 1
 ),
 
-classified as (
+counting_word_in_name as (
+    select distinct on (parts.part_id)
+        parts.part_id,
+        counting_words.word
+    from parts
+    inner join counting_words on parts.name_words like '% ' || counting_words.word || ' %'
+    order by parts.part_id, length(counting_words.word) desc, counting_words.word collate "C"  -- noqa: RF02
+),
+
+stock_held as (
+    select
+        part_id,
+        sum(current_stock) as stock_held
+    from inventory
+    where current_stock > 0
+    group by part_id
+),
+
+evidenced as (
     select
         parts.*,
         best_keyword.keyword as matched_keyword,
+        best_keyword.unit_of_measure as keyword_unit,
+        best_keyword.distinct_units as keyword_units,
         overrides.part_number is not null as has_override,
-        coalesce(best_keyword.distinct_units, 0) > 1 as keyword_units_conflict,
+        nullif(btrim(overrides.unit_of_measure), '') as override_unit,
+        overrides.part_type as override_part_type,
+        coalesce(stock_held.stock_held, 0) as stock_held,
         coalesce(
-            overrides.part_type,
-            case when best_keyword.keyword is not null then 'bulk_material' end,
-            'consumable'
-        ) as part_type,
-        case
-            when overrides.part_number is not null then nullif(btrim(overrides.unit_of_measure), '')
-            else best_keyword.unit_of_measure
-        end as rule_unit
+            'counting word ' || quote_literal(counting_word_in_name.word),
+            'pack size ' || quote_literal(substring(parts.name_words from '{{ pack_size }}'))
+        ) as count_evidence
     from parts
     left join overrides on parts.part_number = overrides.part_number
     left join best_keyword on parts.part_id = best_keyword.part_id
+    left join counting_word_in_name on parts.part_id = counting_word_in_name.part_id
+    left join stock_held on parts.part_id = stock_held.part_id
+),
+
+classified as (
+    select
+        *,
+        case
+            when has_override then 'override'
+            when matched_keyword is null then 'default'
+            when count_evidence is not null then 'keyword overruled by a count'
+            else 'keyword'
+        end as classified_by
+    from evidenced
+),
+
+typed as (
+    select
+        *,
+        classified_by = 'keyword' and keyword_units > 1 as keyword_units_conflict,
+        case
+            when classified_by = 'override' then override_part_type
+            when classified_by = 'keyword' then 'bulk_material'
+            else 'consumable'
+        end as part_type,
+        case
+            when classified_by = 'override' then override_unit
+            when classified_by = 'keyword' then keyword_unit
+        end as rule_unit
+    from classified
 ),
 
 with_unit as (
     select
-        classified.*,
-        coalesce(classified.rule_unit, unit_defaults.unit_of_measure, 'pieces') as unit_of_measure,
-        {{ duplicate_rank('classified.part_number', 'classified.part_id') }} as part_number_rank
-    from classified
-    left join unit_defaults on classified.part_type = unit_defaults.part_type
+        typed.*,
+        coalesce(typed.rule_unit, unit_defaults.unit_of_measure, 'pieces') as unit_of_measure,
+        {{ duplicate_rank('typed.part_number', 'typed.part_id') }} as part_number_rank
+    from typed
+    left join unit_defaults on typed.part_type = unit_defaults.part_type
 ),
 
 checked as (
