@@ -6,7 +6,8 @@ work on the result (issue 29). Every case runs as the ordinary migration role (c
   consumable in pieces; a part the keyword rule makes bulk_material while it holds stock is
   a warning naming the seed line that settles it (fixtures/odd_data.sql);
 - numeric 'NaN' is a pre-migration finding naming its row, --force quarantines it, and every
-  report is strict JSON.
+  report is strict JSON;
+- a legacy database with only organisations migrates (fixtures/only_organizations.sql).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pool import embedded_target
 
 from harness.common.schemas import Schemas
 from harness.db import connection as db
-from harness.flows import build, validate
+from harness.flows import build, migrate, validate
 from harness.reporting import reports
 
 PUBLIC = Schemas("public")
@@ -167,3 +168,28 @@ def test_reports_hold_strict_json_whatever_the_data_holds():
     )
     strict_json(json.dumps(document, allow_nan=False))
     assert document == {"price": "NaN", "total": "Infinity", "low": "-Infinity", "nested": ["NaN", 1.5, 2.5]}
+
+
+@pytest.fixture(scope="module")
+def only_organizations(migrator_role, server):
+    """fixtures/only_organizations.sql in a database the ordinary role owns, for the tests below, which go on
+    in their order from where the previous one left it: migrated, written to by the application, rolled back."""
+    name = "odd_orgs"
+    server_db = embedded_target("postgres")
+    db.create_database(server_db, name, replace=True)
+    with db.connect(server_db, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'alter database "{name}" owner to {migrator_role}')
+    target = as_role(embedded_target(name), migrator_role)
+    load_fixture(target, PUBLIC, "only_organizations")
+    yield target
+    target.close()
+    db.drop_database(server_db, name)
+
+
+def test_a_legacy_database_with_only_organisations_migrates(only_organizations):
+    target = only_organizations
+    done = migrate.migrate(target, PUBLIC)
+    assert done.stopped_after == "done" and done.post.ok
+    assert not [c.name for c in done.built.checks if c.blocking]
+    assert scalar(target, "select count(*) from public.organizations") == 3
+    assert scalar(target, "select count(*) from public.transactions") == 0

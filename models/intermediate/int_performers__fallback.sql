@@ -1,7 +1,8 @@
 -- One row per migrated organisation: the user who performs ledger entries
 -- that record no user. The earliest active admin (or super_admin) of the
 -- organisation, else the earliest super_admin of the oraseas_ee organisation.
--- NULL performer_user_id means no fallback exists (a critical finding).
+-- NULL performer_user_id means no fallback exists: critical only where a
+-- ledger row lacks a recorded user (performed_by_fallback_unavailable).
 with organizations as (
     select * from {{ ref('int_organizations__typed') }}
     where quarantine_reason is null
