@@ -7,7 +7,8 @@ work on the result (issue 29). Every case runs as the ordinary migration role (c
   a warning naming the seed line that settles it (fixtures/odd_data.sql);
 - numeric 'NaN' is a pre-migration finding naming its row, --force quarantines it, and every
   report is strict JSON;
-- a legacy database with only organisations migrates (fixtures/only_organizations.sql).
+- a legacy database with only organisations migrates (fixtures/only_organizations.sql);
+- the application's create paths work on it (a part order without a status).
 """
 
 from __future__ import annotations
@@ -193,3 +194,33 @@ def test_a_legacy_database_with_only_organisations_migrates(only_organizations):
     assert not [c.name for c in done.built.checks if c.blocking]
     assert scalar(target, "select count(*) from public.organizations") == 3
     assert scalar(target, "select count(*) from public.transactions") == 0
+
+
+def test_the_application_creates_a_part_order_without_a_status(only_organizations):
+    # what create_part_order_request sends: no status, no priority (the server defaults fill them in)
+    target = only_organizations
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into public.users (id, organization_id, username, password_hash, email, role, user_status)"
+            " values ('b1000000-0000-0000-0000-000000000001', 'a1000000-0000-0000-0000-000000000002',"
+            " 'first_admin', 'x', 'first@autoboss.example', 'admin', 'active')"
+        )
+        cur.execute(
+            "insert into public.part_order_requests (order_number, customer_organization_id, supplier_type,"
+            " requested_by_user_id) values ('PO-1', 'a1000000-0000-0000-0000-000000000002',"
+            " 'ORASEAS_EE', 'b1000000-0000-0000-0000-000000000001')"
+            " returning status::text, priority::text"
+        )
+        assert cur.fetchone() == ("REQUESTED", "MEDIUM")
+        conn.commit()
+    defaults = {
+        r["column"]: r["expression"]
+        for r in query(
+            target,
+            "select c.relname || '.' || a.attname as column, pg_get_expr(d.adbin, d.adrelid) as expression"
+            " from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum"
+            " join pg_class c on c.oid = d.adrelid where c.relnamespace = 'public'::regnamespace"
+            " and a.attname in ('status', 'priority')",
+        )
+    }
+    assert defaults["maintenance_recommendations.status"] == "'PENDING'::maintenancestatus"

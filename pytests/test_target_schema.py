@@ -135,13 +135,10 @@ def test_the_empty_tables_have_the_applications_indexes(built_minimal):
     assert found == EMPTY_TABLES
 
 
-def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(built_minimal):
-    # the models' defaults are lower-case values; their enum types store the upper-case member names
-    omitted = {
-        ("part_order_requests", "status"): "requested",
-        ("part_order_requests", "priority"): "medium",
-        ("maintenance_recommendations", "status"): "pending",
-    }
+def test_server_defaults_are_the_applications_as_labels_of_their_types(built_minimal):
+    # the models' defaults 'requested', 'medium', 'pending' are lower-case values; their enum types store the
+    # upper-case member names: the target has the labels they stand for (create_part_order_request sends no
+    # status, so an insert needs the default)
     defaults = {
         (r["table_name"], r["column_name"]): r["column_default"]
         for r in query(
@@ -151,7 +148,9 @@ def test_server_defaults_are_the_applications_but_those_no_label_of_their_type(b
         where table_schema = 'public_next'""",
         )
     }
-    assert {column: defaults[column] for column in omitted} == dict.fromkeys(omitted)
+    assert defaults[("part_order_requests", "status")] == "'REQUESTED'::public_next.orderstatus"
+    assert defaults[("part_order_requests", "priority")] == "'MEDIUM'::public_next.orderpriority"
+    assert defaults[("maintenance_recommendations", "status")] == "'PENDING'::public_next.maintenancestatus"
     labels = {
         r["typname"]: r["labels"]
         for r in query(
@@ -193,8 +192,8 @@ def post_validation_after(target, *statements: str) -> dict:
     return {c.name: c for c in result.checks if c.found}
 
 
-def test_a_stamp_that_is_not_a_head_and_a_retyped_column_fail_post_validation(built_minimal):
-    # two edits, each found by its own check in one post-validation:
+def test_a_stamp_that_is_not_a_head_a_retyped_column_and_a_lost_default_fail_post_validation(built_minimal):
+    # three edits, each found in one post-validation:
     # add_user_profile_fields is an ancestor of the head add_security_session, not a head
     found = post_validation_after(
         built_minimal,
@@ -202,13 +201,18 @@ def test_a_stamp_that_is_not_a_head_and_a_retyped_column_fail_post_validation(bu
         "update public_next.alembic_version set version_num = 'add_user_profile_fields'"
         " where version_num = 'add_security_session'",
         "alter table public_next.user_sessions alter column ip_address type text",
+        "alter table public_next.part_order_requests alter column status drop default",
     )
     stamp, schema = found["alembic_stamp_matches_schema"], found["target_matches_application_schema"]
     assert stamp.severity == "critical"
     assert set(stamp.example_ids) == {"add_user_profile_fields", "add_security_session"}
     assert schema.severity == "critical"
-    assert schema.example_ids == ["user_sessions.ip_address"]
-    assert "is text null, the application has character varying(45) null" in schema.fix_hint()
+    assert schema.example_ids == ["part_order_requests.status", "user_sessions.ip_address"]
+    stored = query(built_minimal, "select value from public_stage.target_matches_application_schema")
+    assert {r["value"] for r in stored} == {
+        "column user_sessions.ip_address is text null, the application has character varying(45) null",
+        "column part_order_requests.status has no default, the application has the default REQUESTED",
+    }
 
 
 def test_a_dropped_table_fails_post_validation(built_minimal):

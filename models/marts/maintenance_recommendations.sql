@@ -1,6 +1,6 @@
 {{ config(meta={'finalize': {
     'defaults': {
-        'id': 'gen_random_uuid()', 'recommendation_date': 'now()', 'created_at': 'now()',
+        'id': 'gen_random_uuid()', 'recommendation_date': 'now()', 'status': "'PENDING'", 'created_at': 'now()',
         'updated_at': 'now()',
     },
 }}) }}

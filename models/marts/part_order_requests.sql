@@ -1,5 +1,8 @@
 {{ config(meta={'finalize': {
-    'defaults': {'id': 'gen_random_uuid()', 'created_at': 'now()', 'updated_at': 'now()'},
+    'defaults': {
+        'id': 'gen_random_uuid()', 'status': "'REQUESTED'", 'priority': "'MEDIUM'", 'created_at': 'now()',
+        'updated_at': 'now()',
+    },
     'indexes': [
         {'name': 'ix_part_order_requests_order_number', 'columns': ['order_number'], 'unique': true},
     ],

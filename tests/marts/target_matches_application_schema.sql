@@ -1,9 +1,14 @@
 -- The target is the application's schema: its tables and columns, with their
 -- types (format_type(), the schema prefix of the target's own enum types
--- stripped) and nullability, are exactly those of seeds/app_schema_columns.csv
--- (facts read from the application's source). Returns a row per missing or
--- extra table, missing or extra column, and column whose type or nullability
--- differs. The harness keeps no table of its own in the target schema.
+-- stripped), nullability and server defaults, are exactly those of
+-- seeds/app_schema_columns.csv (facts read from the application's source).
+-- Returns a row per missing or extra table, missing or extra column, column
+-- whose type or nullability differs, and column whose server default differs
+-- (a create path that leaves the column out gets the default, or fails on NOT
+-- NULL without it); a default is compared as its value, without the quotes
+-- and cast pg_get_expr() adds. The one deliberate extra: every id defaults to
+-- gen_random_uuid() (the application makes uuid4s itself). The harness keeps
+-- no table of its own in the target schema.
 -- runs after every mart is built (it reads the catalog, not the tables):
 -- depends_on: {{ ref('organizations') }}
 -- depends_on: {{ ref('users') }}
@@ -50,7 +55,8 @@ with expected as (
         table_name,
         column_name,
         data_type,
-        is_nullable
+        is_nullable,
+        column_default
     from {{ ref('app_schema_columns') }}
 ),
 
@@ -69,9 +75,12 @@ actual as (
         replace(
             format_type(a.atttypid, a.atttypmod), quote_ident('{{ target_tables_schema() }}') || '.', ''
         ) as data_type,
-        not a.attnotnull as is_nullable
+        not a.attnotnull as is_nullable,
+        -- 'active'::machinestatus -> active, now() -> now()
+        regexp_replace(pg_get_expr(d.adbin, d.adrelid), '^''(.*)''::.+$', '\1') as column_default
     from pg_attribute as a
     inner join pg_class as c on a.attrelid = c.oid
+    left join pg_attrdef as d on a.attrelid = d.adrelid and a.attnum = d.adnum
     where
         c.relnamespace = '{{ target_tables_schema() }}'::regnamespace
         and c.relkind in ('r', 'p')
@@ -101,6 +110,8 @@ columns_compared as (
         actual.data_type as actual_type,
         expected.is_nullable as expected_nullable,
         actual.is_nullable as actual_nullable,
+        expected.column_default as expected_default,
+        actual.column_default as actual_default,
         coalesce(expected.table_name, actual.table_name) as table_name,
         coalesce(expected.column_name, actual.column_name) as column_name
     from expected
@@ -126,6 +137,21 @@ differing_columns as (
             actual_type is distinct from expected_type
             or actual_nullable is distinct from expected_nullable
         )
+),
+
+differing_defaults as (
+    select
+        table_name || '.' || column_name as id,
+        'column ' || table_name || '.' || column_name || ' has '
+        || coalesce('the default ' || actual_default, 'no default') || ', the application has '
+        || coalesce('the default ' || expected_default, 'none') as value
+    from columns_compared
+    where
+        table_name in (select tables.table_name from tables)
+        and actual_type is not null
+        and expected_type is not null
+        and actual_default is distinct from expected_default
+        and not (column_name = 'id' and expected_default is null and actual_default = 'gen_random_uuid()')
 )
 
 select * from missing_tables
@@ -133,3 +159,5 @@ union all
 select * from extra_tables
 union all
 select * from differing_columns
+union all
+select * from differing_defaults
