@@ -8,7 +8,8 @@ work on the result (issue 29). Every case runs as the ordinary migration role (c
 - numeric 'NaN' is a pre-migration finding naming its row, --force quarantines it, and every
   report is strict JSON;
 - a legacy database with only organisations migrates (fixtures/only_organizations.sql);
-- the application's create paths work on it (a part order without a status).
+- the application's create paths work on it (a part order without a status), and a forced
+  rollback counts every write it carried back, per table.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 import pytest
 from helpers import load_fixture, query, scalar
 from pool import embedded_target
+from typer.testing import CliRunner
 
+from harness.cli.commands import app
 from harness.common.schemas import Schemas
 from harness.db import connection as db
 from harness.flows import build, migrate, validate
@@ -224,3 +227,42 @@ def test_the_application_creates_a_part_order_without_a_status(only_organization
         )
     }
     assert defaults["maintenance_recommendations.status"] == "'PENDING'::maintenancestatus"
+
+
+def test_a_forced_rollback_counts_every_write_it_carried_back_per_table(only_organizations):
+    target = only_organizations
+    ids = {
+        "part": "c1100000-0000-0000-0000-000000000001",
+        "inventory": "e1100000-0000-0000-0000-000000000001",
+        "org": "a1000000-0000-0000-0000-000000000001",
+        "user": "b1000000-0000-0000-0000-000000000001",
+    }
+    adjustments = [f"f6100000-0000-0000-0000-00000000000{n}" for n in range(1, 4)]
+    with db.connect(target) as conn, conn.cursor() as cur:
+        # what the application's stock-adjustment endpoint writes: the adjustment rows, and the stock itself
+        cur.execute("insert into public.parts (id, part_number, name) values (%(part)s, 'PN-NEW-1', 'Drive Belt')", ids)
+        cur.execute(
+            "insert into public.inventory (id, warehouse_id, part_id, current_stock, unit_of_measure)"
+            " select %(inventory)s, w.id, %(part)s, 7, 'pieces' from public.warehouses w"
+            " where w.organization_id = %(org)s order by w.id limit 1",
+            ids,
+        )
+        for adjustment in adjustments:
+            cur.execute(
+                "insert into public.stock_adjustments (id, inventory_id, user_id, quantity_adjusted,"
+                " reason_code) values (%s, %s, %s, 1, 'Found Stock')",
+                (adjustment, ids["inventory"], ids["user"]),
+            )
+        conn.commit()
+    result = CliRunner().invoke(app, ["--dsn", target.dsn, "rollback", "--force"])
+    assert result.exit_code == 0, result.output
+    assert scalar(target, "select count(*) from public.stock_adjustments") == 3  # all three came back ...
+    expected = {"users": 1, "parts": 1, "inventory": 1, "stock_adjustments": 3}
+    details = scalar(
+        target, "select details from migration_audit.steps where step = 'rollback' order by id desc limit 1"
+    )
+    assert {table: rows for table, rows in details["carried"].items() if rows} == expected  # ... and counted
+    # the summary the operator reads says the same, table by table
+    cells = [line.replace("│", " ").split() for line in result.stdout.split("carried back")[1].splitlines()]
+    shown = {row[0]: int(row[1]) for row in cells if len(row) == 2 and row[1].isdigit()}
+    assert {table: rows for table, rows in shown.items() if rows} == expected, result.stdout

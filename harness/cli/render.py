@@ -322,7 +322,12 @@ def rollback(doc: dict) -> None:
     if carried:
         line(f"{carried['changes']} post-cutover writes exported to {carried['export_path']}")
         out.print(
-            table("carried back to the legacy schema", ["what", "rows"], carried["carried"].items(), right=["rows"])
+            table(
+                "carried back to the legacy schema",
+                ["legacy table", "rows"],
+                carried["carried"].items(),
+                right=["rows"],
+            )
         )
         not_carried = carried["not_carried"]
         if not_carried:

@@ -70,7 +70,7 @@ NO_EQUIVALENT = {
 class CarryResult(Result):
     export_path: str
     changes: int = 0
-    carried: dict[str, int] = field(default_factory=dict)  # kind -> rows written to legacy
+    carried: dict[str, int] = field(default_factory=dict)  # legacy table -> rows written to it, every kind
     not_carried: list[dict] = field(default_factory=list)  # {table, row_id, op, reason}
     carried_ids: dict[str, set[str]] = field(default_factory=dict, repr=False)  # row table -> ids written
 
@@ -125,6 +125,12 @@ def _in_savepoint(cur, name: str, work) -> str | None:
     return None
 
 
+def _count(result: CarryResult, legacy_table: str, rows: int) -> None:
+    """Add rows written to a legacy table: part_usage and stock_adjustments get their own rows
+    and the ledger's, so each kind adds to the count, never replaces it."""
+    result.carried[legacy_table] = result.carried.get(legacy_table, 0) + rows
+
+
 def _carry_rows(cur, tables: tuple[str, ...], target_schema: str, legacy_schema: str, result: CarryResult) -> None:
     for table in tables:
         statement = _statement(table, target_schema, legacy_schema)
@@ -132,11 +138,11 @@ def _carry_rows(cur, tables: tuple[str, ...], target_schema: str, legacy_schema:
         def work(statement=statement, table=table):
             cur.execute(statement)
             result.carried_ids[table] = {r[0] for r in cur.fetchall()}
-            result.carried[table] = len(result.carried_ids[table])
+            _count(result, table, len(result.carried_ids[table]))
 
         error = _in_savepoint(cur, f"carry_{table}", work)
         if error:
-            result.carried[table] = 0
+            _count(result, table, 0)
             result.not_carried.append(
                 {"table": table, "row_id": None, "op": "*", "reason": f"could not carry: {error}"}
             )
@@ -188,7 +194,7 @@ def _carry_stock(cur, target_schema: str, legacy_schema: str, change_rows: list[
             )
         else:
             carried += 1
-    result.carried["stock_levels"] = carried
+    _count(result, "inventory", carried)  # one legacy inventory row per stock level
 
 
 def _carry_ledger(cur, target_schema: str, legacy_schema: str, change_rows: list[dict], result: CarryResult) -> None:
@@ -196,17 +202,17 @@ def _carry_ledger(cur, target_schema: str, legacy_schema: str, change_rows: list
     for kind, (legacy_table, statement_name) in LEDGER_CARRY.items():
         ids = [c["row_id"] for c in inserted if (c["new_row"] or {}).get("transaction_type") == kind]
         if not ids:
-            result.carried[legacy_table] = 0
+            _count(result, legacy_table, 0)
             continue
         statement = _statement(statement_name, target_schema, legacy_schema)
 
         def work(statement=statement, ids=ids, legacy_table=legacy_table):
             cur.execute(statement, {"ids": ids})
-            result.carried[legacy_table] = cur.rowcount
+            _count(result, legacy_table, cur.rowcount)
 
         error = _in_savepoint(cur, f"carry_{legacy_table}", work)
         if error:
-            result.carried[legacy_table] = 0
+            _count(result, legacy_table, 0)
             result.not_carried.append(
                 {"table": "transactions", "row_id": None, "op": kind, "reason": f"could not carry: {error}"}
             )
