@@ -38,6 +38,8 @@ DIRTY_FINDINGS = {
     "parts_without_name": ("error", ["22"]),
     "duplicate_part_numbers": ("error", ["23"]),
     "inconsistent_unit_of_measure": ("warning", ["24"]),
+    "bulk_keyword_overruled_by_count": ("info", ["25", "26"]),  # Oil Filter, Hydraulic Oil 20L: in pieces
+    "bulk_material_by_keyword_in_stock": ("warning", []),  # the sample's own oils in stock; ids sort before dd…
     "orphaned_inventory": ("error", ["31"]),
     "inventory_invalid_parts": ("error", ["32"]),
     "negative_inventory": ("error", ["33"]),
@@ -49,6 +51,7 @@ DIRTY_FINDINGS = {
     "customer_orders_ordering_user_set_null": ("warning", ["53"]),
     "part_usage_references_set_null": ("warning", ["61"]),
     "part_usage_machine_of_other_customer": ("warning", ["62"]),
+    "numeric_nan_values": ("error", ["72"]),
     "orphaned_references": ("error", []),  # ids are "table:id"
     "rows_following_a_quarantined_parent": ("error", []),
 }
@@ -193,13 +196,14 @@ def test_force_quarantines_the_dirty_rows_and_accounts_for_every_legacy_row(forc
         ("inventory", "parent_quarantined"),
         ("machines", "duplicate_serial_number"),
         ("supplier_order_items", "missing_parent"),
+        ("supplier_order_items", "numeric_nan"),
     } <= reasons
-    assert forced["quarantined_rows"] == 18
+    assert forced["quarantined_rows"] == 19
     stock = forced["reconciliation"]["stock"]
     assert stock["legacy_total"] == stock["migrated_total"] + stock["quarantined_total"]
     assert stock["quarantined_total"] > 0
     saved = query(target, "select count(*) as n from migration_audit.quarantine where run_id = %s", (forced["run_id"],))
-    assert saved[0]["n"] == 18
+    assert saved[0]["n"] == 19
     assert "password_hash" not in json.dumps(forced)  # quarantined users are summarised, never copied
     # without --force the same errors block
     plain = build.build(target, Schemas("public"))
@@ -254,7 +258,7 @@ def test_post_validation_checks_the_target_catches_hand_edits_and_strict_refuses
     strict = build.build(target, schemas, force=True, strict=True, stage_first=False)
     assert not strict.success
     assert {o.name for o in strict.dbt.failed} == {"quarantine_is_empty_when_strict"}
-    assert strict.quarantined_rows == 18 and strict.target_row_counts["inventory"] > 0
+    assert strict.quarantined_rows == 19 and strict.target_row_counts["inventory"] > 0
 
 
 def test_each_validation_builds_no_target_table_and_runs_its_own_phases_checks(new_database):

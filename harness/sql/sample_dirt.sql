@@ -110,7 +110,8 @@ cross join lateral (
     )
 ) as v (id, org, username, email, role);
 
--- parts: blank number, blank name, exact duplicate number (errors); conflicting keyword units (warning)
+-- parts: blank number, blank name, exact duplicate number (errors); conflicting keyword units (warning);
+-- names that hold a bulk-material keyword and a counting word or a pack size, in stock (info: kept in pieces)
 insert into parts (id, part_number, name, description, created_at, updated_at)
 select
     v.id::uuid,
@@ -125,7 +126,9 @@ cross join lateral (
     ('dd000000-0000-0000-0000-000000000021', '', 'Nameless Number Gasket', null),
     ('dd000000-0000-0000-0000-000000000022', 'PN-DIRTY-22', '  ', null),
     ('dd000000-0000-0000-0000-000000000023', r.first_part_number, 'Duplicate Numbered Filter', null),
-    ('dd000000-0000-0000-0000-000000000024', 'PN-DIRTY-24', 'Grease Oil Blend', 'semi-fluid')
+    ('dd000000-0000-0000-0000-000000000024', 'PN-DIRTY-24', 'Grease Oil Blend', 'semi-fluid'),
+    ('dd000000-0000-0000-0000-000000000025', 'PN-DIRTY-25', 'Oil Filter', null),
+    ('dd000000-0000-0000-0000-000000000026', 'PN-DIRTY-26', 'Hydraulic Oil 20L', 'counted in 20-litre drums')
 ) as v (id, part_number, name, description);
 
 -- inventory: orphan organisation, orphan part, negative stock (errors); stock of a quarantined part
@@ -145,7 +148,9 @@ cross join lateral (
     ('dd000000-0000-0000-0000-000000000032', r.oraseas, 'dd000000-0000-0000-0000-000000000098'::uuid, 'Main Warehouse', 3),
     ('dd000000-0000-0000-0000-000000000033', r.customer, 'dd000000-0000-0000-0000-000000000024'::uuid, 'Main Store', -5),
     ('dd000000-0000-0000-0000-000000000034', r.oraseas, 'dd000000-0000-0000-0000-000000000023'::uuid, E'\tShelf  B ', 11),
-    ('dd000000-0000-0000-0000-000000000035', r.oraseas, 'dd000000-0000-0000-0000-000000000024'::uuid, 'shelf b', 4)
+    ('dd000000-0000-0000-0000-000000000035', r.oraseas, 'dd000000-0000-0000-0000-000000000024'::uuid, 'shelf b', 4),
+    ('dd000000-0000-0000-0000-000000000036', r.oraseas, 'dd000000-0000-0000-0000-000000000025'::uuid, 'Main Warehouse', 40),
+    ('dd000000-0000-0000-0000-000000000037', r.oraseas, 'dd000000-0000-0000-0000-000000000026'::uuid, 'Main Warehouse', 200)
 ) as v (id, org, part, location, stock);
 
 -- machines: orphan owner, serial clashing with another organisation's (errors); owned by a supplier (warning)
@@ -203,7 +208,7 @@ select
     later
 from dirt_refs;
 
--- an order item for a part that does not exist (error: orphaned reference)
+-- an order item for a part that does not exist (error: orphaned reference); one priced numeric 'NaN' (error)
 insert into supplier_order_items (id, supplier_order_id, part_id, quantity, unit_price, created_at, updated_at)
 select
     'dd000000-0000-0000-0000-000000000071'::uuid,
@@ -211,6 +216,16 @@ select
     'dd000000-0000-0000-0000-000000000096'::uuid,
     2,
     5.00,
+    later,
+    later
+from dirt_refs
+union all
+select
+    'dd000000-0000-0000-0000-000000000072'::uuid,
+    first_supplier_order,
+    first_part,
+    3,
+    'NaN'::numeric,
     later,
     later
 from dirt_refs;
