@@ -266,3 +266,12 @@ def test_a_forced_rollback_counts_every_write_it_carried_back_per_table(only_org
     cells = [line.replace("│", " ").split() for line in result.stdout.split("carried back")[1].splitlines()]
     shown = {row[0]: int(row[1]) for row in cells if len(row) == 2 and row[1].isdigit()}
     assert {table: rows for table, rows in shown.items() if rows} == expected, result.stdout
+    # the run's report and its HTML page say it was rolled back, with the same counts
+    run_id = details["rolledback_schema"].removeprefix("public_rolledback_")
+    report = reports.load(reports.path_of("migration", run_id))
+    assert report["outcome"] == "rolled back" and reports.schema_errors(report) == []
+    carried = report["rollback"]["carried"]["carried"]
+    assert {table: rows for table, rows in carried.items() if rows} == expected
+    page = reports.page(run_id).read_text()
+    assert 'id="rolled-back"' in page and "carried back to legacy table" in page
+    assert "<td>stock_adjustments</td>" in page.replace(' class="num"', "")

@@ -223,24 +223,20 @@ def cutover(
 
 def _record_in_report(result: CutoverResult):
     """Add the cutover to the run's migration report (or start one)."""
-    existing = reports.find(result.run_id)
-    document = {}
-    for path in existing:
-        if path.name.startswith("migration_report_"):
-            document = reports.load(path)
-    body = {k: v for k, v in document.items() if k not in ("report_version", "kind", "tool", "written_at")}
-    body.setdefault("run_id", result.run_id)
-    body.setdefault("live_schema", result.live_schema)
-    body["outcome"] = "cut over"
-    body["cutover"] = {
-        "archive_schema": result.archive_schema,
-        "lock_window_ms": round(result.lock_window_ms, 3),
-        "lock_wait_ms": round(result.lock_wait_ms, 3),
-        "attempts": result.attempts,
-        "extensions_moved": result.extensions_moved,
-        "extensions_left": result.extensions_left,
-        "privilege_statements": result.privilege_statements,
-        "backup": result.backup.__dict__ if result.backup else None,
-        "seconds": round(result.seconds, 3),
-    }
-    return reports.write("migration", result.run_id, body)
+    return reports.add_to_migration_report(
+        result.run_id,
+        result.live_schema,
+        "cutover",
+        {
+            "archive_schema": result.archive_schema,
+            "lock_window_ms": round(result.lock_window_ms, 3),
+            "lock_wait_ms": round(result.lock_wait_ms, 3),
+            "attempts": result.attempts,
+            "extensions_moved": result.extensions_moved,
+            "extensions_left": result.extensions_left,
+            "privilege_statements": result.privilege_statements,
+            "backup": result.backup.__dict__ if result.backup else None,
+            "seconds": round(result.seconds, 3),
+        },
+        "cut over",
+    )

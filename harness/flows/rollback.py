@@ -32,6 +32,7 @@ from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefuse
 from harness.flows import cutover, state
 from harness.flows.progress import Progress
 from harness.flows.schema_lock import holds_schema
+from harness.reporting import reports
 from harness.reporting.reports import Result
 
 
@@ -94,6 +95,7 @@ class RollbackResult(Result):
     attempts: int = 0
     seconds: float = 0.0
     window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
+    report_path: str | None = None
 
     def to_dict(self) -> dict:
         return super().to_dict() | {"carried": self.carried.to_dict() if self.carried else None}
@@ -202,4 +204,7 @@ def rollback(
     result.window = (swapped.locked_at, swapped.committed_at)
     result.extensions_moved_back = swapped.extensions_moved
     result.seconds = time.perf_counter() - started
+    # the run's report (and its HTML page) says it was rolled back, and what came back
+    block = {k: v for k, v in result.to_dict().items() if k not in ("window", "report_path")}
+    result.report_path = str(reports.add_to_migration_report(run_id, live, "rollback", block, "rolled back"))
     return result

@@ -225,6 +225,8 @@ def render(documents: list[dict], *, lineage: str | None = None) -> str:
         parts.append(("around", "Around the legacy tables", join(around)))
     if migration:
         parts.append(("undo", "Backups, rollback and restore", _undo(migration)))
+    if migration and migration.get("rollback"):
+        parts.append(("rolled-back", "The rollback", _rolled_back(migration)))
     if test:
         parts.append(("rehearsal", "Rehearsal: the verdict per scenario", _rehearsal(test)))
     parts.append(("sources", "The reports on this page", _sources(documents, lineage)))
@@ -794,6 +796,36 @@ def _application_schema(migration: dict | None, post: dict | None) -> Html:
 
 
 # ---------------------------------------------------------------- backups, rehearsal, sources
+
+
+def _rolled_back(doc: dict) -> Html:
+    """What a rollback of the run did: the schemas, the lock window, the writes since the cutover and
+    what came back to the legacy tables (or why not)."""
+    rollback = doc["rollback"]
+    carried = rollback.get("carried") or {}
+    out = [
+        facts(
+            [
+                ("legacy schema live again as", rollback.get("live_schema")),
+                ("the target kept as", rollback.get("rolledback_schema")),
+                ("locks held", f"{number(rollback.get('lock_window_ms'))} ms ({rollback.get('attempts')} attempt(s))"),
+                ("writes since the cutover", number(sum((rollback.get("writes_after_cutover") or {}).values()))),
+                ("exported to", tag("code", carried.get("export_path")) if carried else "nothing to export"),
+            ]
+        )
+    ]
+    if carried.get("carried"):
+        out.append(
+            table(["carried back to legacy table", "rows"], carried["carried"].items(), numeric=["rows"], cls="narrow")
+        )
+    if carried.get("not_carried"):
+        out.append(
+            table(
+                ["not carried: table", "row", "op", "reason"],
+                ((n.get("table"), n.get("row_id") or "", n.get("op"), n.get("reason")) for n in carried["not_carried"]),
+            )
+        )
+    return join(out)
 
 
 def _undo(doc: dict) -> Html:

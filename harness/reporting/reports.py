@@ -161,6 +161,18 @@ def page(report_id: str | None) -> Path:
     return html_report.path_of(run)
 
 
+def add_to_migration_report(run_id: str, live_schema: str, key: str, block: dict, outcome: str) -> Path:
+    """A step after the build (the cutover, the rollback) adds its block to the run's migration report
+    (or starts one where the build's is not here), and says the run's outcome; the page follows."""
+    document = load(path_of("migration", run_id)) if path_of("migration", run_id).exists() else {}
+    body = {k: v for k, v in document.items() if k not in ("report_version", "kind", "tool", "written_at")}
+    body.setdefault("run_id", run_id)
+    body.setdefault("live_schema", live_schema)
+    body["outcome"] = outcome
+    body[key] = block
+    return write("migration", run_id, body)
+
+
 def latest(kind: str) -> Path | None:
     directory = paths.reports_dir()
     if not directory.exists():
