@@ -116,30 +116,50 @@ def snapshot_tables(target: db.Target, schemas: Schemas, progress: Progress | No
     if not run.success:
         failed = ", ".join(o.name for o in run.failed)
         raise HarnessError(f"the snapshot backup failed ({failed}); nothing was cut over")
+    return snapshot_rows(target, schemas, run)
+
+
+def snapshot_rows(target: db.Target, schemas: Schemas, run: dbt_runner.DbtRun) -> dict[str, int]:
+    """The rows of each legacy table's snapshot a dbt run took, per table."""
     counts = {}
     with db.connect(target) as conn, conn.cursor() as cur:
         for outcome in run.outcomes:
-            table = outcome.name.removeprefix("backup_")
-            relation = f"{schemas.live}__{table}"
-            counts[table] = db.count_rows(cur, schemas.backup, relation)
+            if outcome.resource_type == "snapshot":
+                table = outcome.name.removeprefix("backup_")
+                counts[table] = db.count_rows(cur, schemas.backup, f"{schemas.live}__{table}")
     return counts
 
 
-def backup(target: db.Target, schemas: Schemas, run_id: str, progress: Progress | None = None) -> BackupResult:
+def backup(
+    target: db.Target,
+    schemas: Schemas,
+    run_id: str,
+    progress: Progress | None = None,
+    *,
+    snapshots_taken: dict[str, int] | None = None,
+) -> BackupResult:
+    """The backups before a cutover: the dbt snapshots of the legacy tables (taken by the build of the
+    run already when `snapshots_taken` holds their row counts: the drift guard proves the legacy
+    tables have not changed since), and the pg_dump of the live schema, always taken here."""
     progress = progress or Progress()
     started = time.perf_counter()
-    progress.step("backup", "running", note="dbt snapshots into migration_backup")
-    snapshot_rows = snapshot_tables(target, schemas, progress)
+    if snapshots_taken:
+        taken, dbt_nodes = snapshots_taken, 0
+    else:
+        progress.step("backup", "running", note="dbt snapshots into migration_backup")
+        taken = snapshot_tables(target, schemas, progress)
+        dbt_nodes = len(taken)
     progress.step("backup", "running", note="pg_dump of the live schema")
     result = dump_schema(target, schemas.live, paths.backups_dir() / f"{schemas.live}_{run_id}.dump")
-    result.snapshot_rows, result.dbt_nodes = snapshot_rows, len(snapshot_rows)
+    result.snapshot_rows, result.dbt_nodes = taken, dbt_nodes
     result.seconds = time.perf_counter() - started
     progress.step(
         "backup",
         "ok",
-        rows=sum(snapshot_rows.values()),
+        rows=sum(taken.values()),
         seconds=result.seconds,
-        note=f"{result.dump_path} ({result.dump_bytes:,} bytes)",
+        note=f"{result.dump_path} ({result.dump_bytes:,} bytes)"
+        + ("; dbt snapshots taken by the build" if snapshots_taken else ""),
     )
     return result
 

@@ -19,7 +19,7 @@ from harness.common.schemas import Schemas
 from harness.db import audit, privileges
 from harness.db import connection as db
 from harness.dbt_bridge import checks, dbt_runner, project
-from harness.flows import seal, state
+from harness.flows import backup, seal, state
 from harness.flows import stage as stage_mod
 from harness.flows.progress import Progress
 from harness.flows.schema_lock import holds_schema
@@ -256,7 +256,7 @@ def build(
         )
         db.drop_schema(cur, schemas.next)
     try:
-        run = _run_dbt(target, schemas, progress, force, strict)
+        run = _run_dbt(target, schemas, progress, force, strict, snapshots=capture)
         result.dbt = run
         dbt_project = project.load(run.manifest) if not run.error and run.manifest.exists() else None
         if dbt_project and dbt_project.problems():
@@ -266,6 +266,7 @@ def build(
             result.checks = checks.collect(target, [run])
         cleanup_started = time.perf_counter()
         facts = seal.seal(target, schemas, run_id) if run.success else None
+        snapshot_rows = backup.snapshot_rows(target, schemas, run) if run.success and capture else None
     except BaseException as exc:
         _abandon(target, schemas, step_id, exc)
         raise
@@ -294,6 +295,7 @@ def build(
                 "failed_nodes": [o.name for o in run.failed],
                 "seconds": round(result.seconds, 3),
                 "fingerprint": facts,
+                "snapshot_rows": snapshot_rows,  # the backups' dbt snapshots, taken by this build
             },
             message=None if run.success else result.failure_summary(),
         )
@@ -304,20 +306,22 @@ def build(
     return result
 
 
-def _run_dbt(target: db.Target, schemas: Schemas, progress: Progress, force: bool, strict: bool) -> dbt_runner.DbtRun:
-    progress.step("backup", "skipped", note="taken at cutover (snapshots + pg_dump)")
+def _run_dbt(
+    target: db.Target, schemas: Schemas, progress: Progress, force: bool, strict: bool, snapshots: bool
+) -> dbt_runner.DbtRun:
+    """One `dbt build` of the whole project. With `snapshots` (a build that can be cut over), the dbt
+    snapshots of the staged legacy tables are taken in the same run: they are the backups the cutover
+    needs, and a snapshot run of their own would cost dbt's start-up again."""
+    if snapshots:
+        progress.step("backup", "running", note="dbt snapshots with the build; pg_dump at the cutover")
+    else:
+        progress.step("backup", "skipped", note="no cutover from a dry run: no backup")
     return dbt_runner.invoke(
         "build",
         target,
         schemas,
-        args=[
-            "--exclude",
-            "resource_type:snapshot",
-            "--log-level",
-            "none",
-            "--log-level-file",
-            dbt_runner.file_log_level(),
-        ],
+        args=([] if snapshots else ["--exclude", "resource_type:snapshot"])
+        + ["--log-level", "none", "--log-level-file", dbt_runner.file_log_level()],
         modes=tuple(mode for mode, on in (("force", force), ("strict", strict)) if on),
         on_node=progress.on_node,
     )

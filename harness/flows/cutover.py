@@ -178,7 +178,8 @@ def cutover(
 
     with db.connect(target) as conn:
         swap.refuse_early(conn, "cutover", schemas.live, run_id, started_at, no_drift)  # before backups for nothing
-        result.backup = backup.backup(target, schemas, run_id, progress)
+        taken = (current.build_step.get("details") or {}).get("snapshot_rows")
+        result.backup = backup.backup(target, schemas, run_id, progress, snapshots_taken=taken)
         progress.step("cleanup", "running", note="cutover: waiting for the locks")
         swapped = swap.exchange(
             conn,
