@@ -49,6 +49,7 @@ LONGEST_FIRST = (
     "test_validation.py",
     "test_trust.py",
     "test_operator.py",
+    "test_rehearsal.py",
     "test_load.py",
     "test_corpus.py",
     "test_odd_data.py",

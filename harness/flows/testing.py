@@ -7,6 +7,8 @@
                          in the live schema; the legacy schema must come back identical
   --type comprehensive   every size (or the --sample-size ones), clean and dirty (dirty with
                          --force), each rolled back
+  --type rehearsal       a copy of the real database (or of a backup, or a sample of it):
+                         migrate, roll back, and predict the real run (rehearsal.py)
 
 Each scenario runs in its own temporary database on the server of --dsn (the
 embedded one by default), dropped afterwards unless --keep; with --jobs N,
@@ -35,7 +37,7 @@ from harness.flows.progress import Progress
 from harness.reporting import reports
 from harness.reporting.reports import Result
 
-TYPES = ("sample", "rollback", "comprehensive")
+TYPES = ("sample", "rollback", "comprehensive", "rehearsal")
 SCRATCH_DATABASE = "abparts_harness_test"
 APP_ROLE = "abparts_app_rehearsal"
 
@@ -69,6 +71,7 @@ class TestRun:
     finished_at: str = ""
     kept_databases: list[str] = field(default_factory=list)
     report_path: str | None = None
+    prediction: dict | None = None  # a rehearsal's: what the real run will do (rehearsal.py)
 
     @property
     def passed(self) -> bool:
@@ -88,6 +91,7 @@ class TestRun:
                 "scenarios": [s.to_dict() for s in self.scenarios],
                 "report": self.report_path,
             }
+            | ({"prediction": self.prediction} if self.prediction is not None else {})
         )
 
 
@@ -251,6 +255,8 @@ def scenario_plan(test_type: str, sample_size: str | list[str] | None = None) ->
     size (small_sample by default); comprehensive every size clean and dirty, or the sizes given."""
     if test_type not in TYPES:
         raise UsageError(f"unknown test type {test_type!r}; choose one of: {', '.join(TYPES)}")
+    if test_type == "rehearsal":
+        raise UsageError("--type rehearsal copies a database, it generates no sample: give --from DSN (rehearsal.py)")
     sizes = [sample_size] if isinstance(sample_size, str) else list(sample_size or [])
     for size in sizes:
         samples.size_named(size)
@@ -266,6 +272,17 @@ def scenario_plan(test_type: str, sample_size: str | list[str] | None = None) ->
     return [(sizes[0] if sizes else "small_sample", False, True)]
 
 
+def require_createdb(server: db.Target) -> None:
+    with db.connect(server) as conn, conn.cursor() as cur:
+        if not privileges.can_create_databases(cur):
+            cur.execute("select current_user")
+            role = cur.fetchone()[0]
+            raise privileges.PrivilegeMissing(
+                f"harness test rehearses in scratch databases it creates: role {role} needs CREATEDB "
+                f"(ALTER ROLE {role} CREATEDB), or run it as another role on the same server"
+            )
+
+
 def run(
     server: db.Target,
     test_type: str,
@@ -278,14 +295,7 @@ def run(
 ) -> TestRun:
     """Rehearse; `jobs` > 1 runs scenarios side by side in worker processes (more load on the server)."""
     plan = scenario_plan(test_type, sample_size)
-    with db.connect(server) as conn, conn.cursor() as cur:
-        if not privileges.can_create_databases(cur):
-            cur.execute("select current_user")
-            role = cur.fetchone()[0]
-            raise privileges.PrivilegeMissing(
-                f"harness test rehearses in scratch databases it creates: role {role} needs CREATEDB "
-                f"(ALTER ROLE {role} CREATEDB), or run it as another role on the same server"
-            )
+    require_createdb(server)
     test_id = audit.new_run_id()
     began = time.perf_counter()
     # --keep needs a name per scenario; otherwise reused names keep dbt's parse warm
