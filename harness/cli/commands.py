@@ -453,10 +453,27 @@ def test_command(
     ),
     keep: bool = typer.Option(False, "--keep", help="Keep the temporary databases for inspection."),
     jobs: int = typer.Option(1, "--jobs", min=1, max=8, help="Scenarios run side by side (more load on the server)."),
+    source: str | None = typer.Option(
+        None, "--from", help="rehearsal: the database to copy (libpq DSN or URI; read only)."
+    ),
+    backup_file: Path | None = typer.Option(None, "--from-backup", help="rehearsal: a pg_dump archive to copy."),
+    sample: SampleSize | None = typer.Option(
+        None, "--sample", help="rehearsal: an extracted, anonymised sample of --from of this size, not a full copy."
+    ),
+    same_server: bool = typer.Option(
+        False, "--same-server", help="rehearsal: allow the copy on the source's own server."
+    ),
+    force: bool = typer.Option(False, "--force", help="rehearsal: rehearse `migrate --force`."),
 ) -> None:
     """Rehearse on throwaway databases: migrate, validate, roll back; a verdict with reasons."""
     o = opts(ctx)
     sizes = [size.value for size in sample_size or []]
+    if test_type.value == "rehearsal":
+        if sizes or jobs != 1:
+            raise UsageError("--sample-size and --jobs are not for --type rehearsal (a sample of --from: --sample)")
+        return rehearsal_command(o, source, backup_file, sample.value if sample else None, same_server, force, keep)
+    if source or backup_file or sample or same_server or force:
+        raise UsageError("--from, --from-backup, --sample, --same-server and --force are for --type rehearsal")
     testing.scenario_plan(test_type.value, sizes)  # a bad combination is refused before any work
     if not (o.json or o.quiet):
         render.line(f"harness test --type {test_type.value}: each scenario in its own temporary database")
@@ -470,6 +487,38 @@ def test_command(
     if not result.passed:
         failed = [s.name for s in result.scenarios if s.verdict != "pass"]
         raise CheckFailed(f"test {result.test_id} failed: {', '.join(failed)}; report: {result.report_path}")
+
+
+def rehearsal_command(
+    o: Options,
+    source: str | None,
+    backup_file: Path | None,
+    sample: str | None,
+    same_server: bool,
+    force: bool,
+    keep: bool,
+) -> None:
+    """harness test --type rehearsal: migrate a copy of the real database, roll it back, predict the real run."""
+    from harness.flows import rehearsal
+
+    rehearsal.check_options(source=source is not None, backup_file=backup_file, sample=sample)
+    with make_progress(o.progress_mode(), title=f"rehearsal: {o.schema}") as progress:
+        result = rehearsal.rehearse(
+            o.target(),
+            o.schemas,
+            source=db.resolve_target(source) if source else None,
+            backup_file=backup_file,
+            sample=sample,
+            same_server=same_server,
+            force=force,
+            keep=keep,
+            progress=progress,
+        )
+    o.show(result.to_dict(), render.test_run)
+    if not result.passed:
+        raise CheckFailed(
+            f"rehearsal {result.test_id} failed: {result.scenarios[0].reasons[0]}; report: {result.report_path}"
+        )
 
 
 @app.command("report")

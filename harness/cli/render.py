@@ -459,8 +459,71 @@ def test_run(doc: dict) -> None:
             line(f"{s['name']}: {reason}")
         for note in s.get("notes") or []:
             line(f"{s['name']}: note: {note}")
+    if doc.get("prediction"):
+        prediction(doc["prediction"])
     if doc.get("report"):
         line(f"report: {doc['report']}")
+
+
+def prediction(doc: dict) -> None:
+    """A rehearsal's prediction of the real run: steps, lock window, rows, quarantine, findings."""
+    line(f"prediction: {doc['verdict']}; rehearsed {doc['rehearsed']}")
+    copy = doc.get("copy") or {}
+    if copy:
+        dump = f"dump {copy['dump_seconds']:.1f} s, " if copy["dump_seconds"] else ""
+        line(
+            f"copy: {copy['kind']} of {copy['from']}, {copy['legacy_rows']:,} legacy rows in {copy['seconds']:.1f} s"
+            f" ({dump}restore {copy['restore_seconds']:.1f} s)"
+        )
+    if doc.get("steps"):
+        out.print(
+            table(
+                "steps of the real run (predicted)",
+                ["step", "seconds"],
+                [(s["step"], f"{s['seconds']:.2f}") for s in doc["steps"]],
+                right=["seconds"],
+            )
+        )
+    window = doc.get("lock_window")
+    if window:
+        line(
+            f"lock window: cutover {window['cutover_ms']:.1f} ms, rollback {window['rollback_ms']:.1f} ms; "
+            f"{window['note']}"
+        )
+    if doc.get("rows"):
+        out.print(
+            table(
+                "rows per legacy table (predicted)",
+                list(doc["rows"][0]),
+                [list(r.values()) for r in doc["rows"]],
+                right=[k for k, v in doc["rows"][0].items() if isinstance(v, int | float)],
+            )
+        )
+    if doc.get("quarantine"):
+        out.print(
+            table(
+                f"quarantine (predicted): {doc['quarantined_rows']:,} rows",
+                ["table", "reason", "severity", "rows"],
+                [(q["source_table"], q["reason_code"], q["severity"], q["rows"]) for q in doc["quarantine"]],
+                right=["rows"],
+            )
+        )
+    if doc.get("findings"):
+        out.print(
+            table(
+                "findings (predicted)",
+                ["phase", "severity", "check", "rows"],
+                [(f["phase"], f["severity"], f["check"], f["rows"]) for f in doc["findings"]],
+                right=["rows"],
+            )
+        )
+    if doc.get("backups"):
+        line(f"backups: pg_dump {doc['backups']['pg_dump_bytes']:,} bytes in {doc['backups']['pg_dump_seconds']:.1f} s")
+    if doc.get("surroundings"):
+        line(f"around the legacy tables: {doc['surroundings'].get('note') or doc['surroundings']}")
+    for difference in (doc.get("servers") or {}).get("differences") or []:
+        line(f"the copy's server differs: {difference}")
+    # what the copy lacks (not_rehearsed) is the scenario's notes, printed above
 
 
 def report(doc: dict) -> None:

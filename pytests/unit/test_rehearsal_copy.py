@@ -5,9 +5,13 @@ steps of a migrate it times. (The rehearsal itself, on the embedded server: test
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from harness.cli.commands import app
 from harness.common.errors import UsageError
 from harness.flows import rehearsal
+
+runner = CliRunner()
 
 # pg_restore --list of a whole database: its tables, grants and an extension's function, a
 # schema of the application's, the harness's change capture on a built source
@@ -131,3 +135,52 @@ def test_a_rehearsal_copies_one_thing(source, backup, sample, words, tmp_path):
         path.write_bytes(b"PGDMP")
     with pytest.raises(UsageError, match=words):
         rehearsal.check_options(source=source, backup_file=path, sample=sample)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--type", "rehearsal"], "give --from DSN"),
+        (["--type", "sample", "--from", "dbname=x"], "are for --type rehearsal"),
+        (["--type", "rehearsal", "--from", "dbname=x", "--sample-size", "small_sample"], "not for --type rehearsal"),
+        (["--type", "rehearsal", "--from-backup", "/nonexistent/x.dump"], "does not exist"),
+    ],
+)
+def test_the_command_refuses_a_rehearsal_it_cannot_make_before_connecting(args, words):
+    result = runner.invoke(app, ["--dsn", "host=/nonexistent-socket-dir dbname=x", "test", *args])
+    assert result.exit_code == 2, result.output
+    assert words in " ".join(result.output.split())
+
+
+def test_the_prediction_is_printed_step_by_step(capsys):
+    from harness.cli import render
+
+    render.prediction(
+        {
+            "verdict": "the real run should go as rehearsed",
+            "rehearsed": "`harness migrate --yes` (building anew), then `harness rollback`, on a full copy",
+            "copy": {"kind": "full copy", "from": "db", "legacy_rows": 391, "seconds": 1.3, "dump_seconds": 0.2}
+            | {"restore_seconds": 1.1},
+            "steps": [{"step": "stage", "seconds": 0.25}, {"step": "migrate, in all", "seconds": 20.0}],
+            "lock_window": {"cutover_ms": 13.6, "rollback_ms": 2.2, "note": "a lower bound"},
+            "rows": [{"legacy_table": "users", "rows_in": 34, "migrated": 28, "quarantined": 6}],
+            "quarantined_rows": 6,
+            "quarantine": [{"source_table": "users", "reason_code": "blank_email", "severity": "error", "rows": 6}],
+            "findings": [{"phase": "pre", "severity": "error", "check": "users_without_email", "rows": 1}],
+            "backups": {"pg_dump_bytes": 56178, "pg_dump_seconds": 1.8},
+            "surroundings": rehearsal.surroundings(None),
+            "servers": {"differences": ["fsync: off on the copy, on on the source (times)"]},
+        }
+    )
+    printed = capsys.readouterr().out
+    for words in (
+        "391 legacy rows in 1.3 s (dump 0.2 s, restore 1.1 s)",
+        "migrate, in all",
+        "cutover 13.6 ms, rollback 2.2 ms; a lower bound",
+        "blank_email",
+        "users_without_email",
+        "pg_dump 56,178 bytes",
+        "around the legacy tables: not yet known",
+        "the copy's server differs: fsync",
+    ):
+        assert words in printed, words
