@@ -90,7 +90,7 @@ def test_the_rehearsal_predicts_the_real_run_and_leaves_the_source_as_it_was(reh
     # the source's objects belong to postgres, which the ordinary role is not
     assert [n for n in prediction["not_rehearsed"] if "postgres" in n and "ownership was not rehearsed" in n]
     assert scenario.numbers["round_trip_identical"] is True
-    assert [step["step"] for step in scenario.steps] == ["copy", "migrate", "rollback"]
+    assert [step["step"] for step in scenario.steps] == ["copy", "parse", "migrate", "rollback"]
     assert copy_left == 0 and run.kept_databases == []
 
 

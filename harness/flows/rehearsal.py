@@ -44,6 +44,7 @@ from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
 from harness.db import audit, fingerprint, parity
 from harness.db import connection as db
+from harness.dbt_bridge import dbt_runner
 from harness.flows import backup, extract, migrate, rollback, samples, testing
 from harness.flows import stage as stage_mod
 from harness.flows.progress import Progress
@@ -104,6 +105,7 @@ class Copy(Result):
     restore_seconds: float = 0.0
     dump_bytes: int = 0
     legacy_rows: int = 0
+    parse_seconds: float = 0.0  # dbt's parse of the project for the copy, done before its migrate
     source_server: dict = field(default_factory=dict)
     copy_server: dict = field(default_factory=dict)
     aligned: list[str] = field(default_factory=list)  # settings set on the copy's database as the source's
@@ -170,6 +172,10 @@ def rehearse(
         scenario.numbers["copy_seconds"] = round(copy.seconds, 3)
         scenario.step("copy", started, note=f"{copy.kind}: {copy.legacy_rows:,} legacy rows in {copy.database}")
         scenario.notes += copy.not_rehearsed
+        started = time.perf_counter()
+        dbt_runner.raise_on_error(dbt_runner.invoke("parse", copied, schemas))
+        copy.parse_seconds = time.perf_counter() - started
+        scenario.step("parse", started, note="dbt's parse of the project for the copy, before its migrate")
         progress.message(f"copied in {copy.seconds:.1f} s; migrating the copy")
         result, undone = _migrate_and_roll_back(copied, schemas, scenario, force, progress)
     except HarnessError as exc:
@@ -320,7 +326,7 @@ def copy_sample(server: db.Target, source: db.Target, schemas: Schemas, name: st
     done = extract.extract(source, server, schemas, source_schema=schemas.live, database=name, size=size)
     copy = Copy(kind="sample", source=source.redacted(), database=name, seconds=done.seconds)
     copy.dump_seconds = done.copy_seconds
-    chosen = f"{len(done.organizations)} organisations ({done.selection})"
+    chosen = f"{len(done.organizations)} organisations (asked: {done.selection})"
     copy.notes.append(
         f"sample extract: {chosen}, {sum(done.row_counts.values()):,} of {sum(done.source_row_counts.values()):,} "
         f"legacy rows, {'anonymised' if done.anonymised else 'personal data kept'}"
@@ -702,7 +708,7 @@ def predict(
         if scenario.verdict == "pass"
         else f"the rehearsal failed: {'; '.join(scenario.reasons)}",
         "rehearsed": f"`{command}` (building anew), then `harness rollback`, on a {copy.kind if copy else 'copy'} "
-        "without application load",
+        "without application load; dbt had parsed the project for it, as `harness validate` does before a real run",
     }
     if copy is not None:
         prediction["copy"] = {
@@ -714,6 +720,7 @@ def predict(
             "restore_seconds": round(copy.restore_seconds, 3),
             "dump_bytes": copy.dump_bytes,
             "legacy_rows": copy.legacy_rows,
+            "dbt_parse_seconds": round(copy.parse_seconds, 3),
             "notes": copy.notes,
         }
         prediction["not_rehearsed"] = copy.not_rehearsed
