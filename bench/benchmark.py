@@ -165,6 +165,7 @@ def put_target_back(target: db.Target, schemas: Schemas, run_id: str) -> None:
     """The rolled-back target as the build sealed it: <live>_next, read-only."""
     with db.connect(target) as conn, conn.cursor() as cur:
         swap_mod.rename_schema(cur, schemas.rolledback(run_id), schemas.next)
+        capture.remove(cur, schemas.next)  # the cutover put change capture on it; the build did not
         capture.protect(cur, schemas.next, run_id)
         conn.commit()
 
@@ -201,7 +202,7 @@ def swaps_under_load(
             if kind == "cutover":
                 put_target_back(target, schemas, run_id)
             driver.pause_writes()
-            result, timings = replay(target, specs[kind])
+            result, timings = replay(target, (kind, specs[kind]))
             if kind == "rollback":
                 driver.resume_writes()
                 time.sleep(0.5)
