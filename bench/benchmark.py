@@ -29,6 +29,9 @@ its peak RSS is its own:
   peak RSS   the size's process before the load starts (resource.getrusage)
   migrate    production_scale only: `harness migrate --yes` end to end, in its own process,
              on a sample generated anew
+  rehearsal  production_scale only, before that migrate: `harness test --type rehearsal` of the
+             same sample (a full copy on the same server, harness/flows/rehearsal.py); the step
+             times it predicts beside those the migrate measured
   suite      last (--no-suite skips it): `make test` in a fresh clone of HEAD, install included,
              with empty pip and uv caches
 
@@ -64,7 +67,7 @@ from harness.common.schemas import Schemas
 from harness.db import capture
 from harness.db import connection as db
 from harness.db import swap as swap_mod
-from harness.flows import build, cutover, extract, load, rollback, samples, validate
+from harness.flows import build, cutover, extract, load, rehearsal, rollback, samples, validate
 
 DATABASE = "abparts_bench"
 DEFAULT_SIZES = ("production_scale", "benchmark_10x", "benchmark_100x")
@@ -441,6 +444,8 @@ def measure(target: db.Target, size: str, swaps: int, readers: int, writers: int
     row["peak_rss_with_load_mb"] = peak_rss_mb()
     if size in MIGRATE_SIZES:
         samples.generate(target, schemas, size, replace=True)
+        row["rehearsal"] = rehearsed(target, schemas)
+        say(size, f"rehearsed ({row['rehearsal']['verdict']}) in {row['rehearsal']['seconds']:.1f} s")
         row["migrate"] = timed_migrate(target)
         row["migrate_s"], row["migrate_rc"] = row["migrate"]["seconds"], row["migrate"]["rc"]
         say(size, f"migrate --yes: exit {row['migrate_rc']} in {row['migrate_s']:.1f} s")
@@ -486,7 +491,46 @@ def timed_migrate(target: db.Target) -> dict:
         v for k, v in result["steps"].items() if not k.startswith("start-up")
     )
     result["dbt_nodes"], result["build_reused"] = doc["dbt_nodes"], doc["build_reused"]
+    result["step_seconds"] = rehearsal.step_seconds(doc) | {"migrate, in all": doc["seconds"]}
+    result["lock_window_ms"] = cut["lock_window_ms"]
     return result
+
+
+def rehearsed(target: db.Target, schemas: Schemas) -> dict:
+    """`harness test --type rehearsal --from <the sample> --same-server`: what it predicts of the migrate."""
+    run = rehearsal.rehearse(target, schemas, source=target, same_server=True)
+    prediction = run.prediction
+    return {
+        "verdict": run.scenarios[0].verdict,
+        "seconds": run.seconds,
+        "copy_s": prediction["copy"]["seconds"],
+        "steps": {s["step"]: s["seconds"] for s in prediction.get("steps", [])},
+        "lock_window_ms": (prediction.get("lock_window") or {}).get("cutover_ms"),
+    }
+
+
+def rehearsal_rows(row: dict) -> list[str]:
+    """Markdown: the step times a rehearsal predicted beside those the migrate after it measured."""
+    predicted, measured = row.get("rehearsal"), (row.get("migrate") or {}).get("step_seconds")
+    if not (predicted and measured):
+        return []
+    lines = [
+        f"`harness test --type rehearsal` of the {row['size']} sample (a full copy on the same server, "
+        f"{seconds(predicted['copy_s'])}; {seconds(predicted['seconds'])} in all): what it predicted of "
+        "`migrate --yes`, and what that migrate measured:",
+        "",
+        "| step | predicted | measured |",
+        "|---|---|---|",
+    ]
+    for step, value in measured.items():
+        if step in predicted["steps"]:
+            lines.append(f"| {step} | {seconds(predicted['steps'][step])} | {seconds(value)} |")
+    if predicted.get("lock_window_ms") is not None and row["migrate"].get("lock_window_ms") is not None:
+        lines.append(
+            f"| cutover lock window (without load) | {predicted['lock_window_ms']:.1f} ms | "
+            f"{row['migrate']['lock_window_ms']:.1f} ms |"
+        )
+    return [*lines, ""]
 
 
 # ---------------------------------------------------------------- the suite
@@ -690,6 +734,7 @@ def markdown(results: dict) -> str:
         lines += [f"**{row['size']}**", "", "| figure | value | x floor | target | met? |", "|---|---|---|---|---|"]
         lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(row)]
         lines.append("")
+        lines += rehearsal_rows(row)
     profiled = [row for row in results["sizes"] if row.get("without_dbt", {}).get("slowest")]
     if profiled:
         row = max(profiled, key=lambda r: r["legacy_rows"])

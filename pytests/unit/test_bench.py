@@ -31,3 +31,20 @@ def test_the_measured_section_and_the_plot_are_generated_from_the_results():
         assert f"**{size['size']}**" in document
     for figure in ("cutover lock window", "rollback", "peak RSS", "build (stage + dbt)"):
         assert f"| {figure}" in document
+
+
+def test_the_rehearsal_is_set_beside_the_migrate_it_predicted():
+    bench = benchmark_module()
+    measured = {"stage": 0.3, "build (dbt and the checks)": 9.0, "migrate, in all": 12.5}
+    row = {
+        "size": "production_scale",
+        "rehearsal": {"verdict": "pass", "seconds": 20.0, "copy_s": 1.2, "lock_window_ms": 14.0}
+        | {"steps": {"stage": 0.2, "build (dbt and the checks)": 8.5, "migrate, in all": 11.0}},
+        "migrate": {"step_seconds": measured, "lock_window_ms": 12.0},
+    }
+    lines = bench.rehearsal_rows(row)
+    assert "| step | predicted | measured |" in lines
+    assert "| build (dbt and the checks) | 8.50 s | 9.00 s |" in lines
+    assert "| migrate, in all | 11.0 s | 12.5 s |" in lines
+    assert "| cutover lock window (without load) | 14.0 ms | 12.0 ms |" in lines
+    assert bench.rehearsal_rows({"size": "benchmark_10x"}) == []  # measured at production_scale only
