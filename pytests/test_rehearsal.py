@@ -53,6 +53,8 @@ def rehearsed(templates, migrator_role):
     reader, copier = as_role(source, migrator_role), as_role(server, migrator_role)
     with pytest.raises(UsageError, match="the source's own server"):
         rehearsal.rehearse(copier, SCHEMAS, source=reader, force=True, database=copy_name)
+    with pytest.raises(UsageError, match="exists"):  # never over a database, the source least of all
+        rehearsal.rehearse(copier, SCHEMAS, source=reader, same_server=True, database=source.database)
     run = rehearsal.rehearse(copier, SCHEMAS, source=reader, same_server=True, force=True, database=copy_name)
     for target in (reader, copier):
         target.close()

@@ -141,7 +141,8 @@ def rehearse(
     progress: Progress | None = None,
 ) -> testing.TestRun:
     """Copy (source, backup_file, or a sample of source), migrate, roll back; the test report with
-    the prediction. `database`: the copy's name (made anew; default abparts_rehearsal_<test id>)."""
+    the prediction. `database`: the copy's name (a database that does not exist; default
+    abparts_rehearsal_<test id>), dropped at the end unless `keep`."""
     check_options(source=source is not None, backup_file=backup_file, sample=sample)
     testing.require_createdb(server)
     source_server: dict = {}
@@ -150,6 +151,7 @@ def rehearse(
         _refuse_same_server(server, source, source_server, same_server)
     test_id = audit.new_run_id()
     name = database or f"{DATABASE_PREFIX}{test_id}"
+    _require_new_database(server, name)
     kind = "sample" if sample else ("backup" if backup_file is not None else "full copy")
     run = testing.TestRun(test_id=test_id, type=TYPE, server=server.redacted())
     scenario = testing.Scenario(name=f"rehearsal on a {kind}", size=sample or kind, dirty=False, database=name)
@@ -264,6 +266,14 @@ def _refuse_same_server(server: db.Target, source: db.Target, source_facts: dict
     )
 
 
+def _require_new_database(server: db.Target, name: str) -> None:
+    """The copy is made in a database of its own, dropped at the end: never over one that exists."""
+    with db.connect(server) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (name,))
+        if cur.fetchone():
+            raise UsageError(f"database {name!r} exists on {server.redacted()}: a rehearsal copies into a new one")
+
+
 def _same_server(one: dict, other: dict) -> bool:
     """By system identifier (a standby shares its primary's); without it, by start time and port."""
     if one.get("system_identifier") and other.get("system_identifier"):
@@ -322,7 +332,6 @@ def copy_backup(server: db.Target, path: Path, name: str) -> Copy:
 
 def copy_sample(server: db.Target, source: db.Target, schemas: Schemas, name: str, size: str) -> Copy:
     """An extracted, anonymised sample of the source (extract.py) in the new database `name`."""
-    db.drop_database(server, name)
     done = extract.extract(source, server, schemas, source_schema=schemas.live, database=name, size=size)
     copy = Copy(kind="sample", source=source.redacted(), database=name, seconds=done.seconds)
     copy.dump_seconds = done.copy_seconds
@@ -520,7 +529,6 @@ def not_rehearsed(toc: Toc, from_dump: dict, assumable: set[str], role: str, kin
 
 def create_copy_database(server: db.Target, name: str, source: dict, copy: Copy) -> None:
     """The new database, with the source's encoding and locale where this server has them."""
-    db.drop_database(server, name)
     with db.connect(server, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("select current_setting('server_version_num')::int")
         version = cur.fetchone()[0]
