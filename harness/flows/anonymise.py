@@ -13,8 +13,10 @@ so:
 - values equal once trimmed, whitespace-collapsed and lower-cased (the models'
   `normalise()`) stay equal, and only those;
 - blank stays blank, NULL stays NULL, the length in characters is kept;
-- a part's bulk-material keywords (seeds/bulk_material_keywords.csv) are kept as
-  words, and no other word becomes one;
+- a part's bulk-material keywords (seeds/bulk_material_keywords.csv), its counting
+  words (seeds/counting_words.csv) and its pack sizes ("20L", "12 pcs", "box of 12":
+  numbers and the units the part classification reads) are kept as words, and no other
+  word becomes one;
 - organisation names matching seeds/organization_overrides.csv, and locations
   spelled "Main Warehouse", are kept whole, and no other value becomes one.
 Password hashes in bcrypt's format keep it (`$2b$12$` + 53 characters of its
@@ -201,6 +203,39 @@ def bulk_material_keywords() -> set[str]:
     }
 
 
+# what the part classification reads as a pack size (pack_size in
+# models/intermediate/int_parts__classified.sql: a number with a unit, or a container "of" a
+# number); pytests/unit/test_anonymise.py keeps these the model's
+PACK_UNITS = (
+    "l", "lt", "ltr", "litre", "litres", "liter", "liters", "ml", "cl", "kg", "kgs", "g", "gr", "gal", "oz", "lb",
+    "lbs", "pcs", "pc", "piece", "pieces", "pk", "pack", "x",
+)  # fmt: skip
+PACK_CONTAINERS = ("box", "pack", "case", "bag", "carton", "set")
+_PACK_SIZE_WORD = re.compile(r"^[0-9]+(?:" + "|".join(PACK_UNITS) + r")$")  # "20l", "12pcs"
+
+
+def pack_size_words(words: list[str]) -> set[int]:
+    """Which words of a part's text (folded) are a pack size's number or number-with-unit: "20l", the
+    20 of "20 l", the 12 of "box of 12". Other numbers (a phone number in a description) are not."""
+    sizes = set()
+    for index, word in enumerate(words):
+        if _PACK_SIZE_WORD.match(word):
+            sizes.add(index)
+        elif word.isdigit():
+            after = words[index + 1] if index + 1 < len(words) else ""
+            before = words[index - 2 : index]
+            if after in PACK_UNITS or (len(before) == 2 and before[0] in PACK_CONTAINERS and before[1] == "of"):
+                sizes.add(index)
+    return sizes
+
+
+def counting_words() -> set[str]:
+    """The words that say a part is counted in pieces (seeds/counting_words.csv), and the words of a
+    pack size: what the part classification reads besides the keywords."""
+    words = {normalise(row["word"]) for row in _seed_rows("counting_words")} - {None}
+    return words | set(PACK_UNITS) | set(PACK_CONTAINERS) | {"of"}
+
+
 def override_names() -> set[str]:
     """seeds/organization_overrides.csv's organisation names, normalised (the mapping's lookup key)."""
     return {name for row in _seed_rows("organization_overrides") if (name := normalise(row["organization_name"]))}
@@ -212,6 +247,7 @@ class Anonymiser:
 
     fold_other_letters: bool = True  # the source's lower() folds non-ASCII letters (not a C/POSIX ctype)
     keywords: set[str] = field(default_factory=bulk_material_keywords)
+    counted: set[str] = field(default_factory=counting_words)
     kept_names: set[str] = field(default_factory=override_names)
     key: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
     _replacements: dict[str, str] = field(default_factory=dict, repr=False)
@@ -219,9 +255,9 @@ class Anonymiser:
     _reserved: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
-        # no word becomes a keyword, or a word of a name or location kept whole
+        # no word becomes a keyword, a counting word, or a word of a name or location kept whole
         kept_words = {w for text in (*self.kept_names, *KEPT_LOCATIONS) for w in _WORD.findall(text)}
-        self._reserved = {self._fold(w) for w in kept_words} | self.keywords
+        self._reserved = {self._fold(w) for w in kept_words} | self.keywords | self.counted
 
     def value(self, value: str | None, treatment: str) -> str | None:
         if value is None or treatment == KEEP:
@@ -234,11 +270,14 @@ class Anonymiser:
             return value
         elif treatment == LOCATION and normalise(value) in KEPT_LOCATIONS:
             return value
-        keep = self.keywords if treatment == PART_TEXT else ()
+        keep = self.keywords | self.counted if treatment == PART_TEXT else set()
         # words are found in the folded text (one character for one): where lower() puts them
         folded, out, done = self._fold(value), [], 0
-        for word in _WORD.finditer(folded):
-            out += [value[done : word.start()], self._word(value[word.start() : word.end()], word.group(), keep)]
+        words = list(_WORD.finditer(folded))
+        sizes = pack_size_words([w.group() for w in words]) if treatment == PART_TEXT else set()
+        for index, word in enumerate(words):
+            kept = keep | ({word.group()} if index in sizes else set())
+            out += [value[done : word.start()], self._word(value[word.start() : word.end()], word.group(), kept)]
             done = word.end()
         out.append(value[done:])
         return "".join(out)
@@ -277,7 +316,12 @@ class Anonymiser:
         return out[:length]
 
     def _free(self, candidate: str, folded: str) -> bool:
-        return candidate != folded and candidate not in self._taken and candidate not in self._reserved
+        return (
+            candidate != folded
+            and candidate not in self._taken
+            and candidate not in self._reserved
+            and not _PACK_SIZE_WORD.match(candidate)  # no word becomes a pack size ("34k" never "12l")
+        )
 
     def _new_replacement(self, folded: str) -> str:
         classes = ["d" if c in string.digits else "a" if c in string.ascii_lowercase else "o" for c in folded]

@@ -205,3 +205,35 @@ def test_the_runbook_lists_every_legacy_column_with_its_treatment():
     rows = [[cell.strip().strip("`") for cell in line.split("|")[1:-1]] for line in table.splitlines()[2:]]
     listed = {(t, c): (treatment, why) for t, c, treatment, why in rows}
     assert listed == anonymise.TREATMENTS
+
+
+def test_a_part_text_keeps_what_says_it_is_counted_and_nothing_becomes_a_pack_size():
+    anonymiser = anonymise.Anonymiser()
+    kept = {  # every word the part classification reads: keywords, counting words, pack sizes
+        "Oil Filter": "Oil Filter",
+        "Hydraulic Oil 20L": "Oil 20L",
+        "Grease 400 g": "Grease 400 g",
+        "Seal Kit 12 pcs": "Seal Kit 12 pcs",
+        "Coolant box of 12": "Coolant box of 12",
+    }
+    for name, words in kept.items():
+        assert anonymiser.value(name, PART_TEXT).endswith(words), name
+    assert anonymiser.value("Hydraulic Oil 20L", PART_TEXT) != "Hydraulic Oil 20L"
+    # a number that is no pack size (a phone number in a description) is pseudonymised
+    assert "555" not in anonymiser.value("call 555 0101 for it", PART_TEXT)
+    # a word that is no pack size never becomes one, even among many replacements
+    words = [f"{a}{b}{c}" for a in string.digits for b in string.digits for c in "kmnq"]
+    for word in words:
+        replaced = anonymiser.value(f"Part {word}", PART_TEXT).split()[1]
+        assert not re.fullmatch(r"[0-9]+(" + "|".join(anonymise.PACK_UNITS) + ")", replaced.lower()), word
+    # and in other columns a counting word is pseudonymised like any word
+    assert anonymiser.value("filter", TEXT) != "filter"
+
+
+def test_the_pack_sizes_kept_are_the_ones_the_part_classification_reads():
+    model = (PROJECT / "models" / "intermediate" / "int_parts__classified.sql").read_text()
+    pattern = re.search(r"set pack_size = (.*?)%\}", model, re.S).group(1)
+    text = "".join(re.findall(r'"([^"]*)"', pattern))
+    units = re.search(r"\[0-9\]\+ \?\(\?:([^)]*)\)", text).group(1).split("|")
+    containers = re.search(r"\|\(\?:([^)]*)\) of \[0-9\]\+", text).group(1).split("|")
+    assert units == list(anonymise.PACK_UNITS) and containers == list(anonymise.PACK_CONTAINERS)
