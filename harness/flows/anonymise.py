@@ -42,7 +42,7 @@ KEEP = "kept"
 TEXT = "pseudonymised"
 ORGANIZATION_NAME = "pseudonymised, override names kept"
 LOCATION = "pseudonymised, Main Warehouse kept"
-PART_TEXT = "pseudonymised, keywords kept"
+PART_TEXT = "pseudonymised, keywords, counting words and pack sizes kept"
 PASSWORD_HASH = "replaced, bcrypt format kept"
 
 # (table, column) -> (treatment, why); docs/runbook.md shows the same table
@@ -73,8 +73,8 @@ TREATMENTS: dict[tuple[str, str], tuple[str, str]] = {
     ("machines", "updated_at"): (KEEP, "date"),
     ("parts", "id"): (KEEP, "id"),
     ("parts", "part_number"): (KEEP, "catalogue number, not personal (seeds/part_type_overrides.csv matches it)"),
-    ("parts", "name"): (PART_TEXT, "free text; the part type is read from its keywords"),
-    ("parts", "description"): (PART_TEXT, "free text; the part type is read from its keywords"),
+    ("parts", "name"): (PART_TEXT, "free text; the part type is read from its words"),
+    ("parts", "description"): (PART_TEXT, "free text; the part type is read from its words"),
     ("parts", "is_proprietary"): (KEEP, "flag"),
     ("parts", "is_consumable"): (KEEP, "flag"),
     ("parts", "manufacturer_delivery_time_days"): (KEEP, "quantity"),
