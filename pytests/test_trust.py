@@ -187,6 +187,48 @@ def test_a_cutover_killed_during_post_validation_is_shown_and_migrate_resumes_it
     assert status["phase"] == "cut over" and status["post_validation"] == "passed"
 
 
+def gone(target, process_name: str = "abparts-migrate") -> None:
+    """Wait until the server has ended the sessions of a killed harness (its locks go with them)."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while [name for name in harness_backends(target) if name.startswith(process_name)]:
+        assert time.monotonic() < deadline, harness_backends(target)
+        time.sleep(0.05)
+
+
+def uncaptured(facts: dict) -> dict:
+    """A fingerprint without the change-capture triggers."""
+    triggers = [row for row in facts["structure"]["triggers"] if not str(row[1]).startswith("abparts_migrate_capture")]
+    return facts | {"structure": facts["structure"] | {"triggers": triggers}}
+
+
+def test_a_swap_killed_under_its_locks_changes_nothing_and_runs_again(built_minimal):
+    """The runbook's "the swap, before its commit" and "a rollback, before its commit": the
+    server rolls the transaction back, and the same command runs again."""
+    from harness.flows import rollback
+
+    target = built_minimal
+    before = live_fingerprint(target)
+    killed = harness_cli("cutover", dsn=target.dsn, fault="kill@swap:cutover-locked")
+    assert killed.returncode == -9, killed.stderr
+    gone(target)
+    assert fingerprint.differences(before, live_fingerprint(target)) == []
+    status = json.loads(harness_cli("--json", "status", dsn=target.dsn).stdout)
+    assert status["phase"] == "built" and status["live_holds"] == "legacy", status
+    assert query(target, "select nspname from pg_namespace where nspname like 'public\\_archive\\_%'") == []
+    cut_over(target)
+
+    killed = harness_cli("rollback", dsn=target.dsn, fault="kill@swap:rollback-locked")
+    assert killed.returncode == -9, killed.stderr
+    gone(target)
+    status = json.loads(harness_cli("--json", "status", dsn=target.dsn).stdout)
+    assert status["phase"] == "cut over" and status["live_holds"] == "target", status
+    rollback.rollback(target, PUBLIC)
+    # the legacy schema as it was, but for the change capture a rollback takes off
+    assert fingerprint.differences(uncaptured(before), uncaptured(live_fingerprint(target))) == []
+
+
 def cut_over(target) -> None:
     from harness.flows import cutover as cutover_mod
 

@@ -1,10 +1,15 @@
 """Fault points: named places where a test can make the harness die or wait,
 deterministically, instead of killing it after a sleep.
 
-HARNESS_FAULT="<action>@<point>" arms one point for the process:
-  points   dbt:<node unique_id or name>   when dbt starts that node
-           <module>:<step>                 a named step, e.g. swap:locked,
-                                           migrate:post-validate, build:finished
+HARNESS_FAULT="<action>@<point>" arms one point for the process. Every point
+there is (POINTS, and dbt's nodes), each fired by a test of the suite
+(pytests/unit/test_docs_truth.py holds this list, the code and the suite to
+each other):
+  points   dbt:<node unique_id or name>   when dbt starts that node (a build's, a validation's)
+           migrate:post-validate          a migrate's cutover committed, its post-validation not begun
+           swap:cutover-locked            inside the cutover's swap transaction, the live tables
+                                          just locked, before its guard, rename and commit
+           swap:rollback-locked           the same inside a rollback's
   actions  kill   SIGKILL the process (nothing can clean up: a power cut)
            term   SIGTERM (the harness stops cleanly, exit 143)
            int    SIGINT, like Ctrl-C (exit 130)
@@ -22,6 +27,9 @@ import threading
 import time
 from pathlib import Path
 
+# the named points (the docstring's list); dbt's are "dbt:" and a node, fired by dbt_runner.py
+POINTS = ("migrate:post-validate", "swap:cutover-locked", "swap:rollback-locked")
+DBT = "dbt:"
 ACTIONS = {"kill": signal.SIGKILL, "term": signal.SIGTERM, "int": signal.SIGINT}
 # set when the process is being interrupted: a paused point lets go, as a running
 # query does when it is cancelled
