@@ -78,7 +78,7 @@ def guarded(func: Callable) -> Callable:
                 "see `harness status`",
                 markup=False,
             )
-            raise typer.Exit(143 if terminated else 130) from None
+            raise typer.Exit(errors.EXIT_TERMINATED if terminated else errors.EXIT_INTERRUPTED) from None
         except Exception as raised:  # the boundary: whatever it is, one line on the console
             exc = errors.from_exception(raised, name)
             if not isinstance(raised, errors.HarnessError):
@@ -120,4 +120,4 @@ class CommandLine(typer.core.TyperGroup):
         except typer.Abort:
             err.print("error: aborted at a prompt (no answer); nothing was done", markup=False, highlight=False)
             code = errors.EXIT_CHECK_FAILED
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(code if isinstance(code, int) else errors.EXIT_OK)

@@ -1,7 +1,8 @@
 """The `harness` command line: parses, calls the library, prints (render.py).
 
 Exit codes: 0 ok; 1 a check failed, a guard refused or the operator said no;
-2 usage, configuration or connection error. Every command is a thin wrapper
+2 usage, configuration or connection error; 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM) (boundary.py). Every command is a thin wrapper
 around a library function that tests and scripts call directly
 (docs/python-api.md); what it prints is its result's to_dict() document, as
 a table (render.py) or, with --json, as JSON.

@@ -6,9 +6,13 @@ The CLI turns them into a one-line message and an exit code; library callers
 
 from __future__ import annotations
 
+# Every exit code of the command line (the docs that list them are held to this by
+# pytests/unit/test_docs_truth.py)
 EXIT_OK = 0
-EXIT_CHECK_FAILED = 1  # a check failed, or the operator said no
+EXIT_CHECK_FAILED = 1  # a check failed, a guard refused, or the operator said no
 EXIT_USAGE = 2  # bad input, configuration or connection
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as a shell reports it
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 class HarnessError(Exception):

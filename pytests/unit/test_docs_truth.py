@@ -125,3 +125,163 @@ def test_the_fault_points_the_docs_name_exist():
     }
     assert named, "the runbook names the fault points the suite fires"
     assert [p for p in named if not (p in faults.POINTS or p.removeprefix(faults.DBT) in node_names)] == []
+
+
+# ---------------------------------------------------------------- exit codes and errors
+
+
+def exit_codes() -> set[int]:
+    from harness.common import errors
+
+    return {value for name, value in vars(errors).items() if name.startswith("EXIT_")}
+
+
+def between(text: str, start: str, end: str) -> str:
+    at = text.index(start)
+    return text[at : text.index(end, at + len(start))]
+
+
+def numbers(text: str) -> set[int]:
+    """The codes a passage names: in bold, or in a table's cells; else every number in it."""
+    marked = re.findall(r"\*\*(\d+)\*\*", text) + re.findall(r"\| (\d+) \|", text)
+    return {int(n) for n in marked or re.findall(r"(?<![\w.])(\d+)(?![\w.])", text)}
+
+
+def test_every_place_that_lists_the_exit_codes_lists_every_one():
+    from harness.cli import boundary, commands
+
+    codes = exit_codes()
+    assert {0, 1, 2, 130, 143} <= codes
+    promised = {
+        "README.md": numbers(between(doc("README.md").partition("## Interruptions")[2], "Exit codes:", "\n\n")),
+        "docs/runbook.md": numbers(between(doc("docs/runbook.md"), "Exit codes:", "\n\n")),
+        "docs/architecture.md": numbers(between(doc("docs/architecture.md"), "exit codes (", ";")),
+        "harness/cli/boundary.py": numbers(between(boundary.__doc__, "Exit codes:", "\n\n")),
+        "harness/cli/commands.py": numbers(between(commands.__doc__, "Exit codes:", "(boundary.py)")),
+    }
+    assert {where: listed for where, listed in promised.items() if listed != codes} == {}
+    # where only the failures are listed: every code but 0
+    failures = {
+        "docs/troubleshooting.md": numbers(between(doc("docs/troubleshooting.md"), "the exit code says", "\n\n")),
+        "docs/python-api.md": numbers(between(doc("docs/python-api.md"), "| class | exit code |", "## Examples")),
+    }
+    assert {where: listed for where, listed in failures.items() if listed != codes - {0}} == {}
+
+
+def test_every_exit_code_the_docs_name_exists():
+    named = {}
+    for name in ["README.md", *sorted(p.relative_to(PROJECT).as_posix() for p in PROJECT.glob("docs/*.md"))]:
+        for paragraph in doc(name).split("\n\n"):
+            if re.search(r"(?i)\bexit", paragraph):
+                codes = re.findall(r"(?i)\bexit(?: codes?)?(?: is)? \**(\d+)", paragraph)
+                for code in codes + re.findall(r"\*\*(\d+)\*\*", paragraph):
+                    named.setdefault(int(code), name)
+    assert named and {code: where for code, where in named.items() if code not in exit_codes()} == {}
+
+
+def test_the_harness_exits_only_with_a_named_exit_code():
+    """A new code is a new EXIT_ constant (and so in every list above), never a bare number."""
+    bare = []
+    for path in sorted(HARNESS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            values = []
+            if isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Attribute) and node.func.attr in ("Exit", "exit"))
+                or (isinstance(node.func, ast.Name) and node.func.id == "exit")
+            ):
+                values = node.args
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("exit_code", "code") for t in node.targets
+            ):
+                values = [node.value]
+            bare += [
+                f"{path.relative_to(PROJECT)}:{node.lineno}"
+                for value in values
+                for n in ast.walk(value)
+                if isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool)
+            ]
+    assert bare == []
+
+
+def harness_errors() -> dict[str, int]:
+    """Every HarnessError class of the harness, as docs/python-api.md names it -> its exit code."""
+    import importlib
+
+    from harness.common.errors import HarnessError
+
+    classes: dict[str, tuple[str, list[str]]] = {}
+    for path in sorted(HARNESS.rglob("*.py")):
+        module = ".".join(path.relative_to(PROJECT).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]
+                classes[node.name] = (module, bases)
+    known = {"HarnessError"}
+    while True:
+        more = {name for name, (_, bases) in classes.items() if set(bases) & known} - known
+        if not more:
+            break
+        known |= more
+    found = {}
+    for name in known:
+        module = classes[name][0]
+        cls = getattr(importlib.import_module(module), name)
+        assert issubclass(cls, HarnessError), name
+        found[name if module == "harness.common.errors" else f"{module}.{name}"] = cls.exit_code
+    return found
+
+
+def test_the_python_api_lists_every_error_class_with_its_exit_code():
+    table = between(doc("docs/python-api.md"), "| class | exit code |", "\n\n")
+    listed = {
+        re.match(r"\| `([\w.]+)`", row).group(1): int(row.split("|")[2])
+        for row in table.splitlines()[2:]
+        if row.startswith("| `")
+    }
+    assert listed == harness_errors()
+
+
+def swap_refusal_reasons() -> set[str]:
+    reasons = set()
+    for path in sorted(HARNESS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "SwapRefused":
+                assert isinstance(node.args[0], ast.Constant), f"{path}:{node.lineno}: a refusal's reason is a literal"
+                reasons.add(node.args[0].value)
+    return reasons
+
+
+def test_the_docs_list_every_reason_a_swap_refuses_with():
+    reasons = swap_refusal_reasons()
+    assert {"drift", "writes_after_cutover"} < reasons
+    api = between(doc("docs/python-api.md"), "`harness.db.swap.SwapRefused`", "\n")
+    assert set(re.findall(r'`"(\w+)"`', api)) == reasons
+    runbook = between(doc("docs/runbook.md"), "and its reason (", ")")
+    assert set(re.findall(r"`(\w+)`", runbook)) == reasons
+
+
+def test_the_readme_says_what_an_interruption_does_and_links_to_the_runbook():
+    section = between(doc("README.md"), "\n## Interruptions\n", "\n## ")
+    for words in ("Ctrl-C", "SIGTERM", "SIGKILL", "harness status", "harness migrate --yes"):
+        assert words in section, words
+    assert "(docs/runbook.md#stopping-a-command-and-if-the-process-dies)" in section
+    assert len(section.splitlines()) <= 30, "the README is the front door: the details are the runbook's"
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor of a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower().replace("`", ""))
+    return text.replace(" ", "-")
+
+
+def test_every_link_to_a_section_of_the_docs_finds_it():
+    files = ["README.md", *sorted(p.relative_to(PROJECT).as_posix() for p in PROJECT.glob("docs/*.md"))]
+    anchors = {name: {slug(h) for h in re.findall(r"^#{1,6} (.+)$", doc(name), re.M)} for name in files}
+    broken = []
+    for name in files:
+        folder = (PROJECT / name).parent
+        for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)#([\w-]+)\)", doc(name)):
+            linked = (folder / target).resolve().relative_to(PROJECT).as_posix() if target else name
+            if anchor not in anchors.get(linked, set()):
+                broken.append(f"{name}: {target}#{anchor}")
+    assert broken == []
