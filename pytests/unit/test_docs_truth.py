@@ -285,3 +285,179 @@ def test_every_link_to_a_section_of_the_docs_finds_it():
             if anchor not in anchors.get(linked, set()):
                 broken.append(f"{name}: {target}#{anchor}")
     assert broken == []
+
+
+# ---------------------------------------------------------------- commands and options
+
+
+def command_line():
+    import typer
+
+    from harness.cli.commands import app
+
+    return typer.main.get_command(app)
+
+
+def leaf_commands(node=None, path: tuple[str, ...] = ()) -> dict[str, object]:
+    """'db start' -> its command, for every command that runs (not the groups)."""
+    node = node or command_line()
+    found = {}
+    for name, command in node.commands.items():
+        if hasattr(command, "commands"):
+            found |= leaf_commands(command, (*path, name))
+        else:
+            found[" ".join((*path, name))] = command
+    return found
+
+
+def options_of(command) -> dict[str, object]:
+    """Every name of every option of a command (--yes, -y, --no-anonymise, --help) -> the option."""
+    import types
+
+    return {"--help": types.SimpleNamespace(is_flag=True, type_descriptor=None)} | {
+        name: param
+        for param in command.params
+        if param.param_type_name == "option"
+        for name in [*param.opts, *param.secondary_opts]
+    }
+
+
+def long_names(command) -> set[str]:
+    return {name for name in options_of(command) if name.startswith("--")} - {"--help"}
+
+
+def choices(param) -> set[str] | None:
+    import enum
+    import typing
+
+    if param.type_descriptor is None:
+        return None
+    annotation = param.type_descriptor.annotation
+    for kind in (annotation, *typing.get_args(annotation)):
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return {member.value for member in kind}
+    return None
+
+
+def words_of(text: str) -> list[str]:
+    """A command line as shown, in words: `[optional]` unbracketed, `a \\| b` alternatives kept as `|`,
+    a comment dropped."""
+    import shlex
+
+    cleaned = text.replace("\\|", " | ").replace("[", " ").replace("]", " ")
+    try:
+        return shlex.split(cleaned, comments=True)
+    except ValueError:  # an unbalanced quote of a shortened example
+        return cleaned.split("#")[0].split()
+
+
+def placeholder(word: str) -> bool:
+    return word.isupper() or bool(re.search(r"[<>…$'\"]|\.\.\.", word))
+
+
+def read_command_line(text: str) -> tuple[set[str], list[tuple[str, str | None]]]:
+    """The commands a command line shows (`db start | stop`: two) and the options it gives them
+    (with their values); AssertionError when a command, or an option before it, does not exist."""
+    words = words_of(text)
+    node, path = command_line(), []
+    while True:
+        while words and words[0].startswith("-"):  # the options of `harness` itself, or of a group
+            option = options_of(node).get(words[0].split("=")[0])
+            assert option is not None, f"`harness {' '.join(path)}` has no option {words[0]}"
+            words = words[1 if option.is_flag or "=" in words[0] else 2 :]
+        if not words or not hasattr(node, "commands") or placeholder(words[0]):  # `harness COMMAND ...`
+            break
+        assert words[0] in node.commands, f"`harness {' '.join(path)}` has no command {words[0]!r}"
+        parent, node = node, node.commands[words[0]]
+        path.append(words.pop(0))
+        if not hasattr(node, "commands"):
+            break
+    if hasattr(node, "commands"):  # a group named alone: `harness db`
+        return set(), []
+    names = {" ".join(path)}
+    while len(words) >= 2 and words[0] == "|" and words[1] in parent.commands:
+        names.add(" ".join([*path[:-1], words[1]]))
+        words = words[2:]
+    given = []
+    for i, word in enumerate(words):
+        if word.startswith("-") and len(word) > 1 and not word[1].isdigit():
+            following = words[i + 1] if i + 1 < len(words) else None
+            value = following if following and not following.startswith("-") and following != "|" else None
+            given.append((word.split("=")[0].rstrip(".,…"), value))
+    return names, given
+
+
+def command_table() -> list[tuple[set[str], set[str]]]:
+    """The runbook's "Commands and options" table: per row, the commands and the options it names
+    (a command may have rows of its own per use: `test --type sample`, `test --type rehearsal`)."""
+    section = between(doc("docs/runbook.md"), "## Commands and options", "\n### ")
+    rows = []
+    for row in section.splitlines():
+        if row.startswith("| `harness "):
+            first_cell = re.split(r"(?<!\\)\|", row)[1]
+            spans = re.findall(r"`([^`]+)`", first_cell)
+            names, given = read_command_line(spans[0].removeprefix("harness "))
+            more = [word for span in spans[1:] for word in words_of(span) if word.startswith("--")]
+            rows.append((names, {option for option, _ in given} | set(more)))
+    return rows
+
+
+def test_the_runbook_lists_every_command_with_every_option():
+    commands = leaf_commands()
+    rows = command_table()
+    listed = {name for names, _ in rows for name in names}
+    assert listed == set(commands), "the runbook's table lists every command, and only those"
+    problems, named_for = [], {}
+    for names, named in rows:
+        existing = set().union(*(set(options_of(commands[name])) for name in names))
+        problems += [f"{sorted(names)}: {option} does not exist" for option in sorted(named - existing)]
+        for name in names:
+            named_for.setdefault(name, set()).update(named)
+    for name, named in named_for.items():
+        problems += [f"{name}: {option} is not listed" for option in sorted(long_names(commands[name]) - named)]
+    assert problems == []
+    # the options every command takes, before it
+    usage = between(doc("docs/runbook.md"), "All commands take the same connection options:", "COMMAND")
+    assert set(re.findall(r"--[\w-]+", usage)) == long_names(command_line())
+
+
+def harness_command_lines() -> list[tuple[str, str]]:
+    """(where, the words after `harness`) of every harness command line the docs and the harness's
+    messages show: in code spans, and on the lines of code blocks."""
+    texts = {name: doc(name) for name in ["README.md", *(f"docs/{p.name}" for p in sorted(PROJECT.glob("docs/*.md")))]}
+    found = []
+    for name, text in texts.items():
+        found += [(name, span) for span in re.findall(r"`harness ([^`\n]+)`", text)]
+        for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S):
+            for line in block.splitlines():
+                for segment in re.split(r";|&&", line.removeprefix("$ ")):
+                    match = re.match(r"\s*(?:\w+=\S+\s+)*harness ([^#\n]*)", segment)
+                    if match:
+                        found.append((name, match.group(1)))
+    for where, text in string_constants(HARNESS):
+        found += [(where, span) for span in re.findall(r"`harness ([^`\n]+)`", text)]
+    return found
+
+
+def test_every_harness_command_line_the_docs_and_messages_show_exists_with_its_options():
+    commands = leaf_commands()
+    lines = harness_command_lines()
+    assert len(lines) > 100
+    problems = []
+    for where, text in lines:
+        try:
+            names, given = read_command_line(text)
+        except AssertionError as missing:
+            problems.append(f"{where}: harness {text.strip()}: {missing}")
+            continue
+        options = {}
+        for name in names:
+            options |= options_of(commands[name])
+        for option, value in given:
+            if option not in options:
+                problems.append(f"{where}: harness {text.strip()}: {' | '.join(sorted(names))} has no option {option}")
+                continue
+            allowed = choices(options[option])
+            if value and allowed and not placeholder(value) and value not in allowed:
+                problems.append(f"{where}: harness {text.strip()}: {option} takes no value {value!r}")
+    assert problems == []
