@@ -461,3 +461,47 @@ def test_every_harness_command_line_the_docs_and_messages_show_exists_with_its_o
             if value and allowed and not placeholder(value) and value not in allowed:
                 problems.append(f"{where}: harness {text.strip()}: {option} takes no value {value!r}")
     assert problems == []
+
+
+# ---------------------------------------------------------------- selections and paths
+
+
+def selectors_yml() -> list[str]:
+    import yaml
+
+    return [s["name"] for s in yaml.safe_load(doc("selectors.yml"))["selectors"]]
+
+
+def test_the_selections_the_docs_and_the_harness_name_exist_and_the_map_lists_each():
+    from harness.dbt_bridge import project
+
+    defined = selectors_yml()
+    assert sorted(defined) == sorted(project.SELECTORS), "harness/dbt_bridge/project.py names each selection"
+    # the architecture's table of the selections: every one, and only those
+    table = between(doc("docs/architecture.md"), "| selection | used by |", "\n\n")
+    assert sorted(re.findall(r"^\| `(\w+)` \|", table, re.M)) == sorted(defined)
+    # anything shaped like a selection's name, in the docs, the models' docs and the harness
+    texts = {name: doc(name) for name in ["README.md", *(f"docs/{p.name}" for p in sorted(PROJECT.glob("docs/*.md")))]}
+    texts |= {p.relative_to(PROJECT).as_posix(): p.read_text() for p in sorted(PROJECT.glob("models/**/*.md"))}
+    texts |= {where: text for where, text in string_constants(HARNESS)}
+    named = {
+        (where, name)
+        for where, text in texts.items()
+        for name in re.findall(r"`((?:pre|post|lean)_[a-z_]+)`", text) + re.findall(r"--selector[ =](\w+)", text)
+    }
+    assert named and sorted((where, name) for where, name in named if name not in defined) == []
+
+
+def test_every_file_of_the_harness_the_docs_and_comments_name_exists():
+    sources = [PROJECT / name for name in ("README.md", "Makefile", "selectors.yml", "dbt_project.yml")]
+    for folder, pattern in (("docs", "*.md"), ("harness", "**/*.py"), ("pytests", "**/*.py"), ("bench", "**/*.py")):
+        sources += sorted(PROJECT.glob(f"{folder}/{pattern}"))
+    for folder in ("models", "macros", "tests", "seeds", "snapshots"):
+        sources += [p for p in sorted(PROJECT.glob(f"{folder}/**/*")) if p.suffix in (".yml", ".sql", ".md")]
+    missing = sorted(
+        f"{path.relative_to(PROJECT)}: {name}"
+        for path in sources
+        for name in re.findall(r"(?<![\w./-])((?:harness|pytests)/[\w/]*\w\.(?:py|sql))\b", path.read_text())
+        if not (PROJECT / name).exists()
+    )
+    assert missing == []
