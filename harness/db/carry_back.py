@@ -77,6 +77,11 @@ class CarryResult(Result):
     def to_dict(self) -> dict:
         return reports.jsonable({k: v for k, v in self.__dict__.items() if k != "carried_ids"})
 
+    def tables_written(self) -> set[str]:
+        """The legacy tables this carry-back wrote rows into: the row tables, inventory (the stock
+        levels) and the tables of the ledger's consumption and adjustment rows."""
+        return {table for table, rows in self.carried.items() if rows}
+
 
 def _statement(name: str, target_schema: str, legacy_schema: str) -> sql.Composed:
     return sql.SQL(sqlfiles.read(f"carry_back/{name}.sql")).format(

@@ -198,8 +198,9 @@ def rollback(
             )
         except CheckFailed as busy:
             log.event(f"change capture stays on {rolledback}: {busy.message}", run_id=run_id, level=30)
-        # the legacy tables come back with the statistics they left with: only what the carry-back wrote
-        swap.analyze(conn, live, set(result.carried.carried_ids) if result.carried else set())
+        # the legacy tables come back with the statistics they left with (a rename keeps them): fresh
+        # ones only for the tables the carry-back wrote rows into, inventory's stock levels included
+        swap.analyze(conn, live, result.carried.tables_written() if result.carried else set())
     result.attempts, result.lock_window_ms = swapped.attempts, swapped.lock_window_ms
     result.window = (swapped.locked_at, swapped.committed_at)
     result.extensions_moved_back = swapped.extensions_moved
