@@ -48,6 +48,7 @@ Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 LONGEST_FIRST = (
     "test_validation.py",
     "test_trust.py",
+    "test_json.py",
     "test_operator.py",
     "test_rehearsal.py",
     "test_load.py",

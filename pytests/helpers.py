@@ -1,7 +1,7 @@
 """What the tests import: where the project and the fixtures' SQL are, reading a
 database in one call (`query`, `scalar`), loading hand-written legacy rows
-(`load_fixture`) and the real `harness` command in a process of its own
-(`harness_cli`).
+(`load_fixture`), the real `harness` command in a process of its own
+(`harness_cli`), and the commands its command line has (`command_line`, `leaf_commands`).
 
 Plain functions and constants, no pytest fixture: a test imports them by name
 (`from helpers import query`). The fixtures are conftest.py's (the session)
@@ -65,3 +65,24 @@ def harness_cli(
     if background:
         return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+def command_line():
+    """The click command typer makes of the harness's command line."""
+    import typer
+
+    from harness.cli.commands import app
+
+    return typer.main.get_command(app)
+
+
+def leaf_commands(node=None, path: tuple[str, ...] = ()) -> dict[str, object]:
+    """'db start' -> its command, for every command that runs (not the groups)."""
+    node = node or command_line()
+    found = {}
+    for name, command in node.commands.items():
+        if hasattr(command, "commands"):
+            found |= leaf_commands(command, (*path, name))
+        else:
+            found[" ".join((*path, name))] = command
+    return found

@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from harness.cli import render
+from harness.cli import console, render
 from harness.cli.boundary import CommandLine, guarded
 from harness.cli.console import err, print_json
 from harness.cli.live_progress import make_progress
@@ -79,18 +79,26 @@ class Options:
         elif not self.quiet:
             renderer(document)
 
+    def tell(self, document: dict, renderer: Callable[[dict], None]) -> None:
+        """A result of a line or two (db, prune, docs): as JSON (--json), else as text even with --quiet."""
+        if self.json:
+            print_json(document)
+        else:
+            renderer(document)
+
 
 def opts(ctx: typer.Context) -> Options:
     return ctx.ensure_object(Options)
 
 
-def ask(question: str, yes: bool, command: str) -> bool:
-    """The operator's word before a change: --yes, or a terminal to ask on."""
+def ask(question: str, yes: bool, command: str, *, on_stderr: bool = False) -> bool:
+    """The operator's word before a change: --yes, or a terminal to ask on (on stderr with --json,
+    whose stdout is the one JSON document)."""
     if yes:
         return True
     if not sys.stdin.isatty():
         raise UsageError(f"{command} needs a terminal to confirm; pass --yes to proceed without asking")
-    return typer.confirm(question, default=False)
+    return typer.confirm(question, default=False, err=on_stderr)
 
 
 @app.callback()
@@ -121,30 +129,31 @@ def main_options(
 
 @db_app.command("start")
 @guarded
-def db_start() -> None:
+def db_start(ctx: typer.Context) -> None:
     """Initialise (first time) and start the embedded server."""
-    render.line(embedded.start().describe())
+    opts(ctx).tell(embedded.start().to_dict(), render.server)
 
 
 @db_app.command("stop")
 @guarded
-def db_stop() -> None:
+def db_stop(ctx: typer.Context) -> None:
     """Stop the embedded server (data is kept)."""
-    render.line(embedded.stop().describe())
+    opts(ctx).tell(embedded.stop().to_dict(), render.server)
 
 
 @db_app.command("status")
 @guarded
-def db_status() -> None:
+def db_status(ctx: typer.Context) -> None:
     """Say whether the embedded server runs, and where."""
-    render.line(embedded.status().describe())
+    opts(ctx).tell(embedded.status().to_dict(), render.server)
 
 
 @db_app.command("url")
 @guarded
-def db_url(database: str = typer.Option(embedded.DEFAULT_DATABASE, "--database", "-d")) -> None:
+def db_url(ctx: typer.Context, database: str = typer.Option(embedded.DEFAULT_DATABASE, "--database", "-d")) -> None:
     """Print a DSN for the embedded server, usable by psql and --dsn."""
-    typer.echo(demo.database_url(database))
+    document = {"database": database, "url": demo.database_url(database)}
+    opts(ctx).tell(document, lambda d: render.line(d["url"]))
 
 
 # ---------------------------------------------------------------- sample
@@ -323,9 +332,10 @@ def migrate_command(
         def confirm(plan) -> bool:
             progress.pause()
             try:
-                if not o.json:
-                    render.plan(plan.to_dict())
-                return ask("Proceed with the cutover?", yes, "migrate")
+                if not (o.json and yes):  # the plan; with --json on stderr, beside its question
+                    with console.on_stderr(o.json):
+                        render.plan(plan.to_dict())
+                return ask("Proceed with the cutover?", yes, "migrate", on_stderr=o.json)
             finally:
                 progress.resume()
 
@@ -410,13 +420,15 @@ def prune_command(
     o = opts(ctx)
     what = prune.plan(o.target(), o.schemas, keep)
     if what.empty:
-        render.line("nothing to prune")
+        o.tell({"plan": what.to_dict(), "pruned": None}, lambda _: render.line("nothing to prune"))
         return
-    render.prune_plan(what.to_dict())
-    if not ask("Proceed?", yes, "prune"):
+    with console.on_stderr(o.json):  # with --json: the plan is in the document, shown on stderr too
+        if not (o.json and yes):
+            render.prune_plan(what.to_dict())
+    if not ask("Proceed?", yes, "prune", on_stderr=o.json):
         raise Aborted("aborted by the operator: nothing was dropped")
     done = prune.apply(o.target(), o.schemas, what)
-    render.pruned(done.to_dict())
+    o.tell({"plan": what.to_dict(), "pruned": done.to_dict()}, lambda d: render.pruned(d["pruned"]))
 
 
 @app.command("restore")
@@ -535,10 +547,11 @@ def report_command(
     o = opts(ctx)
     if html:
         return o.show({"html": str(reports.page(run_id))}, lambda document: render.line(document["html"]))
-    for path in reports.chosen(run_id):
-        document = reports.load(path)
-        if not o.json:
-            render.line(str(path))
+    saved = [(path, reports.load(path)) for path in reports.chosen(run_id)]
+    if o.json:  # the file itself; one document whatever was chosen
+        return print_json(saved[0][1] if len(saved) == 1 else [document for _, document in saved])
+    for path, document in saved:
+        render.line(str(path))
         o.show(document, render.report)
 
 
@@ -555,12 +568,13 @@ def docs_command(
 
     o = opts(ctx)
     page = docs.generate(o.target(), o.schemas)
-    render.line(f"lineage docs: {page}")
-    render.line(f"open it with a browser: file://{page}")
+    document = {"page": str(page), "url": page.as_uri(), "serving": None}
     if open_browser:
         docs.open_in_browser(page)
-    if serve:
-        docs.serve(page, port, announce=lambda url: render.line(f"serving {url} (Ctrl-C to stop)"))
+    if serve:  # the document once the page is served (then until Ctrl-C)
+        docs.serve(page, port, announce=lambda url: o.tell(document | {"serving": url}, render.lineage_docs))
+    else:
+        o.tell(document, render.lineage_docs)
 
 
 @app.command("demo")
@@ -571,21 +585,24 @@ def demo_command(ctx: typer.Context, size: SampleSize = typer.Option("production
     if o.dsn:
         raise UsageError("the demo runs on the embedded server only; drop --dsn")
     prepared = demo.prepare(o.schemas, size.value)
-    render.line(prepared.server.describe())
-    render.line(
-        f"created legacy ABParts database '{demo.DEMO_DATABASE}', schema {o.schema}: "
-        f"{size.value}, {sum(prepared.sample.row_counts.values()):,} rows in {prepared.sample.seconds:.2f}s"
-    )
+    document = {
+        "server": prepared.server.to_dict(),
+        "database": demo.DEMO_DATABASE,
+        "sample": prepared.sample.to_dict(),
+        "dsn": prepared.dsn,
+    }
+    if not o.json:
+        render.server(document["server"])
+        render.demo_database(document)
     from harness.flows import migrate
 
     with make_progress(o.progress_mode(), title=f"migrate --dry-run: {o.schema}") as progress:
         dry = migrate.migrate(prepared.target, o.schemas, dry_run=True, progress=progress)
-    o.show(dry.to_dict(), render.migrate)
-    dsn = prepared.dsn
-    render.line(
-        f'\nlook at it with: psql "{dsn}"\n'
-        f'carry on with it: export HARNESS_DSN="{dsn}"; harness validate; harness migrate'
-    )
+    document["dry_run"] = dry.to_dict()
+    if o.json:
+        return print_json(document)
+    o.show(document["dry_run"], render.migrate)
+    render.demo_next(document)
 
 
 def main() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.console import Console
@@ -45,3 +46,15 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, 
 def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def on_stderr(wanted: bool = True) -> Iterator[None]:
+    """What is printed meanwhile goes to stderr (with --json, stdout holds the one JSON document).
+    The console's `stderr` flag, not its file: it keeps writing to whatever sys.stdout is after."""
+    saved = out.stderr
+    out.stderr = saved or wanted
+    try:
+        yield
+    finally:
+        out.stderr = saved

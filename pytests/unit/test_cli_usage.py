@@ -146,3 +146,22 @@ def test_the_log_file_never_holds_a_secret_given_to_it(tmp_path, monkeypatch):
     assert "connect postgresql://u:***@db/x" in text and "RuntimeError" in text  # written, masked
     for secret in secrets:
         assert secret not in text, secret
+
+
+def test_what_json_sends_to_stderr_leaves_stdout_to_whoever_holds_it_next(capsys):
+    """A question under --json and its plan go to stderr for a while; afterwards the console writes
+    to sys.stdout as it is then (a test runner gives every command a stdout of its own)."""
+    import contextlib
+    import io
+
+    from harness.cli import console, render
+
+    first, second = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(first):
+        with console.on_stderr(True):
+            render.line("the plan")
+        render.line("a result")
+    with contextlib.redirect_stdout(second):
+        render.line("the next command's result")
+    assert "the plan" in capsys.readouterr().err
+    assert (first.getvalue(), second.getvalue()) == ("a result\n", "the next command's result\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
-from helpers import PROJECT
+from helpers import PROJECT, command_line, leaf_commands
 
 from harness.common import faults
 
@@ -288,26 +288,6 @@ def test_every_link_to_a_section_of_the_docs_finds_it():
 
 
 # ---------------------------------------------------------------- commands and options
-
-
-def command_line():
-    import typer
-
-    from harness.cli.commands import app
-
-    return typer.main.get_command(app)
-
-
-def leaf_commands(node=None, path: tuple[str, ...] = ()) -> dict[str, object]:
-    """'db start' -> its command, for every command that runs (not the groups)."""
-    node = node or command_line()
-    found = {}
-    for name, command in node.commands.items():
-        if hasattr(command, "commands"):
-            found |= leaf_commands(command, (*path, name))
-        else:
-            found[" ".join((*path, name))] = command
-    return found
 
 
 def options_of(command) -> dict[str, object]:
