@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast unit lint pytest chromium docs-checks docs-reason-codes docs-troubleshooting docs-screenshot bench clean
+.PHONY: install demo test test-fast unit lint pytest chromium docs-checks docs-reason-codes docs-troubleshooting docs-examples docs-screenshot bench clean
 
 install: $(STAMP)
 
@@ -78,6 +78,11 @@ docs-reason-codes: $(STAMP)
 # regenerate the table of refusals of docs/troubleshooting.md from the corpus
 docs-troubleshooting: $(STAMP)
 	$(BIN)/python pytests/corpus.py --write docs/troubleshooting.md
+
+# regenerate the example output of README.md and docs/runbook.md from real runs (each in a fresh
+# HARNESS_HOME with an embedded server of its own; a few minutes: the demo is production_scale)
+docs-examples: $(STAMP)
+	$(BIN)/python pytests/docs_examples.py --write
 
 # regenerate the runbook's screenshot of the HTML report (the fixture run's, in headless chromium)
 docs-screenshot: $(STAMP) chromium

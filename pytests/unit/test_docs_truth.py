@@ -414,6 +414,7 @@ def harness_command_lines() -> list[tuple[str, str]]:
                     match = re.match(r"\s*(?:\w+=\S+\s+)*harness ([^#\n]*)", segment)
                     if match:
                         found.append((name, match.group(1)))
+                found += [(name, inner) for inner in re.findall(r"\$\(harness ([^)]*)\)", line)]
     for where, text in string_constants(HARNESS):
         found += [(where, span) for span in re.findall(r"`harness ([^`\n]+)`", text)]
     return found
@@ -574,3 +575,53 @@ def test_checks_md_lists_the_harness_checks_too():
     assert len(rows) == 2
     text = doc("docs/checks.md")
     assert [row for row in rows if row not in text] == []
+
+
+# ---------------------------------------------------------------- example output
+
+
+ABSOLUTE_PATH = re.compile(r"(?:^|(?<=[\s\"'=(:,]))((?:/[\w.@+-]+){2,}/?)", re.M)
+
+
+def docs_files() -> list[str]:
+    return ["README.md", *(f"docs/{p.name}" for p in sorted(PROJECT.glob("docs/*.md")))]
+
+
+def test_no_example_in_the_docs_shows_a_path_of_a_machine():
+    """Output in the docs shows paths relative to the project (`reports/…`), `$PWD` in a DSN, or
+    `/…/`: never the checkout it was recorded in."""
+    shown = []
+    for name in docs_files():
+        text = doc(name)
+        assert str(PROJECT) not in text, name
+        for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S):
+            shown += [f"{name}: {path}" for path in ABSOLUTE_PATH.findall(block)]
+    assert shown == []
+
+
+def test_the_example_output_is_the_generated_one_of_the_commands_it_shows():
+    """make docs-examples (pytests/docs_examples.py) wrote the blocks: their markers are there, each
+    shows the commands the generator runs, and the README's is the end of the runbook's demo."""
+    import docs_examples
+
+    runbook = doc("docs/runbook.md")
+    for name, transcript in docs_examples.TRANSCRIPTS.items():
+        block = docs_examples.block_after(runbook, name)
+        if name == "make-demo":
+            assert block.startswith("embedded server: running") and "dry run complete" in block
+            assert not [line for line in block.splitlines() if line.startswith("$ ")]
+        else:
+            assert [line[2:] for line in block.splitlines() if line.startswith("$ ")] == transcript
+        assert not [line for line in block.splitlines() if docs_examples.PROGRESS.match(line)]
+    demo = docs_examples.block_after(runbook, "make-demo")
+    assert docs_examples.block_after(doc("README.md"), "make-demo") == docs_examples.readme_excerpt(demo)
+    # the commands the generator runs exist with their options (the docs' command lines are checked
+    # as a whole above; these are checked here even when the docs change)
+    for transcript in docs_examples.TRANSCRIPTS.values():
+        for line in transcript:
+            for command in re.findall(r"harness ([^)\"]+)", line):
+                names, given = read_command_line(command)
+                options = {}
+                for each in names:
+                    options |= options_of(leaf_commands()[each])
+                assert names and all(option in options for option, _ in given), line
