@@ -61,6 +61,7 @@ LONGEST_FIRST = (
     "test_capture.py",
     "test_build.py",
     "test_privileges.py",
+    "test_grants.py",
     "test_cli.py",
     "test_flow.py",
     "test_target_schema.py",

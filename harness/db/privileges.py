@@ -13,12 +13,17 @@ passes as long as it has what its command uses:
             lock them), and membership in the roles that own them or hold default
             privileges there (to reproduce owner and privileges on the new tables)
 
+A legacy table with row-level security that would hide rows from the role refuses
+every command that stages (read): the stage reads with row_security off and copies
+every row or none (row_security()).
+
 The check raises PrivilegeMissing (exit 2) naming the first thing missing and
 the statement that grants it. Every server older than PostgreSQL 13 is refused.
 """
 
 from __future__ import annotations
 
+from harness.common import sqlfiles
 from harness.common.errors import HarnessError
 from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
@@ -37,6 +42,10 @@ NEEDS = {
 
 class PrivilegeMissing(HarnessError):
     """The role lacks a privilege the command needs (exit 2: nothing was changed)."""
+
+
+def current_role(cur) -> str:
+    return _role(cur)[0]
 
 
 def _role(cur) -> tuple[str, bool]:
@@ -68,7 +77,48 @@ def _read(cur, role: str, schemas: Schemas) -> list[str]:
         found.append(
             f"role {role} cannot read {schemas.live}.{table}: it needs GRANT SELECT ON {schemas.live}.{table} TO {role}"
         )
-    return found
+    return found + [hidden_rows(role, schemas.live, t) for t in row_security(cur, schemas) if not t["bypassed_by"]]
+
+
+def row_security(cur, schemas: Schemas) -> list[dict]:
+    """The legacy tables of the live schema with row-level security on or policies defined: each
+    with its flags, owner and policies, and how the current role bypasses it (superuser,
+    BYPASSRLS, or owner without FORCE; None: its rows would be filtered)."""
+    if not db.schema_exists(cur, schemas.live):
+        return []
+    return db.fetch_all(
+        cur, sqlfiles.read("privileges/row_security.sql"), {"schema": schemas.live, "tables": list(LEGACY_TABLES)}
+    )
+
+
+def read_through(live: str, table: dict) -> str:
+    """One line on a legacy table with row-level security the role bypasses (or that is not enabled)."""
+    flags = "forced" if table["forced"] else "enabled" if table["enabled"] else "not enabled"
+    return (
+        f"legacy table {live}.{table['table_name']} has row-level security {flags} (policies: "
+        f"{', '.join(table['policies']) or 'none'}): staged whole, the role reads every row ({table['bypassed_by']}); "
+        "the cutover does not carry it to the new tables"
+    )
+
+
+def hidden_rows(role: str, live: str, table: dict) -> str:
+    """The refusal for a legacy table whose rows row-level security would hide from the role."""
+    name = f"{live}.{table['table_name']}"
+    policies = ", ".join(table["policies"]) or "none (every row hidden)"
+    forced = " (forced)" if table["forced"] else ""
+    if table["owned"]:
+        owner = f", or, as its owner, without FORCE (ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY)"
+    elif table["owner_is_superuser"]:
+        owner = ""
+    else:
+        owner = f", or as its owner {table['owner']} without FORCE (GRANT {table['owner']} TO {role})"
+        if table["forced"]:
+            owner += f" and ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"
+    return (
+        f"legacy table {name} has row-level security{forced} with policy {policies}, which would hide rows from "
+        f"role {role}: the stage reads every row or none (row_security off), so it refuses. Migrate as a role "
+        f"that bypasses it: BYPASSRLS (ALTER ROLE {role} BYPASSRLS, as a superuser){owner}"
+    )
 
 
 def _create(cur, role: str, schemas: Schemas) -> list[str]:
@@ -142,12 +192,14 @@ def problems(cur, schemas: Schemas, command: str) -> list[str]:
     if superuser:
         return []
     found = []
-    for need in NEEDS.get(command, ()):
+    for need in NEEDS.get(command, (command,) if command in CHECKS else ()):
         found += CHECKS[need](cur, role, schemas)
     return found
 
 
 def require(cur, schemas: Schemas, command: str) -> None:
+    """Refuse (PrivilegeMissing, one line) when the role lacks something `command` needs, or one
+    need alone ("read")."""
     found = problems(cur, schemas, command)
     if found:
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import psycopg2.errors
 import psycopg2.extensions
 from psycopg2 import sql
 
@@ -154,6 +155,30 @@ def _columns(cur, schema: str, table: str) -> set[str]:
     return {r[0] for r in cur.fetchall()}
 
 
+def _copy(conn, cur, schemas: Schemas, table: str) -> None:
+    """One legacy table into the stage; a row-level security refusal becomes the preflight's line."""
+    try:
+        cur.execute(
+            sql.SQL("create table {}.{} as select * from {}.{}").format(
+                sql.Identifier(schemas.stage),
+                sql.Identifier(table),
+                sql.Identifier(schemas.live),
+                sql.Identifier(table),
+            )
+        )
+    except psycopg2.errors.InsufficientPrivilege as refused:
+        if "row-level security" not in str(refused):
+            raise
+        conn.rollback()
+        role = privileges.current_role(cur)
+        for found in privileges.row_security(cur, schemas):
+            if found["table_name"] == table:
+                raise privileges.PrivilegeMissing(
+                    f"{privileges.hidden_rows(role, schemas.live, found)}; nothing was staged"
+                ) from None
+        raise
+
+
 @holds_schema("stage")
 def stage(
     target: db.Target,
@@ -179,6 +204,7 @@ def stage(
         with conn.cursor() as cur:
             check_live_is_legacy(cur, schemas)
             privileges.require(cur, schemas, "build" if capture else "stage")
+            secured = privileges.row_security(cur, schemas)  # what the preflight let through, said
             audit.ensure(cur)
         conn.commit()
         if capture:
@@ -188,21 +214,21 @@ def stage(
             # the first query of the transaction fixes the snapshot every copy reads
             cur.execute("select now(), pg_current_snapshot()::text")
             snapshot_time, snapshot = cur.fetchone()
+            # never through a policy: a table whose rows row-level security would filter fails the copy
+            # (the preflight refuses it first, privileges.row_security(); this holds if a policy came since)
+            cur.execute("set local row_security = off")
             tables = check_live_is_legacy(cur, schemas)
             result = StageResult(
                 run_id=run_id, snapshot_time=snapshot_time, capture=capture, stage_schema=schemas.stage
             )
+            result.notes += [privileges.read_through(schemas.live, table) for table in secured]
             db.drop_schema(cur, schemas.stage)
             cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schemas.stage)))
             stage_id = sql.Identifier(schemas.stage)
             for table in LEGACY_TABLES:
                 table_id = sql.Identifier(table)
                 if table in tables:
-                    cur.execute(
-                        sql.SQL("create table {}.{} as select * from {}.{}").format(
-                            stage_id, table_id, sql.Identifier(schemas.live), table_id
-                        )
-                    )
+                    _copy(conn, cur, schemas, table)
                     _require_unique_ids(cur, schemas, table)
                     cur.execute(sql.SQL("alter table {}.{} add primary key (id)").format(stage_id, table_id))
                 else:
