@@ -1,6 +1,7 @@
-"""Row-level security never hides rows from the stage (issue 27), as the ordinary migration
-role (owner of its database, no superuser, no CREATEROLE) on the embedded server. The policies
-are made by the superuser."""
+"""Row-level security never hides rows from the stage, and the preflight knows what the
+harness's own schemas need (issue 27), as the ordinary migration role (owner of its database,
+no superuser, no CREATEROLE) on the embedded server. Policies and harness schemas of another
+owner are made by the superuser."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typer.testing import CliRunner
 
 from harness.cli.commands import app
 from harness.common.schemas import Schemas
+from harness.db import audit, privileges
 from harness.db import connection as db
-from harness.db import privileges
 from harness.flows import samples, stage
 
 PUBLIC = Schemas("public")
@@ -83,3 +84,16 @@ def test_a_policy_that_comes_after_the_preflight_fails_the_copy_instead_of_filte
     with pytest.raises(privileges.PrivilegeMissing, match=r"public\.part_usage .*recent_usage.*nothing was staged"):
         stage.stage(target, PUBLIC, capture=False)
     assert query(target, "select nspname from pg_namespace where nspname = 'public_stage'") == []
+
+
+def test_a_migration_audit_of_another_owner_is_one_line_naming_the_grant(as_migrator):
+    target = as_migrator("audit-owner")
+    samples.generate(target, PUBLIC, "minimal_sample")
+    with db.connect(embedded_target(target.database)) as conn, conn.cursor() as cur:
+        audit.ensure(cur)  # a first run as the superuser
+        conn.commit()
+    refused = invoke(target, "migrate", "--yes")
+    assert refused.exit_code == 2, refused.output
+    message = one_line(refused)
+    assert "migration_audit" in message and "postgres" in message
+    assert f"ALTER SCHEMA migration_audit OWNER TO {MIGRATOR}" in message

@@ -9,9 +9,15 @@ passes as long as it has what its command uses:
             migration_backup (unless they exist and the role owns them)
   capture   TRIGGER on the legacy tables of the live schema (a build that will be cut
             over, migrate); the application's other tables are never captured
-  swap      owning the live schema (to rename it), UPDATE on the live tables (to
-            lock them), and membership in the roles that own them or hold default
-            privileges there (to reproduce owner and privileges on the new tables)
+  swap      owning the live schema and CREATE on the database (to rename it), UPDATE on
+            the live tables (to lock them), and membership in the roles that own them or
+            hold default privileges there (to give the new tables their owners and
+            privileges: parity.py; the owners need nothing more, the swap lends them
+            CREATE on the incoming schema while it hands them their tables)
+  harness   the harness's own schemas that exist already (<live>_stage, <live>_next,
+            migration_audit, migration_backup) belong to the role, or to a role it is a
+            member of (a first run as another role, a superuser, leaves them to that role);
+            "audit", USAGE on migration_audit, is checked alone first: every command reads it
 
 A legacy table with row-level security that would hide rows from the role refuses
 every command that stages (read): the stage reads with row_security off and copies
@@ -30,13 +36,13 @@ from harness.common.schemas import Schemas
 from harness.db import connection as db
 
 NEEDS = {
-    "stage": ("read", "create"),
-    "dry-run": ("read", "create"),
-    "validate": ("read", "create"),
-    "build": ("read", "create", "capture"),
-    "cutover": ("read", "create", "swap"),
-    "migrate": ("read", "create", "capture", "swap"),
-    "rollback": ("swap",),
+    "stage": ("read", "create", "harness"),
+    "dry-run": ("read", "create", "harness"),
+    "validate": ("read", "create", "harness"),
+    "build": ("read", "create", "capture", "harness"),
+    "cutover": ("read", "create", "swap", "harness"),
+    "migrate": ("read", "create", "capture", "swap", "harness"),
+    "rollback": ("swap", "harness"),
 }
 
 
@@ -149,8 +155,62 @@ def _capture(cur, role: str, schemas: Schemas) -> list[str]:
     ]
 
 
+def _harness(cur, role: str, schemas: Schemas) -> list[str]:
+    """The harness's schemas that exist already, and the relations in the two it keeps, belong to
+    the role or to a role it is a member of: the stage and the target are dropped and made
+    anew, the audit and the backups are written to."""
+    cur.execute(
+        "select n.nspname, null, n.nspowner::regrole::text, r.rolsuper from pg_namespace n"
+        " join pg_roles r on r.oid = n.nspowner where n.nspname = any(%s) and not pg_has_role(n.nspowner, 'MEMBER')"
+        " union all select n.nspname, c.relname, c.relowner::regrole::text, r.rolsuper from pg_class c"
+        " join pg_namespace n on n.oid = c.relnamespace join pg_roles r on r.oid = c.relowner"
+        " where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'S') and not pg_has_role(c.relowner, 'MEMBER')"
+        " order by 1, 2 nulls first",
+        ([schemas.stage, schemas.next, schemas.audit, schemas.backup], [schemas.audit, schemas.backup]),
+    )
+    foreign = cur.fetchall()
+    whole = {schema for schema, relation, _, _ in foreign if relation is None}
+    return [
+        _not_the_roles(role, schemas, schema, relation, owner, superuser)
+        for schema, relation, owner, superuser in foreign
+        if relation is None or schema not in whole  # a table is said with its schema
+    ]
+
+
+def _audit(cur, role: str, schemas: Schemas) -> list[str]:
+    """What every command does first, reading the audit: USAGE on migration_audit, if it exists."""
+    cur.execute(
+        "select n.nspowner::regrole::text, r.rolsuper from pg_namespace n join pg_roles r on r.oid = n.nspowner"
+        " where n.nspname = %s and not has_schema_privilege(n.oid, 'USAGE')",
+        (schemas.audit,),
+    )
+    return [_not_the_roles(role, schemas, schemas.audit, None, owner, superuser) for owner, superuser in cur.fetchall()]
+
+
+def _not_the_roles(role: str, schemas: Schemas, schema: str, relation: str | None, owner: str, superuser: bool) -> str:
+    """A harness schema (or a table in it) another role owns: whose it is, and what to grant."""
+    if relation:
+        what, grant = f"table {schema}.{relation}", f"ALTER TABLE {schema}.{relation} OWNER TO {role}"
+    else:
+        what, grant = f"schema {schema}", f"ALTER SCHEMA {schema} OWNER TO {role}"
+        if schema in (schemas.audit, schemas.backup):
+            grant += " and the same for its tables and functions (docs/runbook.md#privileges)"
+    alternative = "" if superuser else f", or GRANT {owner} TO {role}"
+    return (
+        f"{what} belongs to role {owner}, not to {role} (a run as {owner} made it): it needs, as {owner}, "
+        f"{grant}{alternative}"
+    )
+
+
 def _swap(cur, role: str, schemas: Schemas) -> list[str]:
     found = []
+    cur.execute("select has_database_privilege(current_database(), 'CREATE'), current_database()")
+    can_create, database = cur.fetchone()
+    if not can_create:
+        found.append(
+            f"role {role} cannot rename schema {schemas.live} at the swap (a rename needs CREATE on the database): "
+            f"it needs GRANT CREATE ON DATABASE {database} TO {role}"
+        )
     cur.execute(
         "select nspowner::regrole::text, pg_has_role(nspowner, 'MEMBER') from pg_namespace where nspname = %s",
         (schemas.live,),
@@ -183,7 +243,7 @@ def _swap(cur, role: str, schemas: Schemas) -> list[str]:
     return found
 
 
-CHECKS = {"read": _read, "create": _create, "capture": _capture, "swap": _swap}
+CHECKS = {"audit": _audit, "harness": _harness, "read": _read, "create": _create, "capture": _capture, "swap": _swap}
 
 
 def problems(cur, schemas: Schemas, command: str) -> list[str]:
@@ -198,8 +258,8 @@ def problems(cur, schemas: Schemas, command: str) -> list[str]:
 
 
 def require(cur, schemas: Schemas, command: str) -> None:
-    """Refuse (PrivilegeMissing, one line) when the role lacks something `command` needs, or one
-    need alone ("read")."""
+    """Refuse (PrivilegeMissing, one line) when the role lacks something `command` needs; the
+    need alone ("audit": what reading the audit needs, which every command does first)."""
     found = problems(cur, schemas, command)
     if found:
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""

@@ -212,6 +212,7 @@ def build(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
+        privileges.require(cur, schemas, "audit")  # before the audit is first read
         state.require_legacy_live(cur, schemas, "build")
         stage_mod.check_live_is_legacy(cur, schemas)
         privileges.require(cur, schemas, "build" if capture else "dry-run")

@@ -143,6 +143,7 @@ def cutover(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
+        privileges.require(cur, schemas, "audit")  # before the audit is first read
         current = preflight(cur, schemas)
         privileges.require(cur, schemas, "cutover")
         audit.ensure(cur)

@@ -211,6 +211,7 @@ def migrate(
     started = time.perf_counter()
     result = MigrateResult()
     with db.connect(target) as conn, conn.cursor() as cur:
+        privileges.require(cur, schemas, "audit")  # before the audit is first read or made
         audit.ensure(cur)
         current = state.describe(cur, schemas)
         conn.commit()

@@ -133,6 +133,7 @@ def rollback(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     with db.connect(target) as conn, conn.cursor() as cur:
+        privileges.require(cur, schemas, "audit")  # before the audit is first read
         cut = preflight(cur, schemas)
         privileges.require(cur, schemas, "rollback")
         audit.ensure(cur)

@@ -220,6 +220,7 @@ def validate(
     plan = None
     if phase == "pre":
         with db.connect(target) as conn, conn.cursor() as cur:
+            privileges.require(cur, schemas, "audit")  # before the audit is first read
             state.require_legacy_live(cur, schemas, "validate")
             privileges.require(cur, schemas, "validate")
             audit.ensure(cur)
