@@ -1,28 +1,58 @@
-"""Row-level security never hides rows from the stage, and the preflight knows what the
-harness's own schemas need (issue 27), as the ordinary migration role (owner of its database,
-no superuser, no CREATEROLE) on the embedded server. Policies and harness schemas of another
-owner are made by the superuser."""
+"""Privileges are never widened, row-level security never hides rows from the stage, and the
+preflight knows what the swap needs (issue 27), as the ordinary migration role (owner of its
+database, no superuser, no CREATEROLE) on the embedded server.
+
+One migrate serves most of the claims: a database set up as the runbook's privileges section
+says (the tables owned by the application role, which the migration role is a member of) with
+two more roles a real database has: an API role with grants only and a reporting role with
+narrow grants, some of them on columns. The roles are created by the superuser (the migration
+role may not)."""
 
 from __future__ import annotations
 
+import json
+
+import psycopg2
 import pytest
-from helpers import query
+from helpers import query, scalar
 from pool import MIGRATOR, embedded_target
 from typer.testing import CliRunner
 
 from harness.cli.commands import app
+from harness.common.errors import UsageError
 from harness.common.schemas import Schemas
-from harness.db import audit, privileges
+from harness.db import audit, parity, privileges
 from harness.db import connection as db
-from harness.flows import samples, stage
+from harness.flows import grants, samples, stage
 
+pytestmark = pytest.mark.timeout(300)  # the module's fixture is one whole migrate; the default is 120 s
 PUBLIC = Schemas("public")
+OWNER = "abparts_app"  # owns the application's tables (the runbook's set-up)
+API = "abparts_api"  # the application's API: grants, not ownership
+REPORTING = "abparts_reporting"  # narrow grants: two tables, three columns of users
+RUNBOOK_GRANTS = [  # docs/runbook.md#privileges, word for word but for the database's name
+    "alter database {db} owner to abparts_migrator",
+    "grant connect, create on database {db} to abparts_migrator",
+    "grant usage on schema public to abparts_migrator",
+    "grant select on all tables in schema public to abparts_migrator",
+    "grant trigger on all tables in schema public to abparts_migrator",
+    "grant update on all tables in schema public to abparts_migrator",
+    "grant abparts_app to abparts_migrator",
+]
 
 
 def as_superuser(database: str, *statements: str) -> None:
     with db.connect(embedded_target(database), autocommit=True) as conn, conn.cursor() as cur:
         for statement in statements:
             cur.execute(statement)
+
+
+def create_roles(*names: str) -> None:
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        for name in names:
+            cur.execute("select 1 from pg_roles where rolname = %s", (name,))
+            if not cur.fetchone():
+                cur.execute(f"create role {name} nologin")
 
 
 def invoke(target, *args: str):
@@ -34,6 +64,115 @@ def one_line(result) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+def runbook_setup(database: str) -> None:
+    """The legacy tables owned by the application role, the migration role granted what the
+    runbook says; an API role with grants and a reporting role with narrow ones."""
+    create_roles(OWNER, API, REPORTING)
+    tables = "organizations, users, machines, parts, inventory, supplier_orders, supplier_order_items, "
+    tables += "customer_orders, customer_order_items, part_usage, stock_adjustments"
+    as_superuser(
+        database,
+        *[f"alter table public.{t} owner to {OWNER}" for t in tables.split(", ")],
+        *[g.format(db=database) for g in RUNBOOK_GRANTS],
+        f"grant usage on schema public to {API}, {REPORTING}",
+        f"grant select, insert, update, delete on all tables in schema public to {API}",
+        f"grant select on public.parts, public.inventory to {REPORTING}",
+        f"grant select (id, username, email) on public.users to {REPORTING}",
+        # planners adjust recommendations; the target has no location column (dropped)
+        f"grant update (minimum_stock_recommendation, location) on public.inventory to {REPORTING}",
+    )
+
+
+@pytest.fixture(scope="module")
+def migrated(module_database, migrator_role):
+    """The runbook's set-up, migrated (`migrate --yes --json`) by the ordinary role."""
+
+    def prepare(work):
+        samples.generate(work, PUBLIC, "minimal_sample")
+        runbook_setup(work.database)
+        as_migrator = db.Target(db.make_dsn({**work.params, "user": migrator_role}), embedded=True)
+        result = invoke(as_migrator, "--json", "migrate", "--yes")
+        # the command's idle connection (a process keeps it until it ends) goes before the rename
+        as_superuser(
+            "postgres",
+            f"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{work.database}'"
+            f" and usename = '{migrator_role}'",
+        )
+        return result
+
+    target, result = module_database(prepare)
+    return db.Target(db.make_dsn({**target.params, "user": migrator_role}), embedded=True), result
+
+
+def done(migrated) -> dict:
+    target, result = migrated
+    assert result.exit_code == 0, result.output[-3000:]
+    return json.loads(result.stdout)
+
+
+def can(role: str, statement: str, database: str) -> bool:
+    with db.connect(embedded_target(database)) as conn, conn.cursor() as cur:
+        cur.execute(f"set role {role}")
+        try:
+            cur.execute(statement)
+        except psycopg2.errors.InsufficientPrivilege:
+            return False
+        finally:
+            conn.rollback()
+    return True
+
+
+def test_the_runbook_setup_migrates_and_the_reporting_role_gains_nothing(migrated):
+    target, _ = migrated
+    document = done(migrated)
+    assert document["stopped_after"] == "done"
+    database = target.database
+    assert can(REPORTING, "select * from public.parts", database)
+    assert can(REPORTING, "select id, username, email from public.users", database)  # column grants, by name
+    for table in ("users", "user_sessions", "security_events", "warehouses", "transactions"):
+        assert not can(REPORTING, f"select * from public.{table}", database), table
+    assert not can(REPORTING, "select password_hash from public.users", database)
+    assert can(REPORTING, "update public.inventory set minimum_stock_recommendation = 1 where false", database)
+    assert not can(REPORTING, "update public.inventory set current_stock = 1 where false", database)
+
+
+def test_the_api_role_with_grants_only_writes_the_new_tables(migrated):
+    target, _ = migrated
+    done(migrated)
+    user = scalar(target, "select id::text from public.users limit 1")
+    assert can(
+        API,
+        f"insert into public.user_sessions (user_id, session_token, expires_at) values ('{user}', 'tok', now())",
+        target.database,
+    )
+    assert can(API, "insert into public.security_events (event_type) values ('login')", target.database)
+    # the new tables belong to the role that owned the legacy ones
+    owners = {
+        r["relowner"]
+        for r in query(
+            target,
+            "select relowner::regrole::text from pg_class c"
+            " where relnamespace = 'public'::regnamespace and relkind = 'r'",
+        )
+    }
+    assert owners == {OWNER}
+
+
+def test_the_plan_shows_the_grant_rule_and_the_dropped_column_grant(migrated):
+    grants = done(migrated)["plan"]["grants"]
+    rows = {(g["table"], g["role"]): g for g in grants["rows"]}
+    # the lineage of a manifest a run compiled: a foreign key to users is no flow of rows
+    assert grants["rules"]["user_sessions"] == "no legacy source" and grants["rules"]["parts"] == "same name"
+    assert grants["rules"]["warehouses"].startswith("derived from ") and "inventory" in grants["rules"]["warehouses"]
+    assert rows[("parts", REPORTING)]["privileges"] == ["SELECT"]
+    assert rows[("users", REPORTING)]["columns"] == {"SELECT": ["email", "id", "username"]}
+    assert ("user_sessions", REPORTING) not in rows
+    assert rows[("user_sessions", API)]["privileges"] == ["DELETE", "INSERT", "SELECT", "UPDATE"]
+    assert {"table": "inventory", "role": REPORTING, "column": "location", "privilege": "UPDATE"} in grants[
+        "dropped_column_grants"
+    ]
 
 
 def test_forced_row_level_security_refuses_the_stage_in_one_line_naming_the_policy(as_migrator):
@@ -97,3 +236,16 @@ def test_a_migration_audit_of_another_owner_is_one_line_naming_the_grant(as_migr
     message = one_line(refused)
     assert "migration_audit" in message and "postgres" in message
     assert f"ALTER SCHEMA migration_audit OWNER TO {MIGRATOR}" in message
+
+
+def test_a_seed_row_naming_a_role_the_server_lacks_is_refused_before_the_swap(new_database, monkeypatch):
+    target = new_database("seed-role")
+    wanted = [parity.Adjustment("warehouses", "nobody_here", "SELECT", "grant")]
+    monkeypatch.setattr(grants, "adjustments", lambda tables: wanted)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        with pytest.raises(UsageError, match="names role nobody_here, which this server does not have"):
+            grants.inputs(cur)
+        monkeypatch.setattr(
+            grants, "adjustments", lambda tables: [parity.Adjustment("warehouses", "public", "SELECT", "grant")]
+        )
+        assert grants.inputs(cur).adjustments[0].role == "public"

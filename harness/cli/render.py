@@ -304,8 +304,52 @@ def plan(doc: dict) -> None:
         )
     for note in doc.get("notes") or []:
         line(f"note: {note}")
+    grants(doc.get("grants") or {})
     line(f"expected lock window: ~{doc['expected_lock_window_ms']:.0f} ms (writers wait, readers do not)")
     line(f"backup before the swap: dbt snapshots into migration_backup + {doc['backup_path']}")
+
+
+def _privileges(row: dict) -> str:
+    """SELECT, INSERT*, UPDATE (a, b): the privileges of one role on one table (*: with grant option)."""
+    held = [p + ("*" if p in row["grantable"] else "") for p in row["privileges"]]
+    held += [f"{p} ({', '.join(columns)})" for p, columns in row["columns"].items()]
+    return ", ".join(held)
+
+
+def grants(doc: dict) -> None:
+    """The grant rule's plan: each role with its privileges and the new tables that get them."""
+    if not doc.get("owners"):
+        return
+    by_role: dict[tuple[str, str], list[str]] = {}
+    for row in doc["rows"]:
+        by_role.setdefault((row["role"], _privileges(row)), []).append(row["table"])
+    tables = len(doc["owners"])
+    rows = [
+        (role, privileges, "all " + str(tables) if len(names) == tables else ", ".join(names))
+        for (role, privileges), names in sorted(by_role.items())
+    ]
+    out.print(
+        table(
+            "grants on the new tables (the grant rule: never wider than on the legacy tables; "
+            "seeds/grant_adjustments.csv adjusts it)",
+            ["role", "privileges", "tables"],
+            rows,
+        )
+    )
+    owners: dict[str, int] = {}
+    for owner in doc["owners"].values():
+        owners[owner] = owners.get(owner, 0) + 1
+    line("owners: " + ", ".join(f"{o} ({n} tables)" for o, n in sorted(owners.items())))
+    for dropped in doc.get("dropped_column_grants") or []:
+        line(
+            f"dropped: {dropped['privilege']} ({dropped['column']}) on {dropped['table']} to {dropped['role']}: "
+            "the new table has no such column"
+        )
+    for adjusted in doc.get("adjustments") or []:
+        line(
+            f"adjusted: {adjusted['decision']} {adjusted['privilege']} on {adjusted['table']} to {adjusted['role']}"
+            + (f" ({adjusted['reason']})" if adjusted.get("reason") else "")
+        )
 
 
 def cutover(doc: dict) -> None:

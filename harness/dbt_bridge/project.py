@@ -11,6 +11,7 @@ silent default; pytests/unit/test_project.py holds the shipped project to it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,9 +55,14 @@ class ProjectError(HarnessError):
     """The dbt project breaks a rule the harness relies on (a developer's error)."""
 
 
+LEGACY_SOURCE = "legacy"  # the source the staging models read the legacy tables from
+_REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*\)""")
+
+
 @dataclass
 class Project:
     nodes: dict[str, dict] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def from_manifest(cls, path: Path) -> Project:
@@ -69,7 +75,8 @@ class Project:
                 uid: node
                 for uid, node in manifest.get("nodes", {}).items()
                 if node.get("config", {}).get("enabled", True)
-            }
+            },
+            sources=manifest.get("sources", {}),
         )
 
     def models(self) -> dict[str, dict]:
@@ -83,6 +90,35 @@ class Project:
         return sorted(
             n.get("alias") or n["name"] for n in self.models().values() if n.get("config", {}).get("schema") == "next"
         )
+
+    def legacy_lineage(self) -> dict[str, list[str]]:
+        """Each target table with the legacy tables its rows come from: the tables of the source
+        `legacy` upstream of its mart in dbt's lineage. A foreign key's `ref()` in a contract is
+        no flow of rows (the mart is built without reading it), so it is left out; a table built
+        empty has none."""
+        found: dict[str, list[str]] = {}
+        for uid, node in self.models().items():
+            if self.is_target_table(uid):
+                found[node.get("alias") or node["name"]] = sorted(self._legacy_upstream(uid, set()))
+        return found
+
+    def _legacy_upstream(self, unique_id: str, seen: set[str]) -> set[str]:
+        node = self.nodes[unique_id]
+        keys_only = _foreign_key_refs(node) - set(_REF.findall(node.get("raw_code") or ""))
+        found: set[str] = set()
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            parent_node = self.nodes.get(parent, {})
+            if parent in seen or (
+                parent.startswith("model.") and (parent_node.get("alias") or parent_node.get("name")) in keys_only
+            ):
+                continue
+            seen.add(parent)
+            source = self.sources.get(parent)
+            if source is not None and source.get("source_name") == LEGACY_SOURCE:
+                found.add(source.get("identifier") or source["name"])
+            elif parent in self.nodes and parent.startswith("model."):
+                found |= self._legacy_upstream(parent, seen)
+        return found
 
     def is_target_table(self, unique_id: str) -> bool:
         node = self.nodes.get(unique_id, {})
@@ -130,6 +166,19 @@ class Project:
             except ProjectError as exc:
                 found.append(exc.message)
         return found
+
+
+def _foreign_key_refs(node: dict) -> set[str]:
+    """The models a node's contract names in foreign keys: `to: ref('users')` as written, or
+    `"db"."schema"."users"` once a run has compiled it (the relation's last part)."""
+    constraints = list(node.get("constraints") or [])
+    for column in (node.get("columns") or {}).values():
+        constraints += column.get("constraints") or []
+    names = set()
+    for constraint in constraints:
+        to = constraint.get("to") or ""
+        names |= set(_REF.findall(to)) or ({to.rsplit(".", 1)[-1].strip('"')} if to else set())
+    return names
 
 
 _cache: dict[tuple[str, float], Project] = {}

@@ -5,8 +5,9 @@ Before: preflight (state) and the backups (snapshots + pg_dump) — always.
 The swap: the drift guard (no write since the stage snapshot, per the change
 capture) under the locks, then <live> -> <live>_archive_<run> and
 <live>_next -> <live>, the relocatable extensions of the live schema moved
-along, owner, grants and default privileges reproduced, change capture on the
-new tables. After: the run's migration report gets the cutover.
+along, the new tables given owners and privileges by the grant rule (parity.py:
+never wider than the legacy ones), change capture on the new tables. After: the
+run's migration report gets the cutover.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from harness.common.schemas import Schemas
 from harness.db import audit, capture, fingerprint, parity, privileges, swap
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
-from harness.flows import backup, seal, stage, state
+from harness.flows import backup, grants, seal, stage, state
 from harness.flows.progress import Progress
 from harness.flows.schema_lock import holds_schema
 from harness.reporting import reports
@@ -54,6 +55,7 @@ class CutoverResult(Result):
     extension_notes: dict[str, str] = field(default_factory=dict)
     window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
     privilege_statements: int = 0
+    grants: dict = field(default_factory=dict)  # the grant rule's plan as applied (parity.GrantPlan.to_dict())
     seconds: float = 0.0
     report_path: str | None = None
 
@@ -146,6 +148,7 @@ def cutover(
         privileges.require(cur, schemas, "audit")  # before the audit is first read
         current = preflight(cur, schemas)
         privileges.require(cur, schemas, "cutover")
+        rule = grants.inputs(cur)  # the lineage and the seed, read (and its roles checked) before any lock
         audit.ensure(cur)
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
@@ -163,7 +166,10 @@ def cutover(
         # the application's revision as cut over: a rollback refuses once its own migration changed it
         stamped[:] = alembic_stamp(cur, schemas.next) or []
         capture.ready_as_live(cur, schemas.next, schemas.live, run_id)
-        result.privilege_statements = parity.reproduce(cur, schemas.live, schemas.next)
+        plan, result.privilege_statements = parity.reproduce(
+            cur, schemas.live, schemas.next, rule.lineage, rule.adjustments
+        )
+        result.grants = plan.to_dict()
 
     def no_drift(cur) -> None:
         """The swap's step 4, the drift guard: no write to the live tables since the stage's snapshot."""
@@ -237,6 +243,7 @@ def _record_in_report(result: CutoverResult):
             "extensions_moved": result.extensions_moved,
             "extensions_left": result.extensions_left,
             "privilege_statements": result.privilege_statements,
+            "grants": result.grants,
             "backup": result.backup.__dict__ if result.backup else None,
             "seconds": round(result.seconds, 3),
         },

@@ -29,7 +29,7 @@ from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.dbt_bridge import dbt_runner
 from harness.dbt_bridge.checks import Check
-from harness.flows import build, cutover, rollback, seal, stage, state, validate
+from harness.flows import build, cutover, grants, rollback, seal, stage, state, validate
 from harness.flows.progress import Progress
 from harness.flows.schema_lock import holds_schema
 from harness.reporting import reports
@@ -50,6 +50,8 @@ class Plan:
     force: bool
     notes: list[str] = field(default_factory=list)  # the stage's: a legacy table without a primary key, ...
     part_classification: list[dict] = field(default_factory=list)  # how the parts were typed, per rule
+    grants: dict = field(default_factory=dict)  # the grant rule's plan for the new tables (parity.GrantPlan)
+    row_security: list[dict] = field(default_factory=list)  # legacy tables with row-level security, and the bypass
 
     def to_dict(self) -> dict:
         return reports.jsonable(self.__dict__ | {"warnings": [c.as_dict() for c in self.warnings]})
@@ -98,23 +100,27 @@ class MigrateResult:
         )
 
 
-def estimate_lock_window(target: db.Target, schemas: Schemas, run_id: str) -> float:
-    """What the cutover does while holding its locks, timed without taking them."""
+def estimate_lock_window(
+    target: db.Target, schemas: Schemas, run_id: str, rule: grants.RuleInputs | None = None
+) -> tuple[float, parity.GrantPlan]:
+    """What the cutover does while holding its locks, timed without taking them; and the grant
+    rule's plan it reads on the way."""
+    rule = rule or grants.inputs()
     with db.connect(target) as conn, conn.cursor() as cur:
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
         started = time.perf_counter()
         audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
-        before = parity.read(cur, schemas.live)
-        parity.statements(
-            before, schemas.next, db.tables_in(cur, schemas.next), parity.owned_objects(cur, schemas.next)
-        )
+        plan = grants.plan(cur, schemas.live, schemas.next, rule)
         elapsed = time.perf_counter() - started
         conn.rollback()
     # + renames, grants and capture triggers: a few ms on a quiet server
-    return elapsed * 1000 * 2 + 15
+    return elapsed * 1000 * 2 + 15, plan
 
 
 def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, force: bool) -> Plan:
+    window, grant_plan = estimate_lock_window(target, schemas, built.run_id)
+    with db.connect(target) as conn, conn.cursor() as cur:
+        row_security = privileges.row_security(cur, schemas)
     return Plan(
         run_id=built.run_id,
         live_schema=schemas.live,
@@ -124,11 +130,13 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
         quarantined_rows=built.quarantined_rows,
         quarantine=built.quarantine,
         warnings=[c for c in built.checks if c.found and c.severity == "warning"],
-        expected_lock_window_ms=estimate_lock_window(target, schemas, built.run_id),
+        expected_lock_window_ms=window,
         backup_path=str(paths.backups_dir() / f"{schemas.live}_{built.run_id}.dump"),
         force=force,
         notes=built.stage.notes if built.stage else [],
         part_classification=built.reconciliation.get("part_classification") or [],
+        grants=grant_plan.to_dict(),
+        row_security=row_security,
     )
 
 

@@ -1,8 +1,9 @@
 """The post-validation's checks of the swap's own work, after a cutover.
 
-The swap gives the new live tables the privileges of the legacy ones and puts
-change capture on them, inside its transaction (swap.py, parity.py,
-capture.py). Neither is part of what the build sealed, so neither is proved
+The swap gives the new live schema the owner, grants and default privileges of
+the legacy one, its tables the owners and privileges of the grant rule (never
+wider than the legacy tables': parity.py, grants.py), and puts change capture
+on them, inside its transaction (swap.py, capture.py). Neither is part of what the build sealed, so neither is proved
 by the build's checks: these two checks read the catalog of the new live
 schema and say whether the swap did it. They are harness checks, not dbt
 tests (they compare the live schema with its archive, which the dbt project
@@ -16,10 +17,11 @@ from harness.common.schemas import Schemas
 from harness.db import capture, parity
 from harness.db import connection as db
 from harness.dbt_bridge.checks import Check
+from harness.flows import grants as grant_rule
 
 GRANTS = "new_live_tables_keep_the_legacy_privileges"
 CAPTURE = "new_live_tables_are_captured"
-PRIVILEGE_PARTS = ("schema_owner", "schema_acl", "table_owner", "table_acl", "default_acl")
+SCHEMA_PARTS = ("schema_owner", "schema_acl", "default_acl")
 
 
 def _check(name: str, meaning: str, fix: str, problems: list[str]) -> Check:
@@ -36,19 +38,24 @@ def _check(name: str, meaning: str, fix: str, problems: list[str]) -> Check:
     )
 
 
-def grants(cur, schemas: Schemas, run_id: str) -> Check:
-    """The owner, grants and default privileges of the new live schema and its tables are the legacy ones."""
+def grants(cur, schemas: Schemas, run_id: str, rule: grant_rule.RuleInputs | None = None) -> Check:
+    """The new live schema has the legacy schema's owner, grants and default privileges; its tables
+    have the owners and privileges of the grant rule, no more, no less."""
+    archive = schemas.archive(run_id)
     new = parity.summary(parity.read(cur, schemas.live))
-    legacy = parity.summary(parity.read(cur, schemas.archive(run_id)))
+    legacy = parity.summary(parity.read(cur, archive))
     problems = [
         f"{part}: {new[part]} where the legacy schema has {legacy[part]}"
-        for part in PRIVILEGE_PARTS
+        for part in SCHEMA_PARTS
         if new[part] != legacy[part]
     ]
+    plan = grant_rule.plan(cur, archive, schemas.live, rule)
+    problems += parity.differences(plan, schemas.live, parity.read_tables(cur, schemas.live))
     return _check(
         GRANTS,
-        "the swap gave the new live schema and its tables the owner, grants and default "
-        "privileges of the legacy schema (archived)",
+        "the swap gave the new live schema the owner, grants and default privileges of the legacy "
+        "schema (archived), and its tables the owners and privileges of the grant rule (never wider "
+        "than the legacy tables')",
         "roll back (`harness rollback`) and report it: {value}",
         problems,
     )
