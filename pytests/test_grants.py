@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from harness.cli.commands import app
 from harness.common.errors import UsageError
 from harness.common.schemas import Schemas
-from harness.db import audit, parity, privileges
+from harness.db import audit, parity, privileges, swap
 from harness.db import connection as db
 from harness.flows import grants, samples, stage
 
@@ -225,6 +225,21 @@ def test_a_policy_that_comes_after_the_preflight_fails_the_copy_instead_of_filte
     assert query(target, "select nspname from pg_namespace where nspname = 'public_stage'") == []
 
 
+def test_a_policy_the_role_bypasses_still_refuses_the_cutover_naming_it(as_migrator):
+    target = as_migrator("rls-owner")
+    samples.generate(target, PUBLIC, "minimal_sample")  # the owner without FORCE reads every row
+    as_superuser(
+        target.database,
+        "alter table public.users enable row level security",
+        "create policy tenant_users on public.users using (organization_id is not null)",
+    )
+    refused = invoke(target, "migrate", "--yes")
+    assert refused.exit_code == 1, refused.output
+    message = one_line(refused)
+    assert "public.users" in message and "tenant_users" in message and "after-swap" in message
+    assert query(target, "select nspname from pg_namespace where nspname = 'public_stage'") == []
+
+
 def test_a_migration_audit_of_another_owner_is_one_line_naming_the_grant(as_migrator):
     target = as_migrator("audit-owner")
     samples.generate(target, PUBLIC, "minimal_sample")
@@ -249,3 +264,51 @@ def test_a_seed_row_naming_a_role_the_server_lacks_is_refused_before_the_swap(ne
             grants, "adjustments", lambda tables: [parity.Adjustment("warehouses", "public", "SELECT", "grant")]
         )
         assert grants.inputs(cur).adjustments[0].role == "public"
+
+
+def test_the_swap_can_tell_whether_an_after_swap_file_recreated_the_row_level_security(as_migrator):
+    # what the cutover calls once an after-swap SQL file has run in its transaction (issue 26 wires it)
+    target = as_migrator("rls-carried")
+    samples.generate(target, PUBLIC, "minimal_sample")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("alter table public.users enable row level security")
+        cur.execute("create policy tenant_users on public.users using (organization_id is not null)")
+        cur.execute("create schema public_next")
+        cur.execute("create table public_next.users (like public.users)")
+        (missing,) = parity.row_security_not_carried(cur, "public", "public_next")
+        assert "public.users" in missing and "tenant_users" in missing
+        with pytest.raises(swap.SwapRefused, match="tenant_users") as refused:
+            parity.require_row_security_carried(cur, "public", "public_next")
+        assert refused.value.reason == "row_security"
+        # the after-swap file's work: the policy and the flag on the new table
+        cur.execute("alter table public_next.users enable row level security")
+        cur.execute("create policy tenant_users on public_next.users using (organization_id is not null)")
+        assert parity.row_security_not_carried(cur, "public", "public_next") == []
+        parity.require_row_security_carried(cur, "public", "public_next")
+        cur.execute(
+            "select c.relrowsecurity, array_agg(p.polname::text) from pg_class c join pg_policy p on p.polrelid = c.oid"
+            " where c.oid = 'public_next.users'::regclass group by 1"
+        )
+        assert cur.fetchall() == [(True, ["tenant_users"])]
+        conn.rollback()
+
+
+def test_the_cutover_carries_no_row_level_security_it_was_not_asked_to(migrated):
+    target, _ = migrated
+    done(migrated)
+    assert (
+        query(
+            target,
+            "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'"
+            " and (relrowsecurity or relforcerowsecurity)",
+        )
+        == []
+    )
+    assert (
+        query(
+            target,
+            "select polname from pg_policy p join pg_class c on c.oid = p.polrelid"
+            " where c.relnamespace = 'public'::regnamespace",
+        )
+        == []
+    )

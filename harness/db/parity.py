@@ -14,8 +14,9 @@ owner and privileges by the grant rule (grant_rule(), docs/runbook.md#privileges
               table, plus what the default privileges of its owner give
 
 then a DBA's adjustments (seeds/grant_adjustments.csv): a privilege granted or withheld on one
-table. A table's owner holds every privilege of the legacy tables it owns. Used inside the
-swap transaction, so the application never sees the new schema without its privileges.
+table. A table's owner holds every privilege of the legacy tables it owns. Row-level security
+and policies are not carried (row_security_not_carried()). Used inside the swap transaction,
+so the application never sees the new schema without its privileges.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from dataclasses import dataclass, field
 from psycopg2 import sql
 
 from harness.common import sqlfiles
+from harness.common.errors import CheckFailed
 from harness.common.legacy import LEGACY_TABLES
+from harness.db.swap import SwapRefused
 
 OBJECT_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types"}
 
@@ -395,3 +398,75 @@ def summary(p: Privileges) -> dict:
         "table_acl": sorted(p.table_acl),
         "default_acl": sorted(p.default_acl),
     }
+
+
+# ---------------------------------------------------------------- row-level security: never carried
+
+
+class RowSecurityNotCarried(CheckFailed):
+    """Legacy tables have row-level security the new tables would not have (nothing was changed)."""
+
+
+def row_security_of(cur, schema: str) -> dict[str, tuple[bool, bool, tuple[str, ...]]]:
+    """The tables of a schema with row-level security on or policies: table -> (enabled, forced, policies)."""
+    return {
+        t: (enabled, forced, tuple(policies)) for t, enabled, forced, policies in _rows(cur, "row_security_of", schema)
+    }
+
+
+def _described(schema: str, table: str, enabled: bool, forced: bool, policies: tuple[str, ...]) -> str:
+    flags = ("forced" if forced else "enabled") if enabled else "not enabled"
+    return f"{schema}.{table} (row-level security {flags}; policies: {', '.join(policies) or 'none'})"
+
+
+def row_security_not_carried(cur, legacy_schema: str, new_schema: str) -> list[str]:
+    """Each legacy table whose row-level security (enabled, forced, policies by name) the new table
+    of its name lacks, one line each (empty: every one is there)."""
+    new = row_security_of(cur, new_schema)
+    missing = []
+    for table, (enabled, forced, policies) in row_security_of(cur, legacy_schema).items():
+        if table not in LEGACY_TABLES:
+            continue
+        has_enabled, has_forced, has_policies = new.get(table, (False, False, ()))
+        lacks = [p for p in policies if p not in has_policies]
+        if lacks or (enabled and not has_enabled) or (forced and not has_forced):
+            missing.append(
+                f"{_described(legacy_schema, table, enabled, forced, policies)} has no match on {new_schema}.{table}"
+                + (f" (missing: {', '.join(lacks)})" if lacks else "")
+            )
+    return missing
+
+
+def refuse_row_security(cur, live: str, *, after_swap: bool = False) -> None:
+    """Before a cutover (and before its backups): the swap never carries row-level security, so legacy
+    tables that have it are refused, each table and policy named, unless an after-swap SQL file will
+    recreate it (after_swap; the swap then checks that it did: require_row_security_carried())."""
+    if after_swap:
+        return
+    found = [(table, flags) for table, flags in row_security_of(cur, live).items() if table in LEGACY_TABLES]
+    if not found:
+        return
+    listed = "; ".join(_described(live, table, *flags) for table, flags in found)
+    drops = "; ".join(
+        " ".join(f"DROP POLICY {p} ON {live}.{table};" for p in flags[2])
+        + (f" ALTER TABLE {live}.{table} DISABLE ROW LEVEL SECURITY" if flags[0] else "")
+        for table, flags in found
+    )
+    raise RowSecurityNotCarried(
+        f"the cutover does not carry row-level security to the new tables (their columns differ): {listed}; "
+        "nothing was changed. Recreate it in the after-swap SQL file, which runs in the swap's transaction "
+        f"(--after-swap FILE), or drop it from the legacy tables first ({drops.strip()})"
+    )
+
+
+def require_row_security_carried(cur, legacy_schema: str, new_schema: str) -> None:
+    """In the swap's transaction, after the after-swap SQL file ran: refuse (SwapRefused, the
+    transaction rolls back) unless it recreated the legacy tables' row-level security."""
+    missing = row_security_not_carried(cur, legacy_schema, new_schema)
+    if missing:
+        raise SwapRefused(
+            "row_security",
+            f"the after-swap file did not recreate the legacy row-level security: {missing[0]}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            + "; nothing was cut over. Recreate every policy, ENABLE and FORCE in the file",
+        )

@@ -6,8 +6,9 @@ The swap: the drift guard (no write since the stage snapshot, per the change
 capture) under the locks, then <live> -> <live>_archive_<run> and
 <live>_next -> <live>, the relocatable extensions of the live schema moved
 along, the new tables given owners and privileges by the grant rule (parity.py:
-never wider than the legacy ones), change capture on the new tables. After: the
-run's migration report gets the cutover.
+never wider than the legacy ones), change capture on the new tables. Row-level
+security on a legacy table is refused before the backups (it is not carried).
+After: the run's migration report gets the cutover.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def cutover(
         privileges.require(cur, schemas, "audit")  # before the audit is first read
         current = preflight(cur, schemas)
         privileges.require(cur, schemas, "cutover")
+        parity.refuse_row_security(cur, schemas.live)
         rule = grants.inputs(cur)  # the lineage and the seed, read (and its roles checked) before any lock
         audit.ensure(cur)
         run_id = current.build_run

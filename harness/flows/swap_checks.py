@@ -40,7 +40,9 @@ def _check(name: str, meaning: str, fix: str, problems: list[str]) -> Check:
 
 def grants(cur, schemas: Schemas, run_id: str, rule: grant_rule.RuleInputs | None = None) -> Check:
     """The new live schema has the legacy schema's owner, grants and default privileges; its tables
-    have the owners and privileges of the grant rule, no more, no less."""
+    have the owners and privileges of the grant rule, no more, no less; and the legacy tables'
+    row-level security is on the new ones (an after-swap file recreates it; the cutover refuses
+    without)."""
     archive = schemas.archive(run_id)
     new = parity.summary(parity.read(cur, schemas.live))
     legacy = parity.summary(parity.read(cur, archive))
@@ -51,6 +53,7 @@ def grants(cur, schemas: Schemas, run_id: str, rule: grant_rule.RuleInputs | Non
     ]
     plan = grant_rule.plan(cur, archive, schemas.live, rule)
     problems += parity.differences(plan, schemas.live, parity.read_tables(cur, schemas.live))
+    problems += parity.row_security_not_carried(cur, archive, schemas.live)
     return _check(
         GRANTS,
         "the swap gave the new live schema the owner, grants and default privileges of the legacy "
