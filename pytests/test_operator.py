@@ -71,7 +71,7 @@ def test_comprehensive_runs_each_size_clean_and_dirty_and_rolls_each_back(api_ex
         assert numbers["round_trip_identical"] is True
         assert numbers["post_validation"] == "pass"
         assert numbers["cutover_lock_ms"] > 0 and numbers["rollback_lock_ms"] > 0
-        assert numbers["quarantined_rows"] == (19 if scenario["dirty"] else 0)
+        assert numbers["quarantined_rows"] == (25 if scenario["dirty"] else 0)
         assert [s["step"] for s in scenario["steps"]] == ["generate", "migrate", "rollback"]
     assert document["kept_databases"] == []
     clean = [s for s in document["scenarios"] if s["name"] == f"{SIZE}/clean"][0]

@@ -1,7 +1,12 @@
 -- One instance of every non-critical problem class the checks look for, plus
 -- a few harmless oddities; runs after sample_data.sql in the same transaction
 -- (search_path = the live schema, gen_* temp tables present). Fixed ids
--- dd000000-0000-0000-0000-0000000000NN so tests can name them.
+-- dd000000-0000-0000-0000-0000000000NN so tests can name them: every
+-- pre-migration check that is not critical has planted rows here, and
+-- pytests/test_validation.py (DIRTY_FINDINGS) names exactly the rows each one
+-- must report. NN by table: 0x organisations, 1x users, 2x parts, 3x
+-- inventory, 4x machines, 5x orders, 6x part usage, 7x supplier order items,
+-- 8x customer order items and stock adjustments, 9x ids nothing has.
 --
 -- Problems that the legacy constraints forbid (exact duplicates, dangling
 -- references) are injected by dropping the guarding constraint first, as in
@@ -13,6 +18,7 @@ alter table organizations drop constraint organizations_name_key;
 alter table users drop constraint users_username_key;
 alter table users drop constraint users_email_key;
 alter table parts drop constraint parts_part_number_key;
+alter table inventory drop constraint inventory_organization_id_part_id_key;
 alter table inventory drop constraint inventory_organization_id_fkey;
 alter table inventory drop constraint inventory_part_id_fkey;
 alter table machines drop constraint machines_organization_id_fkey;
@@ -50,6 +56,18 @@ select
         select id from supplier_orders
         order by id limit 1
     ) as first_supplier_order,
+    (
+        select id from customer_orders
+        order by id limit 1
+    ) as first_customer_order,
+    (
+        select id from inventory
+        order by id limit 1
+    ) as first_inventory,
+    (
+        select id from users
+        order by id limit 1
+    ) as first_user,
     timestamptz '2025-06-01 12:00:00+00' as later;
 
 -- organisations: blank name (error), exact duplicate name (error), same name in other case (warning)
@@ -74,6 +92,15 @@ select
     'dd000000-0000-0000-0000-000000000003',
     'AUTOBOSS INC ',
     'customer',
+    later,
+    later
+from dirt_refs
+-- a supplier with no parent (info: it gets Oraseas EE as parent); its admin and stock are below
+union all
+select
+    'dd000000-0000-0000-0000-000000000004',
+    'Dirty Supplies Ltd',
+    'Supplier',
     later,
     later
 from dirt_refs;
@@ -103,7 +130,7 @@ cross join lateral (
     ('dd000000-0000-0000-0000-000000000018', null::uuid, 'customer_super', 'customer.super@dirty.example', 'super_admin'),
     (
         'dd000000-0000-0000-0000-000000000019',
-        r.supplier,
+        'dd000000-0000-0000-0000-000000000004'::uuid,
         'supplier_oraseas_admin',
         'supplier.admin@dirty.example',
         'Oraseas Admin'
@@ -111,7 +138,10 @@ cross join lateral (
 ) as v (id, org, username, email, role);
 
 -- parts: blank number, blank name, exact duplicate number (errors); conflicting keyword units (warning);
--- names that hold a bulk-material keyword and a counting word or a pack size, in stock (info: kept in pieces)
+-- names that hold a bulk-material keyword and a counting word or a pack size, in stock (info: kept in pieces);
+-- a column the legacy schema does not have, which nothing migrates (error)
+alter table parts add column shelf_life_days integer;
+
 insert into parts (id, part_number, name, description, created_at, updated_at)
 select
     v.id::uuid,
@@ -131,7 +161,12 @@ cross join lateral (
     ('dd000000-0000-0000-0000-000000000026', 'PN-DIRTY-26', 'Hydraulic Oil 20L', 'counted in 20-litre drums')
 ) as v (id, part_number, name, description);
 
--- inventory: orphan organisation, orphan part, negative stock (errors); stock of a quarantined part
+update parts set shelf_life_days = 365
+where id = 'dd000000-0000-0000-0000-000000000024';
+
+-- inventory: orphan organisation, orphan part, negative stock, stock out of numeric(10,3), a second
+-- row for one organisation and part, created later (errors); stock of a quarantined part; no location
+-- (info); a supplier's stock in two spellings of one location (info: held by a supplier, merged)
 insert into inventory (id, organization_id, part_id, location, current_stock, created_at, updated_at)
 select
     v.id::uuid,
@@ -139,19 +174,23 @@ select
     v.part,
     v.location,
     v.stock,
-    r.later,
-    r.later
+    r.later + v.days_later * interval '1 day',
+    r.later + v.days_later * interval '1 day'
 from dirt_refs as r
 cross join lateral (
     values
-    ('dd000000-0000-0000-0000-000000000031', 'dd000000-0000-0000-0000-000000000099'::uuid, r.first_part, 'Ghost Shelf', 7),
-    ('dd000000-0000-0000-0000-000000000032', r.oraseas, 'dd000000-0000-0000-0000-000000000098'::uuid, 'Main Warehouse', 3),
-    ('dd000000-0000-0000-0000-000000000033', r.customer, 'dd000000-0000-0000-0000-000000000024'::uuid, 'Main Store', -5),
-    ('dd000000-0000-0000-0000-000000000034', r.oraseas, 'dd000000-0000-0000-0000-000000000023'::uuid, E'\tShelf  B ', 11),
-    ('dd000000-0000-0000-0000-000000000035', r.oraseas, 'dd000000-0000-0000-0000-000000000024'::uuid, 'shelf b', 4),
-    ('dd000000-0000-0000-0000-000000000036', r.oraseas, 'dd000000-0000-0000-0000-000000000025'::uuid, 'Main Warehouse', 40),
-    ('dd000000-0000-0000-0000-000000000037', r.oraseas, 'dd000000-0000-0000-0000-000000000026'::uuid, 'Main Warehouse', 200)
-) as v (id, org, part, location, stock);
+    ('dd000000-0000-0000-0000-000000000030', 'dd000000-0000-0000-0000-000000000004'::uuid, 'dd000000-0000-0000-0000-000000000025'::uuid, 'Supplier Yard', 6, 0),
+    ('dd000000-0000-0000-0000-000000000031', 'dd000000-0000-0000-0000-000000000099'::uuid, r.first_part, 'Ghost Shelf', 7, 0),
+    ('dd000000-0000-0000-0000-000000000032', r.oraseas, 'dd000000-0000-0000-0000-000000000098'::uuid, 'Main Warehouse', 3, 0),
+    ('dd000000-0000-0000-0000-000000000033', r.customer, 'dd000000-0000-0000-0000-000000000024'::uuid, 'Main Store', -5, 0),
+    ('dd000000-0000-0000-0000-000000000034', r.oraseas, 'dd000000-0000-0000-0000-000000000023'::uuid, E'\tShelf  B ', 11, 0),
+    ('dd000000-0000-0000-0000-000000000035', r.oraseas, 'dd000000-0000-0000-0000-000000000024'::uuid, 'shelf b', 4, 0),
+    ('dd000000-0000-0000-0000-000000000036', r.oraseas, 'dd000000-0000-0000-0000-000000000025'::uuid, 'Main Warehouse', 40, 0),
+    ('dd000000-0000-0000-0000-000000000037', r.oraseas, 'dd000000-0000-0000-0000-000000000026'::uuid, 'Main Warehouse', 200, 0),
+    ('dd000000-0000-0000-0000-000000000038', r.customer, 'dd000000-0000-0000-0000-000000000026'::uuid, null, 10000000, 0),
+    ('dd000000-0000-0000-0000-000000000039', r.oraseas, 'dd000000-0000-0000-0000-000000000026'::uuid, 'Main Warehouse', 5, 1),
+    ('dd000000-0000-0000-0000-00000000003a', 'dd000000-0000-0000-0000-000000000004'::uuid, 'dd000000-0000-0000-0000-000000000026'::uuid, ' supplier  yard', 2, 0)
+) as v (id, org, part, location, stock, days_later);
 
 -- machines: orphan owner, serial clashing with another organisation's (errors); owned by a supplier (warning)
 insert into machines (id, organization_id, model_type, name, serial_number, created_at, updated_at)
@@ -208,7 +247,8 @@ select
     later
 from dirt_refs;
 
--- an order item for a part that does not exist (error: orphaned reference); one priced numeric 'NaN' (error)
+-- an order item for a part that does not exist (error: orphaned reference); one priced numeric 'NaN', one
+-- whose quantity does not fit numeric(10,3) (errors)
 insert into supplier_order_items (id, supplier_order_id, part_id, quantity, unit_price, created_at, updated_at)
 select
     'dd000000-0000-0000-0000-000000000071'::uuid,
@@ -228,9 +268,47 @@ select
     'NaN'::numeric,
     later,
     later
+from dirt_refs
+union all
+select
+    'dd000000-0000-0000-0000-000000000073'::uuid,
+    first_supplier_order,
+    first_part,
+    10000000,
+    1.00,
+    later,
+    later
 from dirt_refs;
 
--- part usage on a quarantined machine (set NULL) and on another organisation's machine (warnings)
+-- a customer order item whose quantity does not fit numeric(10,3) (error)
+insert into customer_order_items (id, customer_order_id, part_id, quantity, unit_price, created_at, updated_at)
+select
+    'dd000000-0000-0000-0000-000000000081'::uuid,
+    first_customer_order,
+    first_part,
+    -10000000,
+    2.00,
+    later,
+    later
+from dirt_refs;
+
+-- a stock adjustment whose quantity does not fit numeric(10,3) (error)
+insert into stock_adjustments (
+    id, inventory_id, user_id, adjustment_date, quantity_adjusted, reason_code, created_at, updated_at
+)
+select
+    'dd000000-0000-0000-0000-000000000086'::uuid,
+    first_inventory,
+    first_user,
+    later,
+    10000000,
+    'Found Stock',
+    later,
+    later
+from dirt_refs;
+
+-- part usage on a quarantined machine (set NULL) and on another organisation's machine (warnings); a
+-- quantity that does not fit numeric(10,3) (error); a usage dated before 2000 (warning)
 insert into part_usage (id, customer_organization_id, part_id, usage_date, quantity_used, machine_id, created_at, updated_at)
 select
     'dd000000-0000-0000-0000-000000000061'::uuid,
@@ -250,6 +328,28 @@ select
     later,
     1,
     'dd000000-0000-0000-0000-000000000043',
+    later,
+    later
+from dirt_refs
+union all
+select
+    'dd000000-0000-0000-0000-000000000063',
+    customer,
+    first_part,
+    later,
+    10000000,
+    null,
+    later,
+    later
+from dirt_refs
+union all
+select
+    'dd000000-0000-0000-0000-000000000064',
+    customer,
+    first_part,
+    timestamptz '1999-12-31 08:00:00+00',
+    1,
+    null,
     later,
     later
 from dirt_refs;
