@@ -331,6 +331,61 @@ def test_missing_oraseas_ee_is_critical_and_leaves_no_fallback_performer(new_dat
     assert "seeds/organization_overrides.csv" in by_name["missing_oraseas_ee"].fix_hint()
 
 
+FIRST_ROW_AGAIN = object()  # a seed's first row, listed a second time
+# seed -> the rows a DBA's edit appended, breaking each of its tests; and what each test then counts
+SEED_BREAKS = {
+    "organization_type_map": ["customer,customer,twice", "distributor,distributor,not a type of the target"],
+    "organization_overrides": ["oraseas ee,oraseas_ee,twice", "harbor farms,distributor,not a type of the target"],
+    "user_role_map": ["customer user,user,user,twice", "regional manager,manager,boss,not roles of the target"],
+    "bulk_material_keywords": ["oil,liters,twice", "paste,,no unit"],
+    "counting_words": ["filter,twice"],
+    "part_type_overrides": ["PN-0001,consumable,pieces,", "PN-0001,consumable,pieces,twice", "PN-0002,gadget,,"],
+    "unit_of_measure_defaults": ["consumable,pieces,twice"],
+    "order_status_map": ["pending,false,twice"],
+    "app_alembic_revisions": [FIRST_ROW_AGAIN, "no_file_revision,31e87319dc9a,,"],
+    "app_schema_columns": [FIRST_ROW_AGAIN, "organizations,no_type,99,,false,,model"],
+}
+SEED_FINDINGS = {
+    "seed_key_organization_type_map_legacy_type": 1,
+    "accepted_values_organization_type_map_organization_type__oraseas_ee__bossaqua__customer__supplier": 1,
+    "seed_key_organization_overrides_organization_name": 1,
+    "accepted_values_organization_overrides_organization_type__oraseas_ee__bossaqua__customer__supplier": 1,
+    "seed_key_user_role_map_legacy_role": 1,
+    "accepted_values_user_role_map_role_in_oraseas_ee__user__admin__super_admin": 1,
+    "accepted_values_user_role_map_role_elsewhere__user__admin__super_admin": 1,
+    "seed_key_bulk_material_keywords_keyword": 1,
+    "not_null_bulk_material_keywords_unit_of_measure": 1,
+    "seed_key_counting_words_word": 1,
+    "seed_key_part_type_overrides_part_number": 1,
+    "accepted_values_part_type_overrides_part_type__consumable__bulk_material": 1,
+    "seed_key_unit_of_measure_defaults_part_type": 1,
+    "seed_key_order_status_map_legacy_status": 1,
+    "unique_app_alembic_revisions_revision_coalesce_down_revision_root_": 1,
+    "seed_columns_filled_app_alembic_revisions_revision__source_file": 1,
+    "unique_app_schema_columns_table_name_column_name": 1,
+    "seed_columns_filled_app_schema_columns_table_name__column_name__data_type__is_nullable": 1,
+}
+
+
+def test_each_seed_test_fails_on_the_edit_that_breaks_it(project_copy, new_database):
+    # the seeds' own tests, once for the family: every seed a DBA may edit (and the facts of the
+    # application) broken in a copy of the project, each test counting exactly its broken rows
+    for seed, rows in SEED_BREAKS.items():
+        path = project_copy / "seeds" / f"{seed}.csv"
+        lines = path.read_text().splitlines()
+        appended = [lines[1] if row is FIRST_ROW_AGAIN else row for row in rows]
+        path.write_text("\n".join(lines + appended) + "\n")
+    target = new_database("seeds")
+    run = dbt_runner.invoke(
+        "build", target, Schemas("public"), args=["--select", "resource_type:seed", "--log-level", "none"]
+    )
+    dbt_runner.raise_on_error(run)
+    found = checks.collect(target, [run], phases=("pre",))
+    assert {c.name: c.failing_rows for c in found if c.found} == SEED_FINDINGS
+    assert {c.name for c in found if c.meaning.startswith("mapping seed ")} == set(SEED_FINDINGS)
+    assert {c.severity for c in found if c.found} == {"critical"}
+
+
 @pytest.fixture
 def forced_dirty(templates, new_database):
     """A minimal dirty sample built with --force (a copy per test), and that build's report."""
