@@ -55,6 +55,7 @@ LONGEST_FIRST = (
     "test_corpus.py",
     "test_odd_data.py",
     "test_secrets.py",
+    "test_proofs.py",
     "test_mapping_rules.py",
     "test_extract.py",
     "test_cutover.py",

@@ -172,9 +172,10 @@ def module_database(server):
     name = "m1"
     server_db = embedded_target("postgres")
 
-    def make(prepare):
+    def make(prepare, template: str | None = None):
+        """`template`: the module's database starts as a copy of that template database."""
         work = embedded_target(POOL_FIRST)
-        db.create_database(server_db, POOL_FIRST, replace=True)
+        db.create_database(server_db, POOL_FIRST, template=template, replace=True)
         value = prepare(work)
         return embedded_target(rename_database(work, name)), value
 

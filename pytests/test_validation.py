@@ -1,7 +1,9 @@
 """Validation: every pre-migration check fires on the rows planted for it (the
 dirty sample, the critical fixtures) and names exactly them, stays quiet on
 clean data but for the sample's own quirks, criticals block even --force, the
-quarantine accounts for every row, and reports match their JSON Schemas."""
+quarantine accounts for every row, and reports match their JSON Schemas. That
+every check of the project has planted rows or a break (post checks,
+test_proofs.py) is test_every_check_has_planted_rows_or_a_break."""
 
 from __future__ import annotations
 
@@ -384,6 +386,20 @@ def test_each_seed_test_fails_on_the_edit_that_breaks_it(project_copy, new_datab
     assert {c.name: c.failing_rows for c in found if c.found} == SEED_FINDINGS
     assert {c.name for c in found if c.meaning.startswith("mapping seed ")} == set(SEED_FINDINGS)
     assert {c.severity for c in found if c.found} == {"critical"}
+
+
+def test_every_check_has_planted_rows_or_a_break(validated):
+    # a new check fails here until it has planted rows (a pre check: the dirty sample, or a fixture
+    # when it is critical) or a break (a post check: it cannot fire on legacy data, so test_proofs.py
+    # breaks a copy of the built target for it); the seeds' tests are broken above
+    from test_proofs import BREAKS
+
+    catalogue = checks.catalogue()
+    phase = {c.name: c.phase for c in catalogue.values()}
+    planted = set(DIRTY_FINDINGS) | set(CRITICAL_FINDINGS) | set(MISSING_HEAD) | set(SEED_FINDINGS)
+    assert sorted({name for name, p in phase.items() if p == "pre"} - planted) == []
+    assert planted <= {name for name, p in phase.items() if p == "pre"}
+    assert {name for name, p in phase.items() if p == "post"} == {b.check for b in BREAKS}
 
 
 @pytest.fixture
