@@ -472,10 +472,98 @@ def _(cur):
 # -- the reconciliation proofs, each way its invariant can be false
 
 
+@breaks("every_legacy_row_accounted_for", "a legacy row missing")
+def _(cur):
+    cur.execute(
+        "delete from public_stage.supplier_orders"
+        " where id = (select min(id::text)::uuid from public_stage.supplier_orders)"
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "supplier_orders", rows_in=-1, migrated=-1, unexpected=1)}}
+
+
 @breaks("every_legacy_row_accounted_for", "a migrated row missing")
 def _(cur):
     cur.execute("delete from public_next.machines where id = (select min(id::text)::uuid from public_next.machines)")
     return {"every_legacy_row_accounted_for": {counts(cur, "machines", migrated=-1)}}
+
+
+@breaks("every_legacy_row_accounted_for", "a quarantined row missing")
+def _(cur):
+    cur.execute(
+        f"delete from {Q} where source_id = %s", (quarantined(cur, "users", "dd000000-0000-0000-0000-000000000011"),)
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "users", quarantined=-1)}}
+
+
+@breaks("every_legacy_row_accounted_for", "a migrated row's id changed")
+def _(cur):
+    cur.execute(
+        "update public_next.customer_orders set id = %s"
+        " where id = (select min(id::text)::uuid from public_next.customer_orders)",
+        (GHOST,),
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "customer_orders", migrated=-1, unexpected=1)}}
+
+
+@breaks("every_legacy_row_accounted_for", "a legacy row doubled")
+def _(cur):
+    cur.execute(
+        "insert into public_stage.supplier_orders select (jsonb_populate_record(o, jsonb_build_object('id', %s))).*"
+        " from public_stage.supplier_orders o order by id limit 1",
+        (GHOST,),
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "supplier_orders", rows_in=1)}}
+
+
+@breaks("every_legacy_row_accounted_for", "a migrated row doubled")
+def _(cur):
+    cur.execute(
+        "insert into public_next.customer_orders select (jsonb_populate_record(o, jsonb_build_object('id', %s))).*"
+        " from public_next.customer_orders o order by id limit 1",
+        (GHOST,),
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "customer_orders", unexpected=1)}}
+
+
+@breaks("every_legacy_row_accounted_for", "a migrated row doubled under its own id, its primary key gone")
+def _(cur):
+    cur.execute("alter table public_next.customer_orders drop constraint customer_orders_pkey cascade")
+    cur.execute("insert into public_next.customer_orders select * from public_next.customer_orders order by id limit 1")
+    return {
+        "every_legacy_row_accounted_for": {counts(cur, "customer_orders", migrated=1)},
+        "target_constraints_present": named("customer_orders_pkey", "customer_order_items_customer_order_id_fkey"),
+    }
+
+
+@breaks("every_legacy_row_accounted_for", "a quarantined row doubled")
+def _(cur):
+    cur.execute(
+        f"insert into {Q} select * from {Q} where source_id = %s",
+        (quarantined(cur, "users", "dd000000-0000-0000-0000-000000000011"),),
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "users", quarantined=1)}}
+
+
+@breaks(
+    "every_legacy_row_accounted_for",
+    "a legacy order item missing: the totals stay silent (they sum rows with a legacy id)",
+)
+def _(cur):
+    item = one(cur, "select min(id::text) from public_next.customer_order_items")
+    cur.execute("delete from public_stage.customer_order_items where id = %s", (item,))
+    return {
+        "every_legacy_row_accounted_for": {counts(cur, "customer_order_items", rows_in=-1, migrated=-1, unexpected=1)}
+    }
+
+
+@breaks("every_legacy_row_accounted_for", "a migrated order item doubled under a new id: the totals stay silent")
+def _(cur):
+    cur.execute(
+        "insert into public_next.customer_order_items select (jsonb_populate_record(o, jsonb_build_object('id', %s))).*"
+        " from public_next.customer_order_items o order by id limit 1",
+        (GHOST,),
+    )
+    return {"every_legacy_row_accounted_for": {counts(cur, "customer_order_items", unexpected=1)}}
 
 
 @breaks("stock_conserved_per_organization_and_part", "a legacy stock changed")

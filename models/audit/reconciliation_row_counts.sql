@@ -18,20 +18,37 @@ quarantine as (
     group by source_table
 ),
 
--- per table, each legacy id with the target row carrying it (either alone when the other has none)
+-- per table, each side counted on its own: the legacy rows, and the target rows with or without
+-- a legacy row of their id (a join of the two would count a row doubled under one id on both
+-- sides, and hide it)
 counts as (
     {%- for table in tables %}
+        {%- set not_written = "not exists (select 1 from written where written.table_name = '"
+            ~ table ~ "' and written.row_id = ALIAS.id)" %}
         select
             '{{ table }}' as legacy_table,
-            count(legacy.id) as rows_in,
-            count(legacy.id) filter (where target.id is not null) as migrated,
-            count(target.id) filter (where legacy.id is null) as unexpected_in_target
-        from {{ source('legacy', table) }} as legacy
-        full outer join {{ ref(table) }} as target on legacy.id = target.id
-        where not exists (
-                select 1 from written
-                where written.table_name = '{{ table }}' and written.row_id = coalesce(legacy.id, target.id)
-            )
+            (
+                select count(*) from {{ source('legacy', table) }} as legacy
+                where {{ not_written | replace('ALIAS', 'legacy') }}
+            ) as rows_in,
+            (
+                select count(*) from {{ ref(table) }} as target
+                where
+                    {{ not_written | replace('ALIAS', 'target') }}
+                    and exists (
+                        select 1 from {{ source('legacy', table) }} as legacy
+                        where legacy.id = target.id
+                    )
+            ) as migrated,
+            (
+                select count(*) from {{ ref(table) }} as target
+                where
+                    {{ not_written | replace('ALIAS', 'target') }}
+                    and not exists (
+                        select 1 from {{ source('legacy', table) }} as legacy
+                        where legacy.id = target.id
+                    )
+            ) as unexpected_in_target
         {{- " union all" if not loop.last }}
     {%- endfor %}
 ),
