@@ -573,11 +573,67 @@ def _(cur):
     return {"stock_conserved_per_organization_and_part": {stock(cur, organization, part, legacy=3)}}
 
 
+@breaks("ledger_reconciles_with_inventory", "a ledger row missing")
+def _(cur):
+    row, warehouse, part, quantity = creation(cur)
+    cur.execute("delete from public_next.transactions where id = %s", (row,))
+    return {"ledger_reconciles_with_inventory": {ledger(cur, warehouse, part, entries=-quantity)}}
+
+
 @breaks("ledger_reconciles_with_inventory", "a ledger quantity changed")
 def _(cur):
     row, warehouse, part, _ = creation(cur)
     cur.execute("update public_next.transactions set quantity = quantity + 2 where id = %s", (row,))
     return {"ledger_reconciles_with_inventory": {ledger(cur, warehouse, part, entries=2)}}
+
+
+@breaks("ledger_reconciles_with_inventory", "a ledger row moved to another warehouse")
+def _(cur):
+    row, warehouse, part, quantity = creation(cur)
+    other = one(
+        cur,
+        "select min(o.id::text) from public_next.warehouses w join public_next.warehouses o"
+        " on o.organization_id = w.organization_id and o.id <> w.id where w.id = %s",
+        (warehouse,),
+    )
+    cur.execute("update public_next.transactions set to_warehouse_id = %s where id = %s", (other, row))
+    return {
+        "ledger_reconciles_with_inventory": {
+            ledger(cur, warehouse, part, entries=-quantity),
+            ledger(cur, other, part, entries=quantity),
+        }
+    }
+
+
+@breaks("ledger_reconciles_with_inventory", "a ledger row doubled")
+def _(cur):
+    row, warehouse, part, quantity = creation(cur)
+    cur.execute(
+        "insert into public_next.transactions select (jsonb_populate_record(t, jsonb_build_object('id', %s))).*"
+        " from public_next.transactions t where id = %s",
+        (GHOST, row),
+    )
+    return {
+        "ledger_reconciles_with_inventory": {ledger(cur, warehouse, part, entries=quantity)},
+        "new_ids_derived_from_legacy_ids": named(GHOST),
+    }
+
+
+@breaks("ledger_reconciles_with_inventory", "an inventory row doubled at its position, its unique key gone")
+def _(cur):
+    row, organization, part, warehouse, held = stock_row(cur)
+    cur.execute("alter table public_next.inventory drop constraint _warehouse_part_uc")
+    cur.execute(
+        "insert into public_next.inventory select (jsonb_populate_record(i, jsonb_build_object('id', %s))).*"
+        " from public_next.inventory i where id = %s",
+        (GHOST, row),
+    )
+    return {
+        "ledger_reconciles_with_inventory": {ledger(cur, warehouse, part, inventory=held)},
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, migrated=held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", unexpected=1)},
+        "target_constraints_present": named("_warehouse_part_uc"),
+    }
 
 
 @breaks("totals_preserved", "a migrated quantity changed")

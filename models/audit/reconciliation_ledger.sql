@@ -43,6 +43,16 @@ ledger as (
     group by warehouse_id, part_id
 ),
 
+-- summed per position too: a position held by two rows (its unique key gone) shows their sum
+inventory as (
+    select
+        warehouse_id,
+        part_id,
+        sum(current_stock) as current_stock
+    from {{ ref('inventory') }}
+    group by warehouse_id, part_id
+),
+
 final as (
     select
         coalesce(ledger.warehouse_id, inventory.warehouse_id) as warehouse_id,
@@ -52,7 +62,7 @@ final as (
         coalesce(inventory.current_stock, 0) as current_stock,
         coalesce(ledger.ledger_sum, 0) - coalesce(inventory.current_stock, 0) as difference
     from ledger
-    full outer join {{ ref('inventory') }} as inventory
+    full outer join inventory
         on ledger.warehouse_id = inventory.warehouse_id and ledger.part_id = inventory.part_id
 )
 
