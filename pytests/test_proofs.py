@@ -566,11 +566,108 @@ def _(cur):
     return {"every_legacy_row_accounted_for": {counts(cur, "customer_order_items", unexpected=1)}}
 
 
+@breaks("stock_conserved_per_organization_and_part", "a legacy stock row missing")
+def _(cur):
+    row, organization, part, _, held = stock_row(cur)
+    cur.execute("delete from public_stage.inventory where id = %s", (row,))
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, legacy=-held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", rows_in=-1, migrated=-1, unexpected=1)},
+    }
+
+
+@breaks("stock_conserved_per_organization_and_part", "a migrated stock row missing")
+def _(cur):
+    row, organization, part, warehouse, held = stock_row(cur)
+    cur.execute("delete from public_next.inventory where id = %s", (row,))
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, migrated=-held)},
+        "ledger_reconciles_with_inventory": {ledger(cur, warehouse, part, inventory=-held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", migrated=-1)},
+    }
+
+
+@breaks("stock_conserved_per_organization_and_part", "a quarantined stock row missing")
+def _(cur):
+    organization, part, held = quarantined_stock(cur)
+    cur.execute(f"delete from {Q} where source_id = %s", (DOUBLE_POSITION,))
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, quarantined=-held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", quarantined=-1)},
+    }
+
+
 @breaks("stock_conserved_per_organization_and_part", "a legacy stock changed")
 def _(cur):
     row, organization, part, _, _ = stock_row(cur)
     cur.execute("update public_stage.inventory set current_stock = current_stock + 3 where id = %s", (row,))
     return {"stock_conserved_per_organization_and_part": {stock(cur, organization, part, legacy=3)}}
+
+
+@breaks("stock_conserved_per_organization_and_part", "a migrated stock changed")
+def _(cur):
+    row, organization, part, warehouse, _ = stock_row(cur)
+    cur.execute("update public_next.inventory set current_stock = current_stock + 3 where id = %s", (row,))
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, migrated=3)},
+        "ledger_reconciles_with_inventory": {ledger(cur, warehouse, part, inventory=3)},
+    }
+
+
+@breaks("stock_conserved_per_organization_and_part", "a quarantined stock changed")
+def _(cur):
+    organization, part, held = quarantined_stock(cur)
+    cur.execute(
+        f"update {Q} set legacy_row = jsonb_set(legacy_row, '{{current_stock}}', to_jsonb(%s)) where source_id = %s",
+        (held + 3, DOUBLE_POSITION),
+    )
+    return {"stock_conserved_per_organization_and_part": {stock(cur, organization, part, quarantined=3)}}
+
+
+@breaks("stock_conserved_per_organization_and_part", "a legacy stock row doubled")
+def _(cur):
+    row, organization, part, _, held = stock_row(cur)
+    cur.execute(
+        "insert into public_stage.inventory select (jsonb_populate_record(i, jsonb_build_object('id', %s))).*"
+        " from public_stage.inventory i where id = %s",
+        (GHOST, row),
+    )
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, legacy=held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", rows_in=1)},
+    }
+
+
+@breaks("stock_conserved_per_organization_and_part", "a migrated stock row doubled, in another warehouse")
+def _(cur):
+    row, organization, part, other, held = one(
+        cur,
+        "select i.id::text, w.organization_id::text, i.part_id::text, o.id::text, i.current_stock"
+        " from public_next.inventory i join public_next.warehouses w on w.id = i.warehouse_id"
+        " join public_next.warehouses o on o.organization_id = w.organization_id and o.id <> w.id"
+        " where i.current_stock > 0 and not exists (select 1 from public_next.inventory j"
+        " where j.warehouse_id = o.id and j.part_id = i.part_id) order by i.id, o.id limit 1",
+    )
+    cur.execute(
+        "insert into public_next.inventory select (jsonb_populate_record(i,"
+        " jsonb_build_object('id', %s, 'warehouse_id', %s))).* from public_next.inventory i where id = %s",
+        (GHOST, other, row),
+    )
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, migrated=held)},
+        "ledger_reconciles_with_inventory": {ledger(cur, other, part, inventory=held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", unexpected=1)},
+    }
+
+
+@breaks("stock_conserved_per_organization_and_part", "a quarantined stock row doubled")
+def _(cur):
+    organization, part, held = quarantined_stock(cur)
+    cur.execute(f"insert into {Q} select * from {Q} where source_id = %s", (DOUBLE_POSITION,))
+    return {
+        "stock_conserved_per_organization_and_part": {stock(cur, organization, part, quarantined=held)},
+        "every_legacy_row_accounted_for": {counts(cur, "inventory", quarantined=1)},
+    }
 
 
 @breaks("ledger_reconciles_with_inventory", "a ledger row missing")
@@ -636,6 +733,37 @@ def _(cur):
     }
 
 
+@breaks("totals_preserved", "a migrated usage missing")
+def _(cur):
+    row, used = one(cur, "select id::text, quantity from public_next.part_usage order by id limit 1")
+    cur.execute("delete from public_next.part_usage where id = %s", (row,))
+    return {
+        "totals_preserved": {totals(cur, "part_usage", "quantity", migrated=-used)},
+        "every_legacy_row_accounted_for": {counts(cur, "part_usage", migrated=-1)},
+    }
+
+
+@breaks("totals_preserved", "a quarantined adjustment missing")
+def _(cur):
+    cur.execute(f"delete from {Q} where source_id = %s", (ADJUSTMENT,))
+    return {
+        "totals_preserved": {totals(cur, "stock_adjustments", "quantity", quarantined=-10_000_000)},
+        "every_legacy_row_accounted_for": {counts(cur, "stock_adjustments", quarantined=-1)},
+    }
+
+
+@breaks("totals_preserved", "a legacy quantity changed")
+def _(cur):
+    row, _, price = priced_item(cur, "customer_order_items")
+    cur.execute("update public_stage.customer_order_items set quantity = quantity + 1 where id = %s", (row,))
+    return {
+        "totals_preserved": {
+            totals(cur, "customer_order_items", "quantity", legacy=1),
+            totals(cur, "customer_order_items", "value", legacy=price),
+        }
+    }
+
+
 @breaks("totals_preserved", "a migrated quantity changed")
 def _(cur):
     row, _, price = priced_item(cur, "supplier_order_items")
@@ -645,6 +773,64 @@ def _(cur):
             totals(cur, "supplier_order_items", "quantity", migrated=1),
             totals(cur, "supplier_order_items", "value", migrated=price),
         }
+    }
+
+
+@breaks("totals_preserved", "a quarantined quantity changed")
+def _(cur):
+    cur.execute(
+        f"update {Q} set legacy_row = jsonb_set(legacy_row, '{{quantity}}', to_jsonb(10000001)) where source_id = %s",
+        (ITEM,),
+    )
+    return {
+        "totals_preserved": {
+            totals(cur, "supplier_order_items", "quantity", quarantined=1),
+            totals(cur, "supplier_order_items", "value", quarantined=Decimal("1.00")),
+        }
+    }
+
+
+@breaks("totals_preserved", "a legacy usage doubled")
+def _(cur):
+    row, used = one(cur, "select id::text, quantity_used from public_stage.part_usage order by id limit 1")
+    cur.execute(
+        "insert into public_stage.part_usage select (jsonb_populate_record(u, jsonb_build_object('id', %s))).*"
+        " from public_stage.part_usage u where id = %s",
+        (GHOST, row),
+    )
+    return {
+        "totals_preserved": {totals(cur, "part_usage", "quantity", legacy=used)},
+        "every_legacy_row_accounted_for": {counts(cur, "part_usage", rows_in=1)},
+    }
+
+
+@breaks("totals_preserved", "a migrated order item doubled under its own id, its primary key gone")
+def _(cur):
+    row, quantity, price = priced_item(cur, "customer_order_items")
+    cur.execute("alter table public_next.customer_order_items drop constraint customer_order_items_pkey")
+    cur.execute(
+        "insert into public_next.customer_order_items select * from public_next.customer_order_items where id = %s",
+        (row,),
+    )
+    return {
+        "totals_preserved": {
+            totals(cur, "customer_order_items", "quantity", migrated=quantity),
+            totals(cur, "customer_order_items", "value", migrated=quantity * price),
+        },
+        "every_legacy_row_accounted_for": {counts(cur, "customer_order_items", migrated=1)},
+        "target_constraints_present": named("customer_order_items_pkey"),
+    }
+
+
+@breaks("totals_preserved", "a quarantined order item doubled")
+def _(cur):
+    cur.execute(f"insert into {Q} select * from {Q} where source_id = %s", (ITEM,))
+    return {
+        "totals_preserved": {
+            totals(cur, "supplier_order_items", "quantity", quarantined=10_000_000),
+            totals(cur, "supplier_order_items", "value", quarantined=Decimal("10000000.00")),
+        },
+        "every_legacy_row_accounted_for": {counts(cur, "supplier_order_items", quarantined=1)},
     }
 
 
@@ -665,6 +851,9 @@ def test_each_break_fires_exactly_its_checks_naming_exactly_its_rows(broken, eac
 def test_every_post_check_and_proof_is_broken(built):
     _, post_checks = built
     assert {b.check for b in BREAKS} == post_checks.names
+    ways = {proof: [b.way for b in BREAKS if b.check == proof] for proof in PROOFS}
+    for proof in PROOFS:  # a row missing on each side, a value changed, a row doubled
+        assert {"missing", "changed", "doubled"} <= {w for way in ways[proof] for w in way.split()}, proof
 
 
 # ---------------------------------------------------------------- the harness agrees
