@@ -23,6 +23,7 @@ from helpers import PROJECT
 pytest.register_assert_rewrite("pool")
 from pool import (  # noqa: E402, F401  the fixtures of the databases (pool.py), visible to every test
     as_migrator,
+    built_as_migrator,
     built_minimal,
     migrator_role,
     module_database,

@@ -1,8 +1,8 @@
 """The databases of the suite, and what makes them cheap: the fixtures `server`,
 `templates`, `new_database`, `module_database`, `built_minimal`,
-`migrator_role`, `as_migrator` and `project_copy`, and the functions behind
-them (`embedded_target`, `sample_template`, `rename_database`,
-`drop_database`).
+`migrator_role`, `as_migrator`, `built_as_migrator` and `project_copy`, and the
+functions behind them (`embedded_target`, `sample_template`, `rename_database`,
+`drop_database`, `built_by_the_ordinary_role`).
 
 Three speed-ups, each worth seconds per test:
 
@@ -34,6 +34,13 @@ from helpers import PROJECT
 TEMPLATE_WORKBENCH = "tpl_workbench"
 POOL_FIRST = "t1"  # the first name new_database hands out
 MIGRATOR = "abparts_migrator"
+# the application's own tables in the live schema of `built_as_migrator`: no uuid id
+APP_TABLES = (
+    "create table public.app_settings (key text primary key, value text)",
+    "create table public.app_counters (id bigint generated always as identity primary key, note text)",
+    "insert into public.app_settings values ('theme', 'dark'), ('locale', 'en')",
+    "insert into public.app_counters (note) values ('first')",
+)
 
 
 @pytest.fixture(scope="session")
@@ -233,3 +240,30 @@ def as_migrator(migrator_role, new_database):
         return db.Target(db.make_dsn({**owned.params, "user": migrator_role}), embedded=True)
 
     return make
+
+
+def built_by_the_ordinary_role(work) -> None:
+    """A template maker: the database handed to the ordinary role, which generates the minimal
+    sample, adds the application's own tables (APP_TABLES) and builds (change capture on)."""
+    from harness.common.schemas import Schemas
+    from harness.db import connection as db
+    from harness.flows import build, samples
+
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'alter database "{work.database}" owner to {MIGRATOR}')
+    as_role = db.Target(db.make_dsn({**work.params, "user": MIGRATOR}), embedded=True)
+    samples.generate(as_role, Schemas("public"), "minimal_sample")
+    with db.connect(as_role) as conn, conn.cursor() as cur:
+        for statement in APP_TABLES:
+            cur.execute(statement)
+        conn.commit()
+    result = build.build(as_role, Schemas("public"))
+    assert result.success, result.failure_summary()
+    as_role.close()
+
+
+@pytest.fixture
+def built_as_migrator(templates, as_migrator, migrator_role):
+    """The minimal sample with the application's own tables, built by the ordinary role (a copy per test,
+    connecting as that role)."""
+    return as_migrator("built", template=templates("built_minimal_migrator", built_by_the_ordinary_role))

@@ -20,27 +20,18 @@ import time
 
 import corpus
 import psycopg2
-import pytest
 from helpers import query, scalar
-from pool import MIGRATOR
+from pool import APP_TABLES
 from typer.testing import CliRunner
 
 from harness.cli.commands import app
 from harness.common.schemas import Schemas
 from harness.db import audit, capture, fingerprint
 from harness.db import connection as db
-from harness.flows import build, cutover, samples, stage, state
+from harness.flows import cutover, stage, state
 from harness.flows.samples import LEGACY_TABLES
 
 PUBLIC = Schemas("public")
-
-# the application's own tables in the live schema: no uuid id
-APP_TABLES = (
-    "create table public.app_settings (key text primary key, value text)",
-    "create table public.app_counters (id bigint generated always as identity primary key, note text)",
-    "insert into public.app_settings values ('theme', 'dark'), ('locale', 'en')",
-    "insert into public.app_counters (note) values ('first')",
-)
 
 
 def execute(target, *statements, params=None):
@@ -48,27 +39,6 @@ def execute(target, *statements, params=None):
         for statement in statements:
             cur.execute(statement, params)
         conn.commit()
-
-
-def built_by_the_ordinary_role(work) -> None:
-    """A template maker: the database handed to the ordinary role, which generates the minimal
-    sample, adds the application's own tables and builds (change capture on)."""
-    from pool import embedded_target
-
-    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f'alter database "{work.database}" owner to {MIGRATOR}')
-    as_role = db.Target(db.make_dsn({**work.params, "user": MIGRATOR}), embedded=True)
-    samples.generate(as_role, PUBLIC, "minimal_sample")
-    execute(as_role, *APP_TABLES)
-    result = build.build(as_role, PUBLIC)
-    assert result.success, result.failure_summary()
-    as_role.close()
-
-
-@pytest.fixture
-def built_as_migrator(templates, as_migrator, migrator_role):
-    """The minimal sample with the application's own tables, built by the ordinary role (a copy per test)."""
-    return as_migrator("built", template=templates("built_minimal_migrator", built_by_the_ordinary_role))
 
 
 def capture_triggers(target, schema: str = "public") -> dict[str, int]:
