@@ -61,6 +61,7 @@ LONGEST_FIRST = (
     "test_extract.py",
     "test_cutover.py",
     "test_capture.py",
+    "test_surroundings.py",
     "test_build.py",
     "test_privileges.py",
     "test_grants.py",

@@ -263,6 +263,7 @@ def test_the_swap_releases_its_locks_before_the_wal_flush_and_returns_once_it_is
             guard=lambda cur: None,
             details=details,
             started_at=datetime.now(UTC),
+            carry=[],  # two bare schemas, no legacy tables: app.t is swapped, not carried along
         )
         with conn.cursor() as cur:
             cur.execute(

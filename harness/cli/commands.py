@@ -300,6 +300,32 @@ LockTimeout = Annotated[
     ),
 ]
 Retries = Annotated[int, typer.Option("--retries", min=0, max=100, help="Retries when the locks are busy.")]
+AfterSwap = Annotated[
+    Path | None,
+    typer.Option(
+        "--after-swap",
+        metavar="FILE",
+        help="The DBA's SQL, run inside the swap after the renames (views, foreign keys re-pointed at the new "
+        "tables; integrity rules recreated); a failure rolls the whole swap back.",
+    ),
+]
+AfterRollback = Annotated[
+    Path | None,
+    typer.Option(
+        "--after-rollback",
+        metavar="FILE",
+        help="The DBA's SQL, run inside the rollback after the renames (what --after-swap re-pointed, pointed "
+        "back at the legacy tables).",
+    ),
+]
+DropRule = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--drop-rule",
+        metavar="NAME",
+        help="An integrity rule of a legacy table (as the plan names it) the new tables are not to have; repeatable.",
+    ),
+]
 
 
 @app.command("migrate")
@@ -320,6 +346,9 @@ def migrate_command(
     catch_up_rounds: int = typer.Option(3, "--catch-up-rounds", min=1, max=20),
     lock_timeout: LockTimeout = 500,
     retries: Retries = 5,
+    after_swap: AfterSwap = None,
+    after_rollback: AfterRollback = None,
+    drop_rule: DropRule = None,
 ) -> None:
     """Pre-validate, dry run, show the plan, confirm, cut over, post-validate."""
     from harness.flows import migrate
@@ -329,12 +358,19 @@ def migrate_command(
         raise UsageError("migrate needs a terminal to confirm; pass --yes to proceed without asking")
     with make_progress(o.progress_mode(), title=f"migrate: {o.schema}") as progress:
 
+        def show_plan(plan) -> None:  # before the question, and before a refusal of what surrounds the tables
+            if o.json and yes:
+                return
+            progress.pause()
+            try:  # with --json on stderr, beside its question
+                with console.on_stderr(o.json):
+                    render.plan(plan.to_dict())
+            finally:
+                progress.resume()
+
         def confirm(plan) -> bool:
             progress.pause()
             try:
-                if not (o.json and yes):  # the plan; with --json on stderr, beside its question
-                    with console.on_stderr(o.json):
-                        render.plan(plan.to_dict())
                 return ask("Proceed with the cutover?", yes, "migrate", on_stderr=o.json)
             finally:
                 progress.resume()
@@ -350,20 +386,38 @@ def migrate_command(
             lock_timeout_ms=lock_timeout,
             retries=retries,
             confirm=confirm,
+            on_plan=show_plan,
             progress=progress,
+            after_swap=after_swap,
+            after_rollback=after_rollback,
+            drop_rules=tuple(drop_rule or ()),
         )
     o.show(result.to_dict(), render.migrate)
 
 
 @app.command("cutover")
 @guarded
-def cutover_command(ctx: typer.Context, lock_timeout: LockTimeout = 500, retries: Retries = 5) -> None:
+def cutover_command(
+    ctx: typer.Context,
+    lock_timeout: LockTimeout = 500,
+    retries: Retries = 5,
+    after_swap: AfterSwap = None,
+    drop_rule: DropRule = None,
+) -> None:
     """Swap an already built <live>_next into place (backups first, drift guard, one transaction)."""
     from harness.flows import cutover
 
     o = opts(ctx)
     with make_progress(o.progress_mode(), title=f"cutover: {o.schema}") as progress:
-        cut = cutover.cutover(o.target(), o.schemas, lock_timeout_ms=lock_timeout, retries=retries, progress=progress)
+        cut = cutover.cutover(
+            o.target(),
+            o.schemas,
+            lock_timeout_ms=lock_timeout,
+            retries=retries,
+            progress=progress,
+            after_swap=after_swap,
+            drop_rules=tuple(drop_rule or ()),
+        )
     o.show(cut.to_dict(), render.cutover)
     if not (o.json or o.quiet):
         render.line("next: `harness validate --phase post`; to undo: `harness rollback`")
@@ -381,12 +435,20 @@ def rollback_command(
     ),
     lock_timeout: LockTimeout = 500,
     retries: Retries = 5,
+    after_rollback: AfterRollback = None,
 ) -> None:
     """Put the legacy schema back (one transaction); the target is kept as <live>_rolledback_<run>."""
     from harness.flows import rollback
 
     o = opts(ctx)
-    result = rollback.rollback(o.target(), o.schemas, force=force, lock_timeout_ms=lock_timeout, retries=retries)
+    result = rollback.rollback(
+        o.target(),
+        o.schemas,
+        force=force,
+        lock_timeout_ms=lock_timeout,
+        retries=retries,
+        after_rollback=after_rollback,
+    )
     o.show(result.to_dict(), render.rollback)
 
 

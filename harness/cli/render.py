@@ -281,6 +281,18 @@ def validation(doc: dict, *, show_all: bool = False) -> None:
         line(f"report: {doc['report']}")
 
 
+def surroundings(rows: list[dict], title: str, column: str = "what the cutover does") -> None:
+    """What surrounds the legacy tables (harness/db/surroundings.py), one row per object."""
+    if rows:
+        out.print(
+            table(
+                title,
+                ["object", "type", "on", column],
+                [(r["object"], r["type"], r.get("on") or "", r["cutover"]) for r in rows],
+            )
+        )
+
+
 def plan(doc: dict) -> None:
     out.print(
         table(
@@ -305,6 +317,9 @@ def plan(doc: dict) -> None:
     for note in doc.get("notes") or []:
         line(f"note: {note}")
     grants(doc.get("grants") or {})
+    surroundings(doc.get("surroundings") or [], f"around the legacy tables of {doc['live_schema']}")
+    if doc.get("after_swap"):
+        line(f"after the renames, inside the swap: {doc['after_swap']} (its time counts in the lock window)")
     line(f"expected lock window: ~{doc['expected_lock_window_ms']:.0f} ms (writers wait, readers do not)")
     line(f"backup before the swap: dbt snapshots into migration_backup + {doc['backup_path']}")
 
@@ -365,6 +380,10 @@ def cutover(doc: dict) -> None:
             f"extension {name} stays with the legacy schema in {doc['archive_schema']} ({why}); the target does "
             "not need it, and a rollback brings it back with the legacy schema"
         )
+    if doc.get("carried"):
+        line(f"the application's own objects carried into the new live schema: {', '.join(doc['carried'])}")
+    if doc.get("after_swap"):
+        line(f"{doc['after_swap']} ran inside the swap in {doc.get('after_swap_ms', 0):.1f} ms (in the lock window)")
 
 
 def migrate(doc: dict) -> None:
@@ -395,6 +414,10 @@ def rollback(doc: dict) -> None:
         f"rolled back run {doc['run_id']}: the legacy schema is live again as {doc['live_schema']}; the target is "
         f"kept as {doc['rolledback_schema']}; locks held {doc['lock_window_ms']:.1f} ms"
     )
+    if doc.get("moved_back"):
+        line(f"the application's own objects back with the legacy schema: {', '.join(doc['moved_back'])}")
+    if doc.get("after_rollback"):
+        line(f"{doc['after_rollback']} ran inside the rollback")
     carried = doc.get("carried")
     if carried:
         line(f"{carried['changes']} post-cutover writes exported to {carried['export_path']}")
@@ -447,6 +470,8 @@ def status(doc: dict) -> None:
     line(f"  change capture on {doc['live_schema']}: {('run ' + capturing) if capturing else 'off'}")
     for kept in doc["kept_schemas"]:
         line(f"  kept: {kept['schema']}" + (f" ({kept['comment']})" if kept["comment"] else ""))
+    what = "what the cutover does" if doc["live_holds"] == "legacy" else "what a rollback does"
+    surroundings(doc.get("surroundings") or [], f"around the {doc['live_schema']} tables", what)
     if doc["history"]:
         out.print(
             table(

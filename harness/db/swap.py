@@ -10,13 +10,24 @@ under lock_timeout with bounded retries (locks.py):
   2. prepare          the flow's: a cutover checks the target is as sealed, takes its read-only
                       guard off, puts change capture on and gives it the legacy privileges; a
                       rollback takes the capture off the legacy tables
-  3. lock_live        every table of the live schema, EXCLUSIVE (writers wait, readers go on):
+  3. survey           what surrounds the swapped tables (surroundings.py), read before the live
+                      tables are locked: a carried object whose name the incoming schema has
+                      refuses; so does a dependant or an integrity rule the incoming tables lack,
+                      unless the DBA's SQL is given to handle them
+  4. lock_live        every table of the live schema, EXCLUSIVE (writers wait, readers go on):
                       the lock window, which holds only what follows
-  4. guard            the flow's: refuse (SwapRefused, nothing changes) or go on; a rollback
+  5. guard            the flow's: refuse (SwapRefused, nothing changes) or go on; a rollback
                       carries the writes made since the cutover back here
-  5. rename           <live> -> outgoing, incoming -> <live>
-  6. move_extensions  the live schema's extensions follow it where the role may move them
-  7. record           the audit row of the step
+  6. recheck          the survey's catalog as it is under the locks: unchanged (one cheap query),
+                      or surveyed again
+  7. rename           <live> -> outgoing, incoming -> <live>
+  8. move_extensions  the live schema's extensions follow it where the role may move them
+  9. carry            the application's own objects (its tables, and what they need) follow the
+                      live schema: from outgoing, where the renames left them, into <live>
+ 10. dba_sql          the DBA's SQL (--after-swap, --after-rollback): views and foreign keys
+                      re-pointed, rules recreated; a failure rolls the whole swap back
+ 11. settle           every dependant and rule handled, verified in the catalog, or refuse
+ 12. record           the audit row of the step
 Its COMMIT releases the locks without waiting for the WAL flush (synchronous_commit off for
 that transaction only); then the lock window goes into the audit row in a transaction that
 commits synchronously, so the swap is durable before exchange() returns. What follows the
@@ -38,10 +49,12 @@ from psycopg2 import sql
 
 from harness.common import faults
 from harness.common.errors import CheckFailed
-from harness.db import audit, locks
+from harness.db import audit, locks, surroundings
 from harness.db import connection as db
+from harness.db.surroundings import DbaSql, Surroundings
 
 DEFAULT_LOCK_TIMEOUT_MS = 500
+DBA_SQL_OPTION = {"cutover": "--after-swap", "rollback": "--after-rollback"}
 DEFAULT_RETRIES = 5
 Step = Callable[..., None]  # step(cur): part of the swap's transaction
 
@@ -49,8 +62,8 @@ Step = Callable[..., None]  # step(cur): part of the swap's transaction
 class SwapRefused(CheckFailed):
     """A guard said no under the locks; nothing was changed. `reason` says which guard."""
 
-    def __init__(self, reason: str, message: str, writes: dict[str, int] | None = None):
-        super().__init__(message)
+    def __init__(self, reason: str, message: str, writes: dict[str, int] | None = None, *, hint: str | None = None):
+        super().__init__(message, hint=hint)
         self.reason = reason
         self.writes = writes or {}
 
@@ -66,6 +79,9 @@ class SwapResult:
     locked_at: float = 0.0  # time.perf_counter() when the live tables were locked, and at the commit
     committed_at: float = 0.0
     lock_requested_at: float = 0.0
+    surroundings: Surroundings | None = None  # as read under the locks
+    carried: list[str] = field(default_factory=list)  # what the carry moved, as it was named
+    dba_sql_ms: float = 0.0  # the DBA's SQL, inside the lock window
 
 
 def exchange(
@@ -81,6 +97,9 @@ def exchange(
     details: Callable[[], dict],
     started_at: datetime,
     extensions: list[str] | None = None,
+    carry: list[dict] | None = None,
+    dba_sql: DbaSql | None = None,
+    drop_rules: tuple[str, ...] = (),
     outgoing_comment: str | None = None,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     retries: int = DEFAULT_RETRIES,
@@ -88,8 +107,11 @@ def exchange(
     on_locked: Callable[[], None] | None = None,
 ) -> SwapResult:
     """`incoming` becomes <live>, <live> becomes `outgoing`, in one transaction on `conn` (the module
-    docstring). extensions: those to move along (None: every one of the live schema); details(): more
-    for the audit row; on_locked(): told when the live tables are locked (load tests, scripts)."""
+    docstring). extensions: those to move along (None: every one of the live schema); carry: the
+    application's objects to move along (None: every one of the live schema, as surroundings.read
+    finds them; a rollback passes what its cutover carried); dba_sql: the DBA's SQL, run after the
+    renames; drop_rules: the integrity rules --drop-rule names; details(): more for the audit row;
+    on_locked(): told when the live tables are locked (load tests, scripts)."""
     result = SwapResult()
 
     def transaction(cur) -> None:
@@ -98,13 +120,20 @@ def exchange(
         lock_incoming(cur, incoming)
         prepare(cur)
         moving = extensions if extensions is not None else extensions_of(cur, live)
+        surveyed = dict(live=live, incoming=incoming, carry=carry, dba_sql=dba_sql, drop_rules=drop_rules)
+        around = survey(cur, kind, **surveyed)
         lock_live(cur, live, result)
         faults.point(f"swap:{kind}-locked")
         if on_locked:
             on_locked()
         guard(cur)
+        around = recheck(cur, kind, around, **surveyed)
         rename(cur, live=live, outgoing=outgoing, incoming=incoming, outgoing_comment=outgoing_comment)
         move_extensions(cur, outgoing, live, moving, result)
+        result.carried = surroundings.carry(cur, around.carried, live)
+        run_dba_sql(cur, kind, dba_sql, result)
+        settle(cur, kind, around, live=live, outgoing=outgoing, dba_sql=dba_sql)
+        result.surroundings = around
         record(cur, kind, live, run_id, started_at, lock_timeout_ms, result, details())
 
     try:
@@ -155,6 +184,89 @@ def lock_live(cur, live: str, result: SwapResult) -> None:
     result.lock_requested_at = time.perf_counter()
     locks.lock_tables(cur, live, db.tables_in(cur, live))
     result.locked_at = time.perf_counter()
+
+
+def survey(
+    cur,
+    kind: str,
+    *,
+    live: str,
+    incoming: str,
+    carry: list[dict] | None,
+    dba_sql: DbaSql | None,
+    drop_rules: tuple[str, ...],
+) -> Surroundings:
+    """What surrounds the swapped tables, as it is now (`refuse_early` runs it before any lock too):
+    refuses what the swap cannot do (surroundings.Surroundings.refusals)."""
+    around = surroundings.read(cur, live, incoming=incoming, carried=carry, drop_rules=drop_rules)
+    refused = around.refusals(with_sql=dba_sql is not None)
+    if refused:
+        raise surroundings_refusal(kind, live, refused)
+    return around
+
+
+def recheck(cur, kind: str, around: Surroundings, **surveyed) -> Surroundings:
+    """Under the locks: what the survey read, unless its catalog changed since (then surveyed again)."""
+    if surroundings.signature(cur, surveyed["live"]) == around.signature:
+        return around
+    return survey(cur, kind, **surveyed)
+
+
+def surroundings_refusal(kind: str, live: str, items: list[surroundings.Item], dba_sql: DbaSql | None = None):
+    """One line naming the objects, and a line per object with its definition now (the hint)."""
+    flag = DBA_SQL_OPTION[kind]
+    done = "nothing was cut over" if kind == "cutover" else "nothing was rolled back"
+    listed = ", ".join(f"{i.type} {i.object}" for i in items[:6]) + (
+        f" and {len(items) - 6} more" if len(items) > 6 else ""
+    )
+    kinds = {i.action for i in items}
+    ways = []
+    if surroundings.DEPENDANT in kinds:
+        ways.append(f"recreate or re-point each dependant in {flag} FILE (their definitions now: below), or drop it")
+    if surroundings.RULE in kinds:
+        ways.append(f"recreate each integrity rule on the new table in {flag} FILE, or name it with --drop-rule NAME")
+    if surroundings.COLLISION in kinds:
+        ways.append("rename the application's object whose name the incoming schema has")
+    if dba_sql is not None:
+        message = (
+            f"{flag} {dba_sql.path} left {len(items)} object(s) around the {live} tables unhandled: {listed}; the "
+            f"whole swap was rolled back, {done}. Way forward: " + "; ".join(ways)
+        )
+    else:
+        message = (
+            f"the {kind} of {live} cannot take along {len(items)} object(s) around its tables: {listed}; {done}. "
+            "Way forward: " + "; ".join(ways) + " (docs/runbook.md#what-else-is-in-your-database)"
+        )
+    return SwapRefused("surroundings", message, hint="\n".join(i.line() for i in items))
+
+
+def run_dba_sql(cur, kind: str, dba_sql: DbaSql | None, result: SwapResult) -> None:
+    """The DBA's SQL, after the renames and the carry, inside the swap's transaction (and its lock
+    window). A lock it cannot get retries the whole swap; any other error refuses it: nothing changes."""
+    if dba_sql is None:
+        return
+    started = time.perf_counter()
+    try:
+        cur.execute(dba_sql.sql)
+    except psycopg2.Error as failed:
+        if failed.pgcode in locks.LOCK_ERRORS:
+            raise
+        done = "nothing was cut over" if kind == "cutover" else "nothing was rolled back"
+        why = (failed.diag.message_primary or str(failed)).strip()
+        raise SwapRefused(
+            "dba_sql_failed",
+            f"{DBA_SQL_OPTION[kind]} {dba_sql.path} failed: {why}; the whole swap was rolled back, {done}",
+        ) from None
+    result.dba_sql_ms = (time.perf_counter() - started) * 1000
+
+
+def settle(cur, kind: str, around: Surroundings, *, live: str, outgoing: str, dba_sql: DbaSql | None) -> None:
+    """Every dependant and integrity rule handled once the DBA's SQL ran, read from the catalog."""
+    if dba_sql is None:
+        return  # none to handle: the survey refused otherwise
+    left = surroundings.unsettled(cur, around, live=live, outgoing=outgoing)
+    if left:
+        raise surroundings_refusal(kind, live, left, dba_sql)
 
 
 def rename(cur, *, live: str, outgoing: str, incoming: str, outgoing_comment: str | None = None) -> None:
@@ -220,6 +332,9 @@ def record(
             "extensions_moved": result.extensions_moved,
             "extensions_left": result.extensions_left,
             "extension_notes": result.extension_notes,
+            # what a rollback carries back; the whole inventory is in the run's report
+            "carried": result.surroundings.record() if result.surroundings else [],
+            "dba_sql_ms": round(result.dba_sql_ms, 3),
         }
         | details,
     )
@@ -234,7 +349,8 @@ def record_refusal(cur, live: str, run_id: str, kind: str, started_at, refused: 
         kind,
         started_at,
         "refused",
-        details={"reason": refused.reason, "writes": refused.writes},
+        details={"reason": refused.reason, "writes": refused.writes}
+        | ({"objects": refused.hint.splitlines()} if refused.hint else {}),
         message=refused.message,
     )
 

@@ -78,6 +78,8 @@ class BuildResult:
                 "quarantined_rows": self.quarantined_rows,
                 "quarantine": {"total_rows": self.quarantined_rows, "groups": self.quarantine},
                 "reconciliation": self.reconciliation,
+                # what surrounds the legacy tables, as the stage read it (the cutover adds what it did)
+                "surroundings": self.stage.surroundings if self.stage else [],
                 "report": self.report_path,
             }
         )

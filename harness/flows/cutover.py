@@ -17,12 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from psycopg2 import sql
 
 from harness.common.errors import OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, fingerprint, parity, privileges, swap
+from harness.db import audit, capture, fingerprint, parity, privileges, surroundings, swap
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.flows import backup, grants, seal, stage, state
@@ -59,6 +60,10 @@ class CutoverResult(Result):
     grants: dict = field(default_factory=dict)  # the grant rule's plan as applied (parity.GrantPlan.to_dict())
     seconds: float = 0.0
     report_path: str | None = None
+    surroundings: list[dict] = field(default_factory=list)  # as read under the locks, with what the swap did
+    carried: list[str] = field(default_factory=list)  # the application's objects moved into the new live schema
+    after_swap: str | None = None  # the DBA's SQL file run inside the swap
+    after_swap_ms: float = 0.0
 
 
 def preflight(cur, schemas: Schemas) -> state.State:
@@ -139,18 +144,28 @@ def cutover(
     progress: Progress | None = None,
     post_validation: str = "not run",
     on_locked: Callable[[], None] | None = None,
+    after_swap: str | Path | None = None,
+    drop_rules: tuple[str, ...] = (),
 ) -> CutoverResult:
     """post_validation: what the audit row says of it ('pending' from migrate, which runs it next);
-    on_locked: called when the live tables are locked (a script resuming its application's writes)."""
+    on_locked: called when the live tables are locked (a script resuming its application's writes);
+    after_swap: a file of the DBA's SQL, run inside the swap after the renames (views and foreign keys
+    re-pointed at the new tables, integrity rules recreated); drop_rules: the legacy tables'
+    integrity rules the new tables are not to have (--drop-rule)."""
     progress = progress or Progress()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
+    dba_sql = surroundings.DbaSql.load(after_swap, "--after-swap")
+    drop_rules = tuple(drop_rules)
     with db.connect(target) as conn, conn.cursor() as cur:
         privileges.require(cur, schemas, "audit")  # before the audit is first read
         current = preflight(cur, schemas)
         privileges.require(cur, schemas, "cutover")
         parity.refuse_row_security(cur, schemas.live)
         rule = grants.inputs(cur)  # the lineage and the seed, read (and its roles checked) before any lock
+        around = surroundings.read(cur, schemas.live, incoming=schemas.next, drop_rules=drop_rules)
+        surroundings.require_known_rules(around, drop_rules)
+        surroundings.require_movable(cur, around)
         audit.ensure(cur)
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
@@ -179,6 +194,19 @@ def cutover(
         if writes:
             raise drift_refusal(schemas.live, run_id, writes)
 
+    def before_any_lock(cur) -> None:
+        """The drift guard, and what surrounds the legacy tables (as the swap's survey step sees it)."""
+        no_drift(cur)
+        swap.survey(
+            cur,
+            "cutover",
+            live=schemas.live,
+            incoming=schemas.next,
+            carry=None,
+            dba_sql=dba_sql,
+            drop_rules=drop_rules,
+        )
+
     def on_retry(attempt: int, wait: float) -> None:
         progress.message(
             f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
@@ -186,7 +214,8 @@ def cutover(
         )
 
     with db.connect(target) as conn:
-        swap.refuse_early(conn, "cutover", schemas.live, run_id, started_at, no_drift)  # before backups for nothing
+        # before backups for nothing
+        swap.refuse_early(conn, "cutover", schemas.live, run_id, started_at, before_any_lock)
         taken = (current.build_step.get("details") or {}).get("snapshot_rows")
         result.backup = backup.backup(target, schemas, run_id, progress, snapshots_taken=taken)
         progress.step("cleanup", "running", note="cutover: waiting for the locks")
@@ -204,7 +233,11 @@ def cutover(
             retries=retries,
             on_retry=on_retry,
             on_locked=on_locked,
+            dba_sql=dba_sql,
+            drop_rules=drop_rules,
             details=lambda: {
+                "after_swap": dba_sql.path if dba_sql else None,
+                "drop_rules": list(drop_rules),
                 "archive_schema": result.archive_schema,
                 "backup": result.backup.__dict__,
                 "post_validation": post_validation,
@@ -221,6 +254,9 @@ def cutover(
     result.extensions_moved, result.extensions_left = swapped.extensions_moved, swapped.extensions_left
     result.extension_notes = swapped.extension_notes
     result.window = (swapped.locked_at, swapped.committed_at)
+    result.surroundings = swapped.surroundings.to_dict() if swapped.surroundings else []
+    result.carried, result.after_swap_ms = swapped.carried, swapped.dba_sql_ms
+    result.after_swap = dba_sql.path if dba_sql else None
     result.seconds = time.perf_counter() - started
     progress.step(
         "cleanup",
@@ -248,6 +284,11 @@ def _record_in_report(result: CutoverResult):
             "grants": result.grants,
             "backup": result.backup.__dict__ if result.backup else None,
             "seconds": round(result.seconds, 3),
+            "carried": result.carried,
+            "after_swap": result.after_swap,
+            "after_swap_ms": round(result.after_swap_ms, 3),
         },
         "cut over",
+        # what surrounds the legacy tables as the swap found it under its locks, and what it did with each
+        extra={"surroundings": result.surroundings},
     )

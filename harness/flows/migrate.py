@@ -20,11 +20,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness.common import faults, paths
 from harness.common.errors import Aborted, CheckFailed, HarnessError
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, parity, privileges
+from harness.db import audit, capture, parity, privileges, surroundings, swap
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.dbt_bridge import dbt_runner
@@ -52,6 +53,9 @@ class Plan:
     part_classification: list[dict] = field(default_factory=list)  # how the parts were typed, per rule
     grants: dict = field(default_factory=dict)  # the grant rule's plan for the new tables (parity.GrantPlan)
     row_security: list[dict] = field(default_factory=list)  # legacy tables with row-level security, and the bypass
+    # what surrounds the legacy tables and what the cutover will do with each (surroundings.py)
+    surroundings: list[dict] = field(default_factory=list)
+    after_swap: str | None = None  # the DBA's SQL the swap runs after its renames
 
     def to_dict(self) -> dict:
         return reports.jsonable(self.__dict__ | {"warnings": [c.as_dict() for c in self.warnings]})
@@ -103,13 +107,14 @@ class MigrateResult:
 def estimate_lock_window(
     target: db.Target, schemas: Schemas, run_id: str, rule: grants.RuleInputs | None = None
 ) -> tuple[float, parity.GrantPlan]:
-    """What the cutover does while holding its locks, timed without taking them; and the grant
-    rule's plan it reads on the way."""
+    """What the cutover does while holding its locks, timed without taking them (but the DBA's SQL);
+    and the grant rule's plan it reads on the way."""
     rule = rule or grants.inputs()
     with db.connect(target) as conn, conn.cursor() as cur:
         snapshot = audit.run(cur, schemas.live, run_id)["snapshot"]
         started = time.perf_counter()
         audit.writes_since(cur, schemas.live, "legacy", run_id, snapshot)
+        surroundings.signature(cur, schemas.live)  # under the locks: the survey before them, rechecked
         plan = grants.plan(cur, schemas.live, schemas.next, rule)
         elapsed = time.perf_counter() - started
         conn.rollback()
@@ -117,10 +122,23 @@ def estimate_lock_window(
     return elapsed * 1000 * 2 + 15, plan
 
 
-def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, force: bool) -> Plan:
+def make_plan(
+    target: db.Target,
+    schemas: Schemas,
+    built: build.BuildResult,
+    force: bool,
+    *,
+    dba_sql: surroundings.DbaSql | None = None,
+    drop_rules: tuple[str, ...] = (),
+) -> tuple[Plan, list[surroundings.Item]]:
+    """The plan the operator sees, and what the cutover would refuse around the legacy tables (a name
+    collision; without an --after-swap file, a dependant or an integrity rule the target lacks)."""
     window, grant_plan = estimate_lock_window(target, schemas, built.run_id)
     with db.connect(target) as conn, conn.cursor() as cur:
         row_security = privileges.row_security(cur, schemas)
+        around = surroundings.read(cur, schemas.live, incoming=schemas.next, drop_rules=drop_rules)
+        surroundings.require_known_rules(around, drop_rules)
+        surroundings.require_movable(cur, around)
     return Plan(
         run_id=built.run_id,
         live_schema=schemas.live,
@@ -137,7 +155,9 @@ def make_plan(target: db.Target, schemas: Schemas, built: build.BuildResult, for
         part_classification=built.reconciliation.get("part_classification") or [],
         grants=grant_plan.to_dict(),
         row_security=row_security,
-    )
+        surroundings=around.to_dict(),
+        after_swap=dba_sql.path if dba_sql else None,
+    ), around.refusals(with_sql=dba_sql is not None)
 
 
 def reusable_build(
@@ -211,13 +231,20 @@ def migrate(
     on_plan: Callable[[Plan], None] | None = None,
     on_catch_up: Callable[[int], None] | None = None,
     on_locked: Callable[[], None] | None = None,
+    after_swap: str | Path | None = None,
+    after_rollback: str | Path | None = None,
+    drop_rules: tuple[str, ...] = (),
 ) -> MigrateResult:
     """rebuild: stage and build anew even when a sealed build could be reused (reusable_build);
     on_catch_up(round): before a catch-up round restages (a script can quiesce its application's
-    writes there); on_locked: when the cutover has the live tables locked."""
+    writes there); on_locked: when the cutover has the live tables locked; after_swap, drop_rules:
+    the cutover's (cutover.cutover); after_rollback: the automatic rollback's (rollback.rollback)."""
     progress = progress or Progress()
     started = time.perf_counter()
     result = MigrateResult()
+    dba_sql = surroundings.DbaSql.load(after_swap, "--after-swap")
+    surroundings.DbaSql.load(after_rollback, "--after-rollback")  # a bad file is refused before any work
+    drop_rules = tuple(drop_rules)
     with db.connect(target) as conn, conn.cursor() as cur:
         privileges.require(cur, schemas, "audit")  # before the audit is first read or made
         audit.ensure(cur)
@@ -235,7 +262,9 @@ def migrate(
         # a migrate that died after its cutover committed: finish it
         result.run_id, result.notes = current.cutover["run_id"], ["resumed: post-validation of the cutover in place"]
         progress.message(f"resuming run {result.run_id}: its cutover committed, its post-validation did not finish")
-        return _post_validate_and_clean_up(target, schemas, result, progress, lock_timeout_ms, retries, started)
+        return _post_validate_and_clean_up(
+            target, schemas, result, progress, lock_timeout_ms, retries, started, after_rollback
+        )
     reused = None if rebuild else reusable_build(target, schemas, force=force, progress=progress)
     if dry_run:
         result.built = reused or build.build(target, schemas, force=force, progress=progress, mode="dry-run")
@@ -257,9 +286,12 @@ def migrate(
         validate.require_ok(result.pre)
     build.require_success(result.built)
     # 3. the plan, and the operator's word
-    result.plan = make_plan(target, schemas, result.built, force)
+    result.plan, refused = make_plan(target, schemas, result.built, force, dba_sql=dba_sql, drop_rules=drop_rules)
     if on_plan:
         on_plan(result.plan)
+    if refused:  # what the cutover would refuse around the legacy tables: before the question
+        result.stopped_after = "plan"
+        raise swap.surroundings_refusal("cutover", schemas.live, refused)
     if confirm is not None and not confirm(result.plan):
         result.stopped_after = "confirmation"
         raise Aborted(f"aborted by the operator: nothing was cut over; the target stays built in {schemas.next}")
@@ -274,6 +306,8 @@ def migrate(
                 progress=progress,
                 post_validation="pending",
                 on_locked=on_locked,
+                after_swap=after_swap,
+                drop_rules=drop_rules,
             )
             break
         except SwapRefused as drift:
@@ -291,7 +325,9 @@ def migrate(
             build.require_success(result.built)
             result.run_id = result.built.run_id
     result.run_id = result.cut.run_id
-    return _post_validate_and_clean_up(target, schemas, result, progress, lock_timeout_ms, retries, started)
+    return _post_validate_and_clean_up(
+        target, schemas, result, progress, lock_timeout_ms, retries, started, after_rollback
+    )
 
 
 def _post_validate_and_clean_up(
@@ -302,6 +338,7 @@ def _post_validate_and_clean_up(
     lock_timeout_ms: int,
     retries: int,
     started: float,
+    after_rollback: str | Path | None = None,
 ) -> MigrateResult:
     # 5. post-validation on the new live schema; a blocking finding rolls back
     faults.point("migrate:post-validate")
@@ -310,7 +347,9 @@ def _post_validate_and_clean_up(
         result.stopped_after = "post-validation"
         problems = ", ".join(result.post.summary["blocking_checks"]) or "; ".join(result.post.dbt_errors)[:300]
         try:
-            result.rolled_back = rollback.rollback(target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries)
+            result.rolled_back = rollback.rollback(
+                target, schemas, lock_timeout_ms=lock_timeout_ms, retries=retries, after_rollback=after_rollback
+            )
         except HarnessError as exc:
             raise CheckFailed(
                 f"post-validation failed after the cutover of run {result.run_id} ({problems}) and the automatic "

@@ -22,11 +22,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from harness.common import log
 from harness.common.errors import CheckFailed, OutOfOrder
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, carry_back, locks, privileges, swap
+from harness.db import audit, capture, carry_back, locks, privileges, surroundings, swap
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES, SwapRefused
 from harness.flows import cutover, state
@@ -96,6 +97,9 @@ class RollbackResult(Result):
     seconds: float = 0.0
     window: tuple[float, float] = (0.0, 0.0)  # perf_counter() at lock and commit, for load measurements
     report_path: str | None = None
+    moved_back: list[str] = field(default_factory=list)  # the application's objects back in the legacy schema
+    after_rollback: str | None = None  # the DBA's SQL file run inside the rollback
+    surroundings: list[dict] = field(default_factory=list)  # around the target's tables, as the rollback found it
 
     def to_dict(self) -> dict:
         return super().to_dict() | {"carried": self.carried.to_dict() if self.carried else None}
@@ -127,20 +131,30 @@ def rollback(
     retries: int = DEFAULT_RETRIES,
     progress: Progress | None = None,
     on_locked: Callable[[], None] | None = None,
+    after_rollback: str | Path | None = None,
 ) -> RollbackResult:
     """Put the legacy schema back in one transaction (the module docstring); force: carry back the
-    writes made since the cutover instead of refusing on them."""
+    writes made since the cutover instead of refusing on them; after_rollback: a file of the DBA's
+    SQL, run inside the rollback after the renames (what the cutover's --after-swap re-pointed at
+    the new tables, pointed back at the legacy ones)."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
+    dba_sql = surroundings.DbaSql.load(after_rollback, "--after-rollback")
     with db.connect(target) as conn, conn.cursor() as cur:
         privileges.require(cur, schemas, "audit")  # before the audit is first read
         cut = preflight(cur, schemas)
         privileges.require(cur, schemas, "rollback")
+        run_id = cut["run_id"]
+        # the application's objects the cutover carried into the new live schema come back with the legacy one
+        carried = (cut.get("details") or {}).get("carried", [])
+        around = surroundings.read(cur, schemas.live, incoming=schemas.archive(run_id), carried=carried)
+        surroundings.require_movable(cur, around)
         audit.ensure(cur)
         conn.commit()
-    run_id = cut["run_id"]
     live, archive, rolledback = schemas.live, schemas.archive(run_id), schemas.rolledback(run_id)
-    result = RollbackResult(run_id=run_id, live_schema=live, rolledback_schema=rolledback)
+    result = RollbackResult(
+        run_id=run_id, live_schema=live, rolledback_schema=rolledback, after_rollback=dba_sql and dba_sql.path
+    )
 
     def legacy_uncaptured(cur) -> None:
         """The swap's step 2: the legacy tables come back without the capture of their stage."""
@@ -157,9 +171,15 @@ def rollback(
         if result.writes_after_cutover:
             result.carried = carry_back.carry_back(cur, live, run_id, target_schema=live, legacy_schema=archive)
 
+    def before_any_lock(cur) -> None:
+        """What cannot come back, and what surrounds the target's tables (as the swap's survey sees it)."""
+        refuse_what_cannot_come_back(cur, live, cut)
+        swap.survey(cur, "rollback", live=live, incoming=archive, carry=carried, dba_sql=dba_sql, drop_rules=())
+
     def details() -> dict:
         carried = result.carried
         return {
+            "after_rollback": dba_sql.path if dba_sql else None,
             "rolledback_schema": rolledback,
             "writes_after_cutover": result.writes_after_cutover,
             "forced": force,
@@ -169,9 +189,7 @@ def rollback(
         }
 
     with db.connect(target) as conn:
-        swap.refuse_early(
-            conn, "rollback", live, run_id, started_at, lambda cur: refuse_what_cannot_come_back(cur, live, cut)
-        )  # before any lock
+        swap.refuse_early(conn, "rollback", live, run_id, started_at, before_any_lock)
         swapped = swap.exchange(
             conn,
             "rollback",
@@ -184,6 +202,8 @@ def rollback(
             details=details,
             started_at=started_at,
             extensions=(cut.get("details") or {}).get("extensions_moved", []),
+            carry=carried,
+            dba_sql=dba_sql,
             outgoing_comment=f"abparts-migrate: the target schema of run {run_id}, rolled back",
             lock_timeout_ms=lock_timeout_ms,
             retries=retries,
@@ -205,6 +225,8 @@ def rollback(
     result.attempts, result.lock_window_ms = swapped.attempts, swapped.lock_window_ms
     result.window = (swapped.locked_at, swapped.committed_at)
     result.extensions_moved_back = swapped.extensions_moved
+    result.moved_back = swapped.carried
+    result.surroundings = swapped.surroundings.to_dict() if swapped.surroundings else []
     result.seconds = time.perf_counter() - started
     # the run's report (and its HTML page) says it was rolled back, and what came back
     block = {k: v for k, v in result.to_dict().items() if k not in ("window", "report_path")}

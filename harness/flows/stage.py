@@ -23,7 +23,7 @@ from harness.common import paths, sqlfiles
 from harness.common.errors import CheckFailed, UsageError
 from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
-from harness.db import audit, privileges
+from harness.db import audit, privileges, surroundings
 from harness.db import capture as capture_mod
 from harness.db import connection as db
 from harness.flows import state
@@ -42,6 +42,8 @@ class StageResult(Result):
     seconds: float = 0.0
     capture: bool = False
     stage_schema: str = ""
+    # what surrounds the legacy tables at the snapshot, and what a cutover would do with each (surroundings.py)
+    surroundings: list[dict] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, document: dict) -> StageResult:
@@ -219,7 +221,11 @@ def stage(
             cur.execute("set local row_security = off")
             tables = check_live_is_legacy(cur, schemas)
             result = StageResult(
-                run_id=run_id, snapshot_time=snapshot_time, capture=capture, stage_schema=schemas.stage
+                run_id=run_id,
+                snapshot_time=snapshot_time,
+                capture=capture,
+                stage_schema=schemas.stage,
+                surroundings=surroundings.read(cur, schemas.live).to_dict(),
             )
             result.notes += [privileges.read_through(schemas.live, table) for table in secured]
             db.drop_schema(cur, schemas.stage)

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.common.errors import OutOfOrder, UsageError
 from harness.common.schemas import Schemas
-from harness.db import audit, capture, locks
+from harness.db import audit, capture, locks, surroundings
 from harness.db import connection as db
 from harness.reporting import reports
 
@@ -36,6 +36,7 @@ class State:
     database: str = ""
     capturing_run: str | None = None
     kept: list[dict] = field(default_factory=list)
+    surroundings: list[dict] = field(default_factory=list)  # what surrounds the live tables (surroundings.py)
 
     def to_dict(self) -> dict:
         """What `harness status` prints (as a table, or as JSON with --json)."""
@@ -65,6 +66,7 @@ class State:
                 else {"run_id": self.last_rollback["run_id"], "at": self.last_rollback["finished_at"]},
                 "change_capture_on_live": self.capturing_run,
                 "kept_schemas": self.kept,
+                "surroundings": self.surroundings,
                 "history": [
                     {"run_id": s["run_id"], "step": s["step"], "outcome": s["outcome"], "at": s["finished_at"]}
                     for s in self.steps[-12:]
@@ -158,7 +160,22 @@ def status(target: db.Target, schemas: Schemas) -> State:
         current.database = target.redacted()
         current.capturing_run = capture.installed_run(cur, schemas.live)
         current.kept = kept_schemas(cur, schemas)
+        current.surroundings = surroundings_now(cur, schemas, current)
     return current
+
+
+def surroundings_now(cur, schemas: Schemas, current: State) -> list[dict]:
+    """What surrounds the live tables and what the next swap would do with each: the cutover's, while the
+    legacy schema is live (compared with the target if one is built); a rollback's, while cut over."""
+    if current.cutover:
+        archive = schemas.archive(current.cutover["run_id"])
+        carried = (current.cutover.get("details") or {}).get("carried", [])
+        incoming = archive if db.schema_exists(cur, archive) else None
+        return surroundings.read(cur, schemas.live, incoming=incoming, carried=carried).to_dict()
+    if current.live_kind != "legacy":
+        return []
+    incoming = schemas.next if current.next_exists and current.build_outcome == "ok" else None
+    return surroundings.read(cur, schemas.live, incoming=incoming).to_dict()
 
 
 def require_live_exists(cur, schemas: Schemas) -> None:

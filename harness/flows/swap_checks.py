@@ -14,7 +14,7 @@ does not know), and they appear in the validation report like the others
 from __future__ import annotations
 
 from harness.common.schemas import Schemas
-from harness.db import capture, parity
+from harness.db import audit, capture, parity
 from harness.db import connection as db
 from harness.dbt_bridge.checks import Check
 from harness.flows import grants as grant_rule
@@ -64,13 +64,24 @@ def grants(cur, schemas: Schemas, run_id: str, rule: grant_rule.RuleInputs | Non
     )
 
 
+def carried_tables(cur, schemas: Schemas, run_id: str) -> set[str]:
+    """The application's own tables the cutover of `run_id` carried into the new live schema."""
+    cut = [s for s in audit.steps_of(cur, schemas.live, run_id) if s["step"] == "cutover" and s["outcome"] == "ok"]
+    carried = (cut[-1]["details"] or {}).get("carried", []) if cut else []
+    oids = [c["oid"] for c in carried if c["classid"] == "pg_class"]
+    cur.execute("select relname from pg_class where oid = any(%s::oid[])", (oids,))
+    return {r[0] for r in cur.fetchall()}
+
+
 def captured(cur, schemas: Schemas, run_id: str) -> Check:
     """Every table of the new live schema but alembic_version logs its writes to this run (what a
-    rollback carries back; the application's own migrations write alembic_version)."""
+    rollback carries back; the application's own migrations write alembic_version). The application's
+    own tables the cutover carried are never captured: they come back with the legacy schema as they are."""
+    own = carried_tables(cur, schemas, run_id)
     missing = [
         table
         for table in capture.target_tables(db.tables_in(cur, schemas.live))
-        if capture.run_of_table(cur, schemas.live, table) != run_id
+        if table not in own and capture.run_of_table(cur, schemas.live, table) != run_id
     ]
     return _check(
         CAPTURE,

@@ -161,15 +161,19 @@ def page(report_id: str | None) -> Path:
     return html_report.path_of(run)
 
 
-def add_to_migration_report(run_id: str, live_schema: str, key: str, block: dict, outcome: str) -> Path:
+def add_to_migration_report(
+    run_id: str, live_schema: str, key: str, block: dict, outcome: str, *, extra: dict | None = None
+) -> Path:
     """A step after the build (the cutover, the rollback) adds its block to the run's migration report
-    (or starts one where the build's is not here), and says the run's outcome; the page follows."""
+    (or starts one where the build's is not here), and says the run's outcome; the page follows.
+    extra: top-level keys it replaces too (the surroundings as the swap found them)."""
     document = load(path_of("migration", run_id)) if path_of("migration", run_id).exists() else {}
     body = {k: v for k, v in document.items() if k not in ("report_version", "kind", "tool", "written_at")}
     body.setdefault("run_id", run_id)
     body.setdefault("live_schema", live_schema)
     body["outcome"] = outcome
     body[key] = block
+    body.update(extra or {})
     return write("migration", run_id, body)
 
 
