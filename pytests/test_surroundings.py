@@ -9,7 +9,8 @@ a superuser, no CREATEROLE):
 - the application's own table with its own sequence comes along into the new live schema,
   writable, and goes back with the legacy schema at the rollback;
 - a unique index on lower(email) the DBA added refuses until the after-swap file recreates it
-  (verified under the locks: a file that forgets it rolls the whole swap back) or --drop-rule.
+  (verified under the locks: a file that forgets it rolls the whole swap back) or --drop-rule;
+- prune refuses rather than cascade into what depends on a schema it would drop.
 
 The inventory itself: harness/db/surroundings.py; the runbook's rules per kind:
 docs/runbook.md, "What else is in your database"."""
@@ -30,7 +31,7 @@ from harness.common.errors import UsageError
 from harness.common.schemas import Schemas
 from harness.db import connection as db
 from harness.db import privileges, swap
-from harness.flows import build, cutover, migrate, rollback, state
+from harness.flows import build, cutover, migrate, prune, rollback, state
 
 PUBLIC = Schemas("public")
 
@@ -243,6 +244,30 @@ def test_with_the_dbas_sql_everything_around_survives_the_cutover_and_the_rollba
     assert rows(target, "select id, body from public.app_tickets order by id")[-1] == (101, "after the cutover")
     execute(target, "insert into public.app_tickets (body) values ('after the rollback')")
     assert scalar(target, "select max(id) from public.app_tickets") == 102
+
+
+def test_prune_refuses_rather_than_cascade(built_as_migrator):
+    target = built_as_migrator
+    # an old rolled-back target prune would drop, and a report in another schema still reading it
+    old = "public_rolledback_20260101_000000_abcd"
+    execute(
+        target,
+        f"create schema {old}",
+        f"create table {old}.warehouses (id uuid primary key, name text)",
+        "create schema reporting",
+        f"create view reporting.old_warehouses as select count(*) as n from {old}.warehouses",
+        "create table reporting.visits (warehouse_id uuid references " + old + ".warehouses (id))",
+    )
+    refused = CliRunner().invoke(app, ["--dsn", target.dsn, "prune", "--keep", "0", "--yes"])
+    assert refused.exit_code == 1, refused.output
+    first, *lines = refused.stderr.strip().splitlines()
+    assert "view reporting.old_warehouses" in first and "foreign key reporting.visits.visits_warehouse_id_fkey" in first
+    assert "nothing was pruned" in first
+    assert any(f"FROM {old}.warehouses" in line for line in lines)
+    assert scalar(target, "select n from reporting.old_warehouses") == 0  # nothing was dropped
+    execute(target, "drop view reporting.old_warehouses", "drop table reporting.visits")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        assert old in prune._plan(cur, PUBLIC, 0).drop_schemas  # nothing depends on it now: it is pruned
 
 
 def test_a_carried_object_the_role_may_not_move_or_whose_name_the_target_has_is_refused_first(built_as_migrator):

@@ -697,6 +697,45 @@ def movable_problems(cur, around: Surroundings, role: str) -> list[str]:
     return problems
 
 
+def outside_dependants(cur, schemas: list[str]) -> list[Item]:
+    """What outside `schemas` depends on an object in them: what DROP SCHEMA ... CASCADE would drop with
+    them (a view, a foreign key, a function, a default, a column of their type, a table's place in a
+    publication), one item each, with its definition now."""
+    if not schemas:
+        return []
+    found: dict[tuple[str, int], dict] = {}
+    for e in _rows(cur, "dependencies", {"schemas": schemas}):
+        if e["to_schema"] not in schemas or e["from_schema"] in schemas:
+            continue
+        whole = e["via_class"] in WHOLE_VIA
+        key = _key(e["from_class"], e["from_oid"]) if whole else _key(e["via_class"], e["via_oid"])
+        entry = found.setdefault(key, {"edge": e, "whole": whole, "on": set()})
+        entry["on"].add(e["to_identity"])
+    definitions = _definitions(cur, list(found))
+    items = []
+    for key, entry in sorted(found.items(), key=lambda kv: (kv[1]["edge"]["from_identity"], kv[1]["edge"]["via"])):
+        e = entry["edge"]
+        if entry["whole"]:
+            what, kind = e["from_identity"], e["from_type"]
+        else:
+            part, kind = _part(e)
+            what = f"{e['from_identity']}.{part}" if e["from_identity"] else part
+            if kind == "constraint" and definitions.get(key, "").startswith("FOREIGN KEY"):
+                kind = "foreign key"
+        items.append(
+            Item(
+                what,
+                kind,
+                DEPENDANT,
+                "depends on it",
+                on=", ".join(sorted(entry["on"])),
+                definition=definitions.get(key, ""),
+                schema=e["from_schema"] or "",
+            )
+        )
+    return items
+
+
 def require_movable(cur, around: Surroundings) -> None:
     """Before anything changes: the role may move every object the swap carries (PrivilegeMissing)."""
     cur.execute("select current_user")

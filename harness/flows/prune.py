@@ -2,7 +2,11 @@
 schema, keeping the newest N of each kind and, always, the archive of a
 cutover in place (a rollback needs it); and take change capture off the
 legacy tables while no cutover is in place (an abandoned build: one built
-since is then never cut over, and the next build installs capture again)."""
+since is then never cut over, and the next build installs capture again).
+
+It never cascades outside the schemas it owns: an object elsewhere that depends
+on one of theirs (a view over an archived table, a foreign key into a rolled-back
+one) refuses it, named, with its definition."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass, field
 
 from harness.common.errors import CheckFailed
 from harness.common.schemas import Schemas
-from harness.db import capture, locks
+from harness.db import capture, locks, surroundings
 from harness.db import connection as db
 from harness.db.swap import DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRIES
 from harness.flows import state
@@ -76,6 +80,7 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
     building = current.phase in ("building", "built", "staged") and not current.cutover
     if current.stage_exists and not building:
         result.drop_schemas.append(schemas.stage)
+    refuse_outside_dependants(cur, result.drop_schemas)
     # no cutover in place: the capture on the legacy tables serves a build nobody cut over
     if current.live_kind == "legacy" and not current.cutover:
         tables = capture.captured_tables(cur, schemas.live)
@@ -84,6 +89,20 @@ def _plan(cur, schemas: Schemas, keep: int) -> PrunePlan:
             result.capture_tables[schemas.live] = tables
             result.capture_run = capture.installed_run(cur, schemas.live)
     return result
+
+
+def refuse_outside_dependants(cur, schemas: list[str]) -> None:
+    """Prune drops only what it owns: an object outside the schemas it would drop that depends on one of
+    their objects (a view, a foreign key, a function...) refuses it, named, with its definition."""
+    found = surroundings.outside_dependants(cur, schemas)
+    if found:
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        listed = ", ".join(f"{i.type} {i.object} (on {i.on})" for i in found[:5]) + more
+        raise CheckFailed(
+            f"prune would drop {len(found)} object(s) outside the schemas it owns with {', '.join(schemas)}: "
+            f"{listed}; nothing was pruned. Drop them, or point them elsewhere, then prune again",
+            hint="\n".join(i.line() for i in found),
+        )
 
 
 @holds_schema("prune")
@@ -99,13 +118,27 @@ def apply(
     Capture comes off one live table per transaction, under lock_timeout with retries (DROP
     TRIGGER locks its table for a moment, readers too)."""
     done = PruneResult()
+
+    def drop(cur) -> None:
+        """Under locks on their tables (nothing new comes to depend on them), the plan is still so; drop."""
+        for name in prune_plan.drop_schemas:
+            tables = db.tables_in(cur, name)
+            if tables:
+                locks.lock_tables(cur, name, tables, mode="access exclusive")
+        if _plan(cur, schemas, prune_plan.keep) != prune_plan:
+            raise CheckFailed("the database changed since the plan was shown; nothing was pruned: run prune again")
+        for name in prune_plan.drop_schemas:
+            db.drop_schema(cur, name)  # CASCADE within the schema only: nothing outside depends on it (_plan)
+
     with db.connect(target) as conn:
-        with conn.cursor() as cur:
-            if _plan(cur, schemas, prune_plan.keep) != prune_plan:
-                raise CheckFailed("the database changed since the plan was shown; nothing was pruned: run prune again")
-            for name in prune_plan.drop_schemas:
-                db.drop_schema(cur, name)
-        conn.commit()
+        if prune_plan.drop_schemas:
+            locks.with_lock_retries(
+                conn,
+                drop,
+                lock_timeout_ms=lock_timeout_ms,
+                retries=retries,
+                what=f"dropping {', '.join(prune_plan.drop_schemas)}",
+            )
         done.dropped_schemas = list(prune_plan.drop_schemas)
         for name in prune_plan.remove_capture_from:
             removed = done.capture_removed.setdefault(name, [])
