@@ -86,7 +86,9 @@ def test_the_rehearsal_predicts_the_real_run_and_leaves_the_source_as_it_was(reh
     ]
     assert prediction["lock_window"]["cutover_ms"] > 0 and "lower bound" in prediction["lock_window"]["note"]
     assert prediction["backups"]["pg_dump_bytes"] > 0
-    assert prediction["surroundings"]["known"] is False  # issue 26's inventory, not built yet
+    # what surrounds the legacy tables, and what the cutover does with each: as the real run's plan says
+    assert prediction["surroundings"]["known"] is True
+    assert prediction["surroundings"]["objects"] == migrated.plan.to_dict()["surroundings"]
     assert prediction["copy"]["legacy_rows"] == sum(count for count, _ in before[0]["tables"].values())
     assert prediction["servers"]["differences"] == []  # the same server
     # the source's objects belong to postgres, which the ordinary role is not

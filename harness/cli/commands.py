@@ -539,6 +539,9 @@ def test_command(
         False, "--same-server", help="rehearsal: allow the copy on the source's own server."
     ),
     force: bool = typer.Option(False, "--force", help="rehearsal: rehearse `migrate --force`."),
+    after_swap: AfterSwap = None,
+    after_rollback: AfterRollback = None,
+    drop_rule: DropRule = None,
 ) -> None:
     """Rehearse on throwaway databases: migrate, validate, roll back; a verdict with reasons."""
     o = opts(ctx)
@@ -546,9 +549,15 @@ def test_command(
     if test_type.value == "rehearsal":
         if sizes or jobs != 1:
             raise UsageError("--sample-size and --jobs are not for --type rehearsal (a sample of --from: --sample)")
-        return rehearsal_command(o, source, backup_file, sample.value if sample else None, same_server, force, keep)
-    if source or backup_file or sample or same_server or force:
-        raise UsageError("--from, --from-backup, --sample, --same-server and --force are for --type rehearsal")
+        dba = {"after_swap": after_swap, "after_rollback": after_rollback, "drop_rules": tuple(drop_rule or ())}
+        return rehearsal_command(
+            o, source, backup_file, sample.value if sample else None, same_server, force, keep, dba
+        )
+    if source or backup_file or sample or same_server or force or after_swap or after_rollback or drop_rule:
+        raise UsageError(
+            "--from, --from-backup, --sample, --same-server, --force, --after-swap, --after-rollback and "
+            "--drop-rule are for --type rehearsal"
+        )
     testing.scenario_plan(test_type.value, sizes)  # a bad combination is refused before any work
     if not (o.json or o.quiet):
         render.line(f"harness test --type {test_type.value}: each scenario in its own temporary database")
@@ -572,6 +581,7 @@ def rehearsal_command(
     same_server: bool,
     force: bool,
     keep: bool,
+    dba: dict,
 ) -> None:
     """harness test --type rehearsal: migrate a copy of the real database, roll it back, predict the real run."""
     from harness.flows import rehearsal
@@ -588,6 +598,7 @@ def rehearsal_command(
             force=force,
             keep=keep,
             progress=progress,
+            **dba,
         )
     o.show(result.to_dict(), render.test_run)
     if not result.passed:

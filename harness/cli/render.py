@@ -623,6 +623,7 @@ def prediction(doc: dict) -> None:
         line(f"backups: pg_dump {doc['backups']['pg_dump_bytes']:,} bytes in {doc['backups']['pg_dump_seconds']:.1f} s")
     if doc.get("surroundings"):
         line(f"around the legacy tables: {doc['surroundings'].get('note') or doc['surroundings']}")
+        surroundings(doc["surroundings"].get("objects") or [], "around the legacy tables (predicted)")
     for difference in (doc.get("servers") or {}).get("differences") or []:
         line(f"the copy's server differs: {difference}")
     # what the copy lacks (not_rehearsed) is the scenario's notes, printed above

@@ -16,7 +16,8 @@ what it predicts of the real run.
    owner this role is not) is said, as is what the source holds that a backup does not.
 2. On the copy: `harness migrate [--force] --yes`, building anew (its post-validation
    included), then `harness rollback`; the legacy schema must come back identical
-   (fingerprint.py: every row, column, constraint, index, trigger, grant).
+   (fingerprint.py: every row, column, constraint, index, trigger, grant). The DBA's
+   --after-swap and --after-rollback files and --drop-rule are rehearsed with them.
 3. The prediction, under the test report's `prediction` key: the duration of each step; the
    lock windows, measured without application load (a lower bound); rows per table,
    quarantine with reasons, findings; what surrounds the legacy tables (`surroundings`); the
@@ -139,6 +140,9 @@ def rehearse(
     keep: bool = False,
     database: str | None = None,
     progress: Progress | None = None,
+    after_swap: Path | None = None,
+    after_rollback: Path | None = None,
+    drop_rules: tuple[str, ...] = (),
 ) -> testing.TestRun:
     """Copy (source, backup_file, or a sample of source), migrate, roll back; the test report with
     the prediction. `database`: the copy's name (a database that does not exist; default
@@ -157,6 +161,8 @@ def rehearse(
     scenario = testing.Scenario(name=f"rehearsal on a {kind}", size=sample or kind, dirty=False, database=name)
     began = time.perf_counter()
     copy, result, undone = None, None, None
+    planned: list[migrate.Plan] = []  # the migrate's plan, also when it stops there
+    dba = {"after_swap": after_swap, "after_rollback": after_rollback, "drop_rules": tuple(drop_rules)}
     copied = server.with_database(name)
     progress = progress or Progress()
     try:
@@ -179,7 +185,7 @@ def rehearse(
         copy.parse_seconds = time.perf_counter() - started
         scenario.step("parse", started, note="dbt's parse of the project for the copy, before its migrate")
         progress.message(f"copied in {copy.seconds:.1f} s; migrating the copy")
-        result, undone = _migrate_and_roll_back(copied, schemas, scenario, force, progress)
+        result, undone = _migrate_and_roll_back(copied, schemas, scenario, force, progress, planned.append, dba)
     except HarnessError as exc:
         scenario.reasons.append(exc.message)
     finally:
@@ -191,7 +197,7 @@ def rehearse(
     scenario.verdict = "pass" if not scenario.reasons else "fail"
     scenario.seconds = round(time.perf_counter() - began, 3)
     run.scenarios = [scenario]
-    run.prediction = predict(copy, result, undone, scenario, force=force)
+    run.prediction = predict(copy, result, undone, scenario, force=force, plan=planned[-1] if planned else None)
     run.seconds = scenario.seconds
     run.finished_at = datetime.now(UTC).isoformat()
     run.kept_databases = [name] if keep else []
@@ -598,14 +604,31 @@ def differences(source: dict, copy: dict) -> list[str]:
 
 
 def _migrate_and_roll_back(
-    copy: db.Target, schemas: Schemas, scenario: testing.Scenario, force: bool, progress: Progress | None
+    copy: db.Target,
+    schemas: Schemas,
+    scenario: testing.Scenario,
+    force: bool,
+    progress: Progress | None,
+    on_plan=None,
+    dba: dict | None = None,
 ) -> tuple[migrate.MigrateResult | None, rollback.RollbackResult | None]:
+    """dba: the DBA's after_swap, after_rollback and drop_rules, as the real run will have them."""
+    dba = dba or {}
     with db.connect(copy) as conn, conn.cursor() as cur:
         before = fingerprint.fingerprint(cur, schemas.live)
         before_privileges = parity.summary(parity.read(cur, schemas.live))
     started = time.perf_counter()
     try:
-        result = migrate.migrate(copy, schemas, force=force, rebuild=True, confirm=lambda plan: True, progress=progress)
+        result = migrate.migrate(
+            copy,
+            schemas,
+            force=force,
+            rebuild=True,
+            confirm=lambda plan: True,
+            progress=progress,
+            on_plan=on_plan,
+            **dba,
+        )
     except HarnessError as exc:
         scenario.step("migrate", started, outcome="failed", note=exc.message)
         hint = "" if force else " (rehearse `migrate --force` with --force)"
@@ -623,7 +646,7 @@ def _migrate_and_roll_back(
         }
     )
     started = time.perf_counter()
-    undone = rollback.rollback(copy, schemas)
+    undone = rollback.rollback(copy, schemas, after_rollback=dba.get("after_rollback"))
     scenario.numbers["rollback_lock_ms"] = round(undone.lock_window_ms, 3)
     scenario.step("rollback", started, note=f"locks held {undone.lock_window_ms:.1f} ms")
     with db.connect(copy) as conn, conn.cursor() as cur:
@@ -689,15 +712,17 @@ def step_seconds(document: dict) -> dict[str, float]:
     return {step: round(seconds, 3) for step, seconds in steps.items()}
 
 
-def surroundings(result: migrate.MigrateResult | None) -> dict:
-    """The objects around the legacy tables and what the cutover will do with each.
-
-    Issue 26 builds that inventory (a `surroundings` section of the plan and the cutover's
-    report); until it lands it is not known here. Wire it here: return the plan's section."""
+def surroundings(plan: migrate.Plan | None) -> dict:
+    """The objects around the legacy tables and what the cutover will do with each: the plan's
+    inventory (harness/db/surroundings.py), also when the migrate stopped at the plan for one of them."""
+    if plan is None:
+        return {"known": False, "note": "not known: the rehearsal stopped before the migrate's plan"}
+    refused = [row["object"] for row in plan.surroundings if row["cutover"].startswith("refuse")]
     return {
-        "known": False,
-        "note": "not yet known: the inventory of what surrounds the legacy tables (views, foreign keys, "
-        "triggers, functions, the application's own tables) and what the cutover does with each is not built yet",
+        "known": True,
+        "objects": plan.surroundings,
+        "note": f"{len(plan.surroundings)} object(s) around the legacy tables"
+        + (f"; the cutover refuses without the DBA's SQL: {', '.join(refused)}" if refused else ""),
     }
 
 
@@ -708,8 +733,10 @@ def predict(
     scenario: testing.Scenario,
     *,
     force: bool,
+    plan: migrate.Plan | None = None,
 ) -> dict:
-    """What the real run will do, as far as the rehearsal got."""
+    """What the real run will do, as far as the rehearsal got (plan: the migrate's, also when it
+    stopped there)."""
     command = f"harness migrate{' --force' if force else ''} --yes"
     prediction: dict = {
         "verdict": "the real run should go as rehearsed"
@@ -752,7 +779,6 @@ def predict(
             "note": LOCK_WINDOW_NOTE,
         }
         prediction |= outcome(result)
-        prediction["surroundings"] = surroundings(result)
         prediction["backups"] = {
             "pg_dump_bytes": result.cut.backup.dump_bytes,
             "pg_dump_seconds": round(result.cut.backup.seconds, 3),
@@ -760,6 +786,7 @@ def predict(
             "note": f"the real run writes backups/{result.plan.live_schema}_<run id>.dump of about this size, "
             "and keeps the snapshots in migration_backup",
         }
+    prediction["surroundings"] = surroundings(plan or (result.plan if result else None))
     if copy is not None:
         prediction["servers"] = {
             "differences": differences(copy.source_server, copy.copy_server),

@@ -120,6 +120,20 @@ def test_the_steps_of_a_migrate_add_up_to_its_time():
     assert rehearsal.surroundings(None)["known"] is False
 
 
+def test_the_prediction_says_what_surrounds_the_legacy_tables_and_what_refuses():
+    from types import SimpleNamespace
+
+    rows = [
+        {"object": "public.app_settings", "type": "table", "on": "", "cutover": "carried: moves into the new public"},
+        {"object": "reporting.v_stock", "type": "view", "on": "public.inventory", "cutover": "refuses the cutover: …"},
+    ]
+    predicted = rehearsal.surroundings(SimpleNamespace(surroundings=rows))
+    assert predicted["known"] is True and predicted["objects"] == rows
+    assert predicted["note"] == (
+        "2 object(s) around the legacy tables; the cutover refuses without the DBA's SQL: reporting.v_stock"
+    )
+
+
 @pytest.mark.parametrize(
     ("source", "backup", "sample", "words"),
     [
@@ -180,7 +194,7 @@ def test_the_prediction_is_printed_step_by_step(capsys):
         "blank_email",
         "users_without_email",
         "pg_dump 56,178 bytes",
-        "around the legacy tables: not yet known",
+        "around the legacy tables: not known",
         "the copy's server differs: fsync",
     ):
         assert words in printed, words
