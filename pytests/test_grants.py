@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from harness.cli.commands import app
 from harness.common.errors import UsageError
 from harness.common.schemas import Schemas
-from harness.db import audit, parity, privileges, swap
+from harness.db import audit, parity, privileges
 from harness.db import connection as db
 from harness.flows import grants, samples, stage
 
@@ -266,31 +266,33 @@ def test_a_seed_row_naming_a_role_the_server_lacks_is_refused_before_the_swap(ne
         assert grants.inputs(cur).adjustments[0].role == "public"
 
 
-def test_the_swap_can_tell_whether_an_after_swap_file_recreated_the_row_level_security(as_migrator):
-    # what the cutover calls once an after-swap SQL file has run in its transaction (issue 26 wires it)
-    target = as_migrator("rls-carried")
-    samples.generate(target, PUBLIC, "minimal_sample")
-    with db.connect(target) as conn, conn.cursor() as cur:
-        cur.execute("alter table public.users enable row level security")
-        cur.execute("create policy tenant_users on public.users using (organization_id is not null)")
-        cur.execute("create schema public_next")
-        cur.execute("create table public_next.users (like public.users)")
-        (missing,) = parity.row_security_not_carried(cur, "public", "public_next")
-        assert "public.users" in missing and "tenant_users" in missing
-        with pytest.raises(swap.SwapRefused, match="tenant_users") as refused:
-            parity.require_row_security_carried(cur, "public", "public_next")
-        assert refused.value.reason == "row_security"
-        # the after-swap file's work: the policy and the flag on the new table
-        cur.execute("alter table public_next.users enable row level security")
-        cur.execute("create policy tenant_users on public_next.users using (organization_id is not null)")
-        assert parity.row_security_not_carried(cur, "public", "public_next") == []
-        parity.require_row_security_carried(cur, "public", "public_next")
-        cur.execute(
-            "select c.relrowsecurity, array_agg(p.polname::text) from pg_class c join pg_policy p on p.polrelid = c.oid"
-            " where c.oid = 'public_next.users'::regclass group by 1"
-        )
-        assert cur.fetchall() == [(True, ["tenant_users"])]
-        conn.rollback()
+def test_an_after_swap_file_that_forgets_the_row_level_security_rolls_the_swap_back(built_as_migrator, tmp_path):
+    # the cutover refuses legacy row-level security unless an after-swap file is given; then the swap checks,
+    # under its locks, that the file recreated it: a file that forgot is refused and nothing is cut over
+    target = built_as_migrator
+    policy = "create policy tenant_users on public.users using (organization_id is not null)"
+    enable = "alter table public.users enable row level security"
+    as_superuser(target.database, enable, policy)
+    forgetful = tmp_path / "forgetful.sql"
+    forgetful.write_text("select 1;\n")
+    refused = invoke(target, "cutover", "--after-swap", str(forgetful))
+    assert refused.exit_code == 1, refused.output
+    message = one_line(refused)
+    assert "did not recreate the legacy row-level security" in message and "tenant_users" in message
+    assert "nothing was cut over" in message
+    (step,) = query(target, "select outcome, details from migration_audit.steps where step = 'cutover'")
+    assert step["outcome"] == "refused" and step["details"]["reason"] == "row_security"
+    assert scalar(target, "select count(*) from pg_namespace where nspname like 'public_archive%'") == 0
+
+    recreating = tmp_path / "after_swap.sql"
+    recreating.write_text(f"{enable};\n{policy};\n")
+    done = invoke(target, "cutover", "--after-swap", str(recreating))
+    assert done.exit_code == 0, done.output
+    assert query(
+        target,
+        "select c.relrowsecurity as enabled, p.polname::text as policy from pg_class c"
+        " join pg_policy p on p.polrelid = c.oid where c.oid = 'public.users'::regclass",
+    ) == [{"enabled": True, "policy": "tenant_users"}]
 
 
 def test_the_cutover_carries_no_row_level_security_it_was_not_asked_to(migrated):

@@ -26,7 +26,9 @@ under lock_timeout with bounded retries (locks.py):
                       live schema: from outgoing, where the renames left them, into <live>
  10. dba_sql          the DBA's SQL (--after-swap, --after-rollback): views and foreign keys
                       re-pointed, rules recreated; a failure rolls the whole swap back
- 11. settle           every dependant and rule handled, verified in the catalog, or refuse
+ 11. settle           every dependant and rule handled, verified in the catalog, or refuse;
+                      then the flow's `verify`, if any (a cutover: the row-level security the
+                      DBA's SQL had to recreate)
  12. record           the audit row of the step
 Its COMMIT releases the locks without waiting for the WAL flush (synchronous_commit off for
 that transaction only); then the lock window goes into the audit row in a transaction that
@@ -95,6 +97,7 @@ def exchange(
     prepare: Step,
     guard: Step,
     details: Callable[[], dict],
+    verify: Step | None = None,
     started_at: datetime,
     extensions: list[str] | None = None,
     carry: list[dict] | None = None,
@@ -110,7 +113,8 @@ def exchange(
     docstring). extensions: those to move along (None: every one of the live schema); carry: the
     application's objects to move along (None: every one of the live schema, as surroundings.read
     finds them; a rollback passes what its cutover carried); dba_sql: the DBA's SQL, run after the
-    renames; drop_rules: the integrity rules --drop-rule names; details(): more for the audit row;
+    renames; drop_rules: the integrity rules --drop-rule names; verify(cur): the flow's own check of what
+    the DBA's SQL had to do, after settle (may refuse); details(): more for the audit row;
     on_locked(): told when the live tables are locked (load tests, scripts)."""
     result = SwapResult()
 
@@ -133,6 +137,8 @@ def exchange(
         result.carried = surroundings.carry(cur, around.carried, live)
         run_dba_sql(cur, kind, dba_sql, result)
         settle(cur, kind, around, live=live, outgoing=outgoing, dba_sql=dba_sql)
+        if verify:
+            verify(cur)
         result.surroundings = around
         record(cur, kind, live, run_id, started_at, lock_timeout_ms, result, details())
 

@@ -161,7 +161,7 @@ def cutover(
         privileges.require(cur, schemas, "audit")  # before the audit is first read
         current = preflight(cur, schemas)
         privileges.require(cur, schemas, "cutover")
-        parity.refuse_row_security(cur, schemas.live)
+        parity.refuse_row_security(cur, schemas.live, after_swap=dba_sql is not None)
         rule = grants.inputs(cur)  # the lineage and the seed, read (and its roles checked) before any lock
         around = surroundings.read(cur, schemas.live, incoming=schemas.next, drop_rules=drop_rules)
         surroundings.require_known_rules(around, drop_rules)
@@ -207,6 +207,11 @@ def cutover(
             drop_rules=drop_rules,
         )
 
+    def row_security_recreated(cur) -> None:
+        """The swap's step 11, with an after-swap file: the legacy tables' row-level security (now in
+        the archive) recreated on the new live tables, or refuse: no row is shown to fewer roles."""
+        parity.require_row_security_carried(cur, result.archive_schema, schemas.live)
+
     def on_retry(attempt: int, wait: float) -> None:
         progress.message(
             f"cutover: the live tables are busy (lock_timeout {lock_timeout_ms} ms); "
@@ -235,6 +240,7 @@ def cutover(
             on_locked=on_locked,
             dba_sql=dba_sql,
             drop_rules=drop_rules,
+            verify=row_security_recreated if dba_sql else None,
             details=lambda: {
                 "after_swap": dba_sql.path if dba_sql else None,
                 "drop_rules": list(drop_rules),

@@ -257,7 +257,7 @@ def migrate(
             stage.check_live_is_legacy(cur, schemas)
             privileges.require(cur, schemas, "dry-run" if dry_run else "migrate")
             if not dry_run:  # what the cutover would refuse, refused before the stage and the build
-                parity.refuse_row_security(cur, schemas.live)
+                parity.refuse_row_security(cur, schemas.live, after_swap=dba_sql is not None)
     if current.cutover:
         # a migrate that died after its cutover committed: finish it
         result.run_id, result.notes = current.cutover["run_id"], ["resumed: post-validation of the cutover in place"]
