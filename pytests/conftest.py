@@ -52,6 +52,7 @@ LONGEST_FIRST = (
     "test_json.py",
     "test_operator.py",
     "test_rehearsal.py",
+    "test_settings.py",
     "test_load.py",
     "test_corpus.py",
     "test_odd_data.py",

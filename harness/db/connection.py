@@ -24,6 +24,7 @@ import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
+from harness.common import session
 from harness.common.errors import ConnectionFailed, HarnessError, UsageError
 from harness.common.log import redact as redact_text
 from harness.common.log import redact_dsn
@@ -61,7 +62,7 @@ class _Idle:
             conn.rollback()
             conn.set_session(isolation_level="DEFAULT", readonly="DEFAULT", deferrable="DEFAULT", autocommit=True)
             with conn.cursor() as cur:
-                cur.execute("reset all")
+                cur.execute("reset all; " + session.later_settings_statement())
             conn.autocommit = False
         except psycopg2.Error:
             conn.close()
@@ -161,15 +162,32 @@ def resolve(given: Target) -> Target:
     DSN, PGPASSWORD or a password file), TLS settings, service-file values."""
     conn = _open(given, APPLICATION_NAME)
     require_version(conn.server_version)
+    refuse_encoding(conn, given)
     params = {k: v for k, v in conn.get_dsn_parameters().items() if v not in (None, "") and k not in _NOT_CARRIED}
     params["host"], params["port"] = conn.info.host, str(conn.info.port)
     params.pop("hostaddr", None)
+    # the DBA's own options, not the pinned ones this connection added (_open adds them to every session);
+    # named even when empty, so that libpq never reads PGOPTIONS again
+    params["options"] = dba_options(given)
     if conn.info.password:
         params["password"] = conn.info.password
     resolved = Target(make_dsn(params), given.embedded)
     conn.autocommit = False
     resolved._idle.give_back(conn)
     return resolved
+
+
+def refuse_encoding(conn, target: Target) -> None:
+    """SQL_ASCII stores bytes without saying what they mean: no text read from such a database can be
+    decoded, nor written back, faithfully."""
+    encoding = conn.info.parameter_status("server_encoding")
+    if encoding == "SQL_ASCII":
+        conn.close()
+        raise UsageError(
+            f"database {target.database!r} has the encoding SQL_ASCII, which keeps bytes without saying which "
+            "characters they are: the harness cannot read or write its text faithfully; migrate a copy in a "
+            "UTF8 database (pg_dump, createdb -E UTF8, pg_restore)"
+        )
 
 
 def ensure_database(target: Target) -> None:
@@ -217,12 +235,36 @@ def open_connection(target: Target, application_name: str = APPLICATION_NAME):
     return _open(target, application_name)
 
 
+def dba_options(target: Target) -> str:
+    """The options the DBA gave libpq: the DSN's, else PGOPTIONS (a resolved Target names them)."""
+    given = target.params.get("options")
+    return given if given is not None else os.environ.get("PGOPTIONS", "")
+
+
 def _open(target: Target, application_name: str):
+    """A session with the harness's settings pinned (session.py): libpq's options, its client
+    encoding, and what only some servers know set right after connecting."""
     try:
-        return psycopg2.connect(target.dsn, application_name=application_name, connect_timeout=10)
+        conn = psycopg2.connect(
+            target.dsn,
+            application_name=application_name,
+            connect_timeout=10,
+            client_encoding=session.CLIENT_ENCODING,
+            options=session.options(dba_options(target)),
+        )
     except psycopg2.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
         raise ConnectionFailed(f"cannot connect to {target.redacted()}: {first}") from None
+    with conn.cursor() as cur:
+        cur.execute(session.later_settings_statement())
+    conn.commit()
+    return conn
+
+
+def server_version(target: Target) -> int:
+    """The server's version number (150004), from the target's idle connection."""
+    with connect(target) as conn:
+        return conn.server_version
 
 
 @contextlib.contextmanager

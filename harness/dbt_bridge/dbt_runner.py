@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.common import faults, paths
+from harness.common import faults, paths, session
 from harness.common.errors import HarnessError
 from harness.common.schemas import Schemas
 from harness.db import connection as db
@@ -143,6 +143,7 @@ def _connection_env(target: db.Target, schemas: Schemas, threads: str | None = N
             env[_PROFILE_ENV[key]] = value
         elif key in _LIBPQ_ENV:
             env[_LIBPQ_ENV[key]] = value
+    env["PGCLIENTENCODING"] = session.CLIENT_ENCODING  # libpq's own parameter: it wins over -c
     env.setdefault("HARNESS_PGHOST", "localhost")
     env.setdefault("HARNESS_PGUSER", os.environ.get("USER") or "postgres")
     env.setdefault("HARNESS_PGDATABASE", target.database)
@@ -161,6 +162,7 @@ _PROFILE_DEFAULTS = {
 }
 
 CHECK_MODES = ("force", "strict", "report")
+OFFLINE_COMMANDS = ("parse", "ls", "list")  # dbt commands that never connect
 
 
 @dataclass(frozen=True)
@@ -182,16 +184,15 @@ def _read_from_env(read_from: ReadFrom | None) -> dict[str, str]:
     return {name: getattr(read_from, field) for field, name in READ_FROM_ENV.items() if getattr(read_from, field)}
 
 
-def _mode_options(options: str | None, modes: tuple[str, ...]) -> dict[str, str]:
+def _session_options(options: str | None, modes: tuple[str, ...], server_version: int | None) -> dict[str, str]:
     """libpq's options for dbt's sessions: the DBA's own, then the check modes
-    (abparts_migrate.<mode>, read by macros/checks.sql when a check runs)."""
+    (abparts_migrate.<mode>, read by macros/checks.sql when a check runs), then the
+    settings the harness pins (harness/common/session.py), which win."""
     unknown = set(modes) - set(CHECK_MODES)
     if unknown:
         raise ValueError(f"unknown check mode {sorted(unknown)[0]!r}")
-    if not modes:
-        return {}
-    settings = " ".join(f"-c abparts_migrate.{mode}=on" for mode in modes)
-    return {"PGOPTIONS": f"{options} {settings}" if options else settings}
+    check_modes = {f"abparts_migrate.{mode}": "on" for mode in modes}
+    return {"PGOPTIONS": session.options(options, check_modes, server_version)}
 
 
 def target_path(env: dict[str, str], variables: dict) -> Path:
@@ -291,6 +292,8 @@ def invoke(
     dbt_events.install()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # the settings of later servers are named for this one's version (session.PINNED_SINCE)
+    version = db.server_version(target) if command.split()[0] not in OFFLINE_COMMANDS else None
     # libpq's own variables (PGDATABASE, PGSERVICE, ...) must not steer dbt elsewhere: the
     # resolved parameters are all it gets
     ours = list(_PROFILE_ENV.values()) + ["HARNESS_LIVE_SCHEMA", "HARNESS_DBT_THREADS", *READ_FROM_ENV.values()]
@@ -298,7 +301,8 @@ def invoke(
     for k in saved:
         os.environ.pop(k, None)
     connection_env = _connection_env(target, schemas, threads=saved["HARNESS_DBT_THREADS"])
-    session_env = connection_env | _mode_options(connection_env.get("PGOPTIONS"), modes) | _read_from_env(read_from)
+    options = connection_env.get("PGOPTIONS", saved.get("PGOPTIONS"))  # the DBA's own
+    session_env = connection_env | _session_options(options, modes, version) | _read_from_env(read_from)
     os.environ.update(session_env)
     # afterwards the process's own environment again, whatever the run set
     saved |= {k: None for k in session_env if k not in saved}

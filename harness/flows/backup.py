@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.common import paths
+from harness.common import paths, session
 from harness.common.errors import CheckFailed, HarnessError, UsageError
 from harness.common.schemas import Schemas, validate_identifier
 from harness.db import connection as db
@@ -38,8 +38,11 @@ class BackupResult(Result):
 
 
 def _client_env(target: db.Target) -> tuple[str, dict[str, str]]:
-    """A DSN without the password for the command line, the password in the environment."""
+    """A DSN without the password for the command line, the password in the environment. pg_dump's
+    and pg_restore's sessions get the settings the harness pins (session.py) after the DBA's
+    options, as its own do: a role's default_transaction_read_only or timeout stops neither."""
     params = dict(target.params)
+    params["options"] = session.options(db.dba_options(target))
     env = dict(os.environ)
     password = params.pop("password", None)
     if password:

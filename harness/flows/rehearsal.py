@@ -9,8 +9,9 @@ what it predicts of the real run.
                        temporary object; then pg_restore into the copy;
    --from-backup FILE  pg_restore of a backup, ours (the live schema only) or a DBA's;
    --sample SIZE       with --from: an extracted, anonymised sample instead (extract.py).
-   The copy gets the source's encoding and locale where this server has them, and its
-   DateStyle, IntervalStyle, TimeZone, extra_float_digits and standard_conforming_strings.
+   The copy gets the source's encoding and locale where this server has them; the settings
+   that could change what the migration computes (DateStyle, TimeZone, ...) it need not get:
+   every session of the harness pins them (common/session.py), on the copy as on the source.
    Objects are restored with their owners where this role may give them, else owned by it; the
    grants go in a pass of their own, and what could not be restored (a role missing here, an
    owner this role is not) is said, as is what the source holds that a backup does not.
@@ -39,7 +40,7 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from harness.common import paths
+from harness.common import paths, session
 from harness.common.errors import HarnessError, UsageError
 from harness.common.legacy import LEGACY_TABLES
 from harness.common.schemas import Schemas
@@ -57,23 +58,11 @@ APPLICATION_NAME = "abparts-migrate rehearsal"
 DATABASE_PREFIX = "abparts_rehearsal_"
 CAPTURE_TRIGGER = "abparts_migrate_capture"  # the harness's change capture (capture.py), in a dump of a built source
 
-# what a copy's server may do differently: settings that can change what the migration computes
-# or stop it, and settings that change only how long it takes
-RESULT_SETTINGS = (
-    "DateStyle",
-    "IntervalStyle",
-    "TimeZone",
-    "extra_float_digits",
-    "standard_conforming_strings",
-    "bytea_output",
-    "search_path",
-    "default_transaction_isolation",
-    "default_transaction_read_only",
-    "statement_timeout",
-    "lock_timeout",
-    "idle_in_transaction_session_timeout",
-    "max_locks_per_transaction",
-)
+# what a copy's server may do differently: settings that can stop the migration, and settings that
+# change only how long it takes. Those that could change what it computes or stop it otherwise
+# (DateStyle, TimeZone, standard_conforming_strings, search_path, the timeouts, ...) are pinned on
+# every session of the harness (common/session.py): the same on the copy as on the source.
+RESULT_SETTINGS = ("max_locks_per_transaction",)
 TIME_SETTINGS = (
     "shared_buffers",
     "work_mem",
@@ -85,8 +74,6 @@ TIME_SETTINGS = (
     "synchronous_commit",
     "full_page_writes",
 )
-# set on the copy's database (ALTER DATABASE ... SET) to the source's values
-ALIGNED_SETTINGS = ("DateStyle", "IntervalStyle", "TimeZone", "extra_float_digits", "standard_conforming_strings")
 DATABASE_FACTS = ("server_version", "encoding", "lc_collate", "lc_ctype", "locale_provider", "locale")
 LOCK_WINDOW_NOTE = (
     "measured on the copy without application load: a lower bound. Under load the swap also waits for the "
@@ -109,7 +96,6 @@ class Copy(Result):
     parse_seconds: float = 0.0  # dbt's parse of the project for the copy, done before its migrate
     source_server: dict = field(default_factory=dict)
     copy_server: dict = field(default_factory=dict)
-    aligned: list[str] = field(default_factory=list)  # settings set on the copy's database as the source's
     notes: list[str] = field(default_factory=list)  # how the copy was made
     not_rehearsed: list[str] = field(default_factory=list)  # what the copy lacks of the source, and why
 
@@ -561,16 +547,6 @@ def create_copy_database(server: db.Target, name: str, source: dict, copy: Copy)
                 f"the source's encoding and locale could not be given to the copy here "
                 f"({str(exc).strip().splitlines()[0]}): it has this server's defaults"
             )
-        for setting in ALIGNED_SETTINGS:
-            value = (source.get("settings") or {}).get(setting)
-            if value is None:
-                continue
-            cur.execute(
-                sql.SQL("alter database {} set {} = {}").format(
-                    sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)
-                )
-            )
-            copy.aligned.append(f"{setting} = {value}")
 
 
 def finish_copy(target: db.Target, schemas: Schemas, copy: Copy) -> None:
@@ -592,7 +568,7 @@ def differences(source: dict, copy: dict) -> list[str]:
             mine, theirs = copy.get(key), source.get(key)
         if theirs and mine != theirs:
             found.append(f"{key}: {copy.get(key)} on the copy, {source.get(key)} on the source (may change the result)")
-    for names, what in ((RESULT_SETTINGS, "may change the result or stop the run"), (TIME_SETTINGS, "times")):
+    for names, what in ((RESULT_SETTINGS, "may stop the run"), (TIME_SETTINGS, "times")):
         for name in names:
             mine, theirs = (copy.get("settings") or {}).get(name), (source.get("settings") or {}).get(name)
             if theirs is not None and mine != theirs:
@@ -790,7 +766,7 @@ def predict(
     if copy is not None:
         prediction["servers"] = {
             "differences": differences(copy.source_server, copy.copy_server),
-            "set on the copy as on the source": copy.aligned,
+            "pinned by the harness, the same on both": sorted(session.settings()),
             "source": copy.source_server,
             "copy": copy.copy_server,
         }

@@ -68,14 +68,15 @@ def test_force_relaxes_only_pre_migration_errors_and_report_mode_blocks_nothing(
 def test_check_modes_reach_dbt_as_session_settings_after_the_dbas_own_options():
     import pytest
 
-    from harness.dbt_bridge.dbt_runner import _mode_options
+    from harness.dbt_bridge.dbt_runner import _session_options
 
-    assert _mode_options(None, ()) == {}
-    assert _mode_options(None, ("force", "strict")) == {
-        "PGOPTIONS": "-c abparts_migrate.force=on -c abparts_migrate.strict=on"
-    }
-    assert _mode_options("-c statement_timeout=0", ("report",)) == {
-        "PGOPTIONS": "-c statement_timeout=0 -c abparts_migrate.report=on"
-    }
+    def options(dba, modes):
+        return _session_options(dba, modes, 180000)["PGOPTIONS"]
+
+    assert "abparts_migrate" not in options(None, ())
+    assert options(None, ("force", "strict")).startswith("-c abparts_migrate.force=on -c abparts_migrate.strict=on -c ")
+    assert options("-c statement_timeout=0", ("report",)).startswith(
+        "-c statement_timeout=0 -c abparts_migrate.report=on -c "
+    )
     with pytest.raises(ValueError, match="unknown check mode"):
-        _mode_options(None, ("lenient",))
+        _session_options(None, ("lenient",), None)

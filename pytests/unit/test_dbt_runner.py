@@ -48,6 +48,7 @@ def fake_dbt(monkeypatch) -> dict:
             return type("Result", (), {"success": True, "result": None, "exception": None})()
 
     monkeypatch.setattr(dbt.cli.main, "dbtRunner", Runner)
+    monkeypatch.setattr(db, "server_version", lambda target: 180000)
     return seen
 
 
@@ -62,7 +63,12 @@ def test_a_run_sets_the_check_modes_on_dbts_sessions_only_and_puts_the_environme
     )
     run = dbt_runner.invoke("build", target, Schemas("public"), modes=("force", "strict"))
     assert run.success
-    assert seen["env"]["PGOPTIONS"] == "-c statement_timeout=0 -c abparts_migrate.force=on -c abparts_migrate.strict=on"
+    # the DBA's own options, then the check modes, then the pinned settings (harness/common/session.py), which win
+    assert seen["env"]["PGOPTIONS"].startswith(
+        "-c statement_timeout=0 -c abparts_migrate.force=on -c abparts_migrate.strict=on -c DateStyle=ISO,\\ MDY "
+    )
+    assert seen["env"]["PGOPTIONS"].endswith("-c idle_session_timeout=0 -c transaction_timeout=0")
+    assert seen["env"]["PGCLIENTENCODING"] == "UTF8"
     assert seen["env"]["PGSSLCERT"] == "/tmp/client.crt" and "force" not in seen["vars"]
     assert "PGOPTIONS" not in os.environ and "PGSSLCERT" not in os.environ  # nothing of the run is left behind
 

@@ -87,17 +87,25 @@ def test_a_dump_says_its_encoding_and_locale():
 
 def test_the_copys_server_differences_say_what_they_may_change():
     source = {"server_version": "15.8", "encoding": "UTF8", "lc_collate": "en_US.UTF-8", "settings": {}}
-    source["settings"] = {"DateStyle": "ISO, DMY", "TimeZone": "Europe/Athens", "fsync": "on", "work_mem": "64MB"}
+    source["settings"] = {"max_locks_per_transaction": "256", "fsync": "on", "work_mem": "64MB"}
+    source["settings"] |= {"TimeZone": "Europe/Athens", "standard_conforming_strings": "off"}  # e.g. from a dump
     copy = {"server_version": "18.6", "encoding": "UTF8", "lc_collate": "C.UTF-8"}
-    copy["settings"] = {"DateStyle": "ISO, DMY", "TimeZone": "Etc/UTC", "fsync": "off", "work_mem": "64MB"}
+    copy["settings"] = {"max_locks_per_transaction": "64", "fsync": "off", "work_mem": "64MB", "TimeZone": "UTC"}
     found = rehearsal.differences(source, copy)
     assert found == [
         "server_version: 18.6 on the copy, 15.8 on the source (may change the result)",
         "lc_collate: C.UTF-8 on the copy, en_US.UTF-8 on the source (may change the result)",
-        "TimeZone: Etc/UTC on the copy, Europe/Athens on the source (may change the result or stop the run)",
+        "max_locks_per_transaction: 64 on the copy, 256 on the source (may stop the run)",
         "fsync: off on the copy, on on the source (times)",
     ]
     assert rehearsal.differences(source, source) == []
+
+
+def test_the_settings_the_harness_pins_are_no_difference_between_the_copy_and_the_source():
+    from harness.common import session
+
+    pinned = set(session.settings(10**6))
+    assert pinned.isdisjoint(rehearsal.RESULT_SETTINGS + rehearsal.TIME_SETTINGS)
 
 
 def test_the_steps_of_a_migrate_add_up_to_its_time():
