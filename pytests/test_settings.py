@@ -12,13 +12,15 @@ from __future__ import annotations
 import pytest
 from helpers import FIXTURES, query
 from pool import MIGRATOR, embedded_target
+from typer.testing import CliRunner
 
+from harness.cli.commands import app
 from harness.common import session
 from harness.common.schemas import Schemas
 from harness.db import connection as db
 from harness.db import fingerprint
 from harness.dbt_bridge import dbt_runner
-from harness.flows import build, samples
+from harness.flows import build, migrate, samples
 
 PUBLIC = Schemas("public")
 
@@ -172,6 +174,39 @@ def test_a_roles_settings_change_nothing_the_build_makes(group, default_build, a
     found = target_facts(role.with_database(role.database))
     assert found["catalog"] == expected["catalog"]
     assert [t for t in expected["rows"] if found["rows"].get(t) != expected["rows"][t]] == []
+
+
+def test_a_latin1_database_under_the_c_locale_migrates_to_the_same_target(default_build, as_migrator):
+    _, expected = default_build
+    role = as_migrator("latin1")
+    role.close()
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'drop database "{role.database}" with (force)')
+        cur.execute(
+            f"create database \"{role.database}\" template template0 encoding 'LATIN1' locale 'C' owner {MIGRATOR}"
+        )
+    samples.generate(role, PUBLIC, "minimal_sample")
+    with db.connect(role) as conn, conn.cursor() as cur:
+        cur.execute((FIXTURES / "settings_edges.sql").read_text())
+        conn.commit()
+    done = migrate.migrate(role, PUBLIC, confirm=lambda plan: True)
+    assert done.stopped_after == "done" and done.post.ok
+    found = target_facts(role, "public")
+    assert [t for t in expected["rows"] if found["rows"].get(t) != expected["rows"][t]] == []
+
+
+def test_a_sql_ascii_database_is_refused_in_one_line_naming_the_encoding(as_migrator):
+    role = as_migrator("sql_ascii")
+    role.close()
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'drop database "{role.database}" with (force)')
+        cur.execute(
+            f"create database \"{role.database}\" template template0 encoding 'SQL_ASCII' locale 'C' owner {MIGRATOR}"
+        )
+    refused = CliRunner().invoke(app, ["--dsn", role.dsn, "validate"])
+    assert refused.exit_code == 2, refused.output
+    assert refused.stdout == "" and len(refused.stderr.splitlines()) == 1, refused.output
+    assert "SQL_ASCII" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_a_policy_that_hides_legacy_rows_fails_the_stage_instead_of_filtering(as_migrator, templates):

@@ -21,11 +21,14 @@ STRUCTURE_PARTS = ("columns", "constraints", "indexes", "triggers", "table_grant
 
 
 def table_hashes(cur, schema: str) -> dict[str, tuple[int, str]]:
+    """Per table: its rows and an md5 of them, whatever the database's locale, and the same in a
+    UTF8 and a LATIN1 database (the rows sorted bytewise, their UTF-8 bytes hashed)."""
     result = {}
     for table in db.tables_in(cur, schema):
         cur.execute(
             sql.SQL(
-                "select count(*), coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '') from {} as t"
+                "select count(*), coalesce(md5(convert_to(string_agg(t::text, E'\\n' order by t::text collate \"C\"),"
+                " 'UTF8')), '') from {} as t"
             ).format(sql.Identifier(schema, table))
         )
         count, digest = cur.fetchone()

@@ -402,7 +402,7 @@ def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " ".join(lines[:3]) if lines else type(exc).__name__
-    return text if len(text) <= 400 else text[:400] + " …"
+    return text if len(text) <= 400 else text[:400] + " ..."  # ASCII: it goes into the audit
 
 
 def raise_on_error(run: DbtRun) -> None:

@@ -379,8 +379,16 @@ class _SourceReader:
         return {t: found[t] for t in tables}
 
     def _folds_other_letters(self, cur) -> bool:
-        """Whether the database's lower() folds letters beyond ASCII (not a C or POSIX locale)."""
-        cur.execute("select lower('ÀÉ') = 'àé'")
+        """Whether the models' normalise() folds letters beyond ASCII in this database: in UTF8 and
+        LATIN1 it always does, with ICU too; otherwise it is the database's own lower()
+        (case_folding() in macros/text.sql). ASCII SQL: a single-byte database receives it."""
+        cur.execute(
+            "select pg_encoding_to_char(d.encoding) in ('UTF8', 'LATIN1')"
+            " or exists (select 1 from pg_collation where collname = 'und-x-icu')"
+            " or case when pg_encoding_max_length(d.encoding) = 1"
+            " then lower(chr(192 + 0 * d.encoding)) <> chr(192 + 0 * d.encoding) else false end"
+            " from pg_database as d where d.datname = current_database()"
+        )
         return bool(cur.fetchone()[0])
 
     def _constraints(self, cur, catalog: _Catalog) -> None:

@@ -1,5 +1,5 @@
--- Invariant 1: every legacy row is accounted for — migrated with its id, or
--- quarantined with a reason — and the target has no legacy-table row that
+-- Invariant 1: every legacy row is accounted for (migrated with its id, or
+-- quarantined with a reason), and the target has no legacy-table row that
 -- the legacy snapshot did not have. Returns the tables that break it.
 {{ config(**check_config('critical',
     'a model lost or invented rows of {value}: do not cut over; report it with the migration report',
