@@ -220,3 +220,43 @@ def test_a_policy_that_hides_legacy_rows_fails_the_stage_instead_of_filtering(as
     with pytest.raises(Exception, match="row-level security"):
         build.build(role, PUBLIC, mode="dry-run")
     assert query(role, "select to_regclass('public_next.parts') as built") == [{"built": None}]
+
+
+# ---------------------------------------------------------------- failures the server caused
+
+
+def test_a_statement_timeout_the_operator_set_is_named_in_one_line(built_minimal, monkeypatch):
+    monkeypatch.setenv("HARNESS_STATEMENT_TIMEOUT", "1ms")
+    failed = CliRunner().invoke(app, ["--dsn", built_minimal.dsn, "build", "--no-stage"])
+    assert failed.exit_code == 1, failed.output
+    error = [line for line in failed.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "statement_timeout = 1ms" in error[0], failed.output
+    assert "HARNESS_STATEMENT_TIMEOUT" in error[0] and "dbt node(s) failed" not in error[0]
+
+
+# the server's own words when a write finds the disk full (SQLSTATE 53100), raised when the build
+# creates the mart dbt starts first (test_trust.py): what a full disk does to whichever node writes
+DISK_FULL = """
+create schema disk_full;
+create function disk_full.on_create() returns event_trigger language plpgsql as $$
+begin
+    if exists (
+        select from pg_event_trigger_ddl_commands()
+        where object_identity = 'public_next.maintenance_indicators'
+    ) then
+        raise exception 'could not extend file "base/16384/41000": No space left on device'
+            using errcode = 'disk_full', hint = 'Check free disk space.';
+    end if;
+end $$;
+create event trigger disk_full on ddl_command_end execute function disk_full.on_create();
+"""
+
+
+def test_a_full_disk_during_a_build_is_one_line_naming_it(built_minimal):
+    with db.connect(embedded_target(built_minimal.database), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(DISK_FULL)
+    failed = CliRunner().invoke(app, ["--dsn", built_minimal.dsn, "build", "--no-stage"])
+    assert failed.exit_code == 2, failed.output
+    error = [line for line in failed.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "the server ran out of disk space in model maintenance_indicators" in error[0]
+    assert "No space left on device" in error[0] and "dbt node(s) failed" not in error[0], failed.output

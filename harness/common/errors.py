@@ -157,6 +157,11 @@ def from_database(exc: Exception, command: str) -> HarnessError:
         or _WAY_FORWARD.get(code[:2])
         or (DatabaseRefused, "nothing more is known: see logs/migration.log and the server's log")
     )
+    from harness.common import server_failures  # it builds on this module's classes
+
+    found = server_failures.cause(str(exc), code)
+    if found:  # the server's doing (the connection lost, the disk full, a timeout): said as that
+        return found.error(f"harness {command}: {server_failures.describe(found)} ({primary}); {found.way}")
     if not code and "connection" in primary.lower():
         return ConnectionFailed(
             f"harness {command}: the connection to the database was lost ({primary}); run the "

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.common import faults, paths, session
+from harness.common import faults, paths, server_failures, session
 from harness.common.errors import HarnessError
 from harness.common.schemas import Schemas
 from harness.db import connection as db
@@ -113,6 +113,25 @@ class DbtRun:
     @property
     def warned(self) -> list[NodeOutcome]:
         return [o for o in self.outcomes if o.status == "warn"]
+
+    def server_failure(self) -> HarnessError | None:
+        """When nodes failed because of the server (the connection lost, the disk full, a
+        timeout), that cause as the one line to stop on, naming the nodes it hit; else None.
+        Also when dbt could not run at all (its hooks or its catalog queries hit it)."""
+        found = server_failures.cause(self.error)
+        if found:
+            detail = server_failures.first_line((self.error or "").removeprefix("Database Error"))
+            return server_failures.error(found, f" before dbt ran a node ({self.command})", detail)
+        hits = [(server_failures.cause(o.message), o) for o in self.failed]
+        hits = [(found, o) for found, o in hits if found]
+        if not hits:
+            return None
+        rank = {server_failures.ServerGone: 0, server_failures.ServerOutOfResources: 1, server_failures.TimedOut: 2}
+        found = min((found for found, _ in hits), key=lambda c: rank.get(c.error, 3))
+        nodes = [o for cause, o in hits if cause == found]
+        more = f" and {len(nodes) - 1} more dbt node(s)" if len(nodes) > 1 else ""
+        where = f" in {nodes[0].resource_type} {nodes[0].name}{more}"
+        return server_failures.error(found, where, server_failures.first_line(nodes[0].message or ""))
 
     def by_status(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -406,5 +425,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def raise_on_error(run: DbtRun) -> None:
+    server = run.server_failure()
+    if run.error and server:
+        raise server
     if run.error:
         raise HarnessError(f"dbt {run.command} could not run: {run.error}")

@@ -116,6 +116,9 @@ def snapshot_tables(target: db.Target, schemas: Schemas, progress: Progress | No
         on_node=progress.on_node,
     )
     dbt_runner.raise_on_error(run)
+    server = run.server_failure()
+    if server:
+        raise type(server)(f"the snapshot backup stopped, nothing was cut over: {server.message}")
     if not run.success:
         failed = ", ".join(o.name for o in run.failed)
         raise HarnessError(f"the snapshot backup failed ({failed}); nothing was cut over")

@@ -119,6 +119,9 @@ class BuildResult:
     def failure_summary(self) -> str:
         if self.dbt is None:
             return "the build did not run"
+        server = self.dbt.server_failure()
+        if server:  # the server's doing, not the models': said as that, whichever nodes it hit
+            return server.message
         if self.dbt.error:
             return self.dbt.error
         failed = self.dbt.failed
@@ -355,6 +358,9 @@ def write_report(result: BuildResult):
 
 def require_success(result: BuildResult) -> None:
     if not result.success:
+        server = result.dbt.server_failure() if result.dbt else None
+        if server:
+            raise type(server)(f"build of run {result.run_id} stopped: {server.message}; report: {result.report_path}")
         if result.dbt and result.dbt.error:
             raise HarnessError(f"build of run {result.run_id} could not run: {result.dbt.error}")
         raise CheckFailed(

@@ -103,6 +103,9 @@ def _run(target, schemas, selector, read_from, progress) -> dbt_runner.DbtRun:
         on_node=progress.on_node,
     )
     dbt_runner.raise_on_error(run)
+    server = run.server_failure()
+    if server:  # the server's doing: no finding of this run can be trusted
+        raise type(server)(f"the validation stopped: {server.message}")
     return run
 
 
