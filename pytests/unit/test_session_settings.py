@@ -1,8 +1,11 @@
 """The settings every session pins (harness/common/session.py), without a database: the order that
 makes them win, libpq's escaping, the statement_timeout an operator may set, the settings of
-later servers. pytests/test_settings.py proves on a server that they change nothing."""
+later servers, the runbook's list of them. pytests/test_settings.py proves on a server that they
+change nothing."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -45,3 +48,15 @@ def test_the_operator_may_bound_every_statement_and_a_bad_value_is_one_line(monk
     monkeypatch.setenv(session.STATEMENT_TIMEOUT_VARIABLE, "half an hour")
     with pytest.raises(UsageError, match="HARNESS_STATEMENT_TIMEOUT.*not a duration"):
         session.options()
+
+
+def test_the_runbook_lists_every_pinned_setting_and_what_is_refused():
+    from helpers import PROJECT
+
+    runbook = (PROJECT / "docs" / "runbook.md").read_text()
+    section = runbook.split("\n## Session settings\n", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {name for line in table for name in re.findall(r"`(\w+)`", line.split("|")[1])}
+    assert set(session.PINNED) | set(session.PINNED_SINCE) | {"client_encoding"} == listed
+    assert "SQL_ASCII" in section.split("What the harness refuses instead", 1)[1]
+    assert session.STATEMENT_TIMEOUT_VARIABLE in section
