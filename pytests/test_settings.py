@@ -107,6 +107,12 @@ def default_build(templates, migrator_role):
     return sample, facts
 
 
+@pytest.fixture
+def built_by_role(default_build, templates, as_migrator):
+    """A copy of the role's default build (the template's name is its fixture's), as the role."""
+    return as_migrator("built", template=templates("settings_built", built_by_the_role))
+
+
 def set_for_role(database: str, settings) -> None:
     with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
         for setting in settings:
@@ -280,8 +286,8 @@ def restart_server() -> None:
     subprocess.run(command, check=True, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def test_a_server_restart_during_a_build_stops_it_in_one_line_naming_the_restart(built_minimal, tmp_path):
-    process = paused_build(built_minimal, tmp_path)
+def test_a_server_restart_during_a_build_stops_it_in_one_line_naming_the_restart(built_by_role, tmp_path):
+    process = paused_build(built_by_role, tmp_path)
     restart_server()
     code, line = one_line_within(process, 30)
     assert code == 2, line
@@ -321,13 +327,13 @@ def test_the_lock_session_outlives_the_roles_idle_timeouts(as_migrator):
     assert holders == [{"n": 1}]
 
 
-def test_a_statement_timeout_the_operator_set_is_named_in_one_line(built_minimal, monkeypatch):
+def test_a_statement_timeout_the_operator_set_is_named_in_one_line(built_by_role, monkeypatch):
     monkeypatch.setenv("HARNESS_STATEMENT_TIMEOUT", "1ms")
-    failed = CliRunner().invoke(app, ["--dsn", built_minimal.dsn, "build", "--no-stage"])
+    failed = CliRunner().invoke(app, ["--dsn", built_by_role.dsn, "build", "--no-stage"])
     assert failed.exit_code == 1, failed.output
-    error = [line for line in failed.output.splitlines() if line.startswith("error:")]
-    assert len(error) == 1 and "statement_timeout = 1ms" in error[0], failed.output
-    assert "HARNESS_STATEMENT_TIMEOUT" in error[0] and "dbt node(s) failed" not in error[0]
+    (error,) = failed.stderr.splitlines()
+    assert error.startswith("error:") and "statement_timeout = 1ms" in error, failed.stderr
+    assert "HARNESS_STATEMENT_TIMEOUT" in error and "dbt node(s) failed" not in error
 
 
 # the server's own words when a write finds the disk full (SQLSTATE 53100), raised when the build
@@ -348,11 +354,11 @@ create event trigger disk_full on ddl_command_end execute function disk_full.on_
 """
 
 
-def test_a_full_disk_during_a_build_is_one_line_naming_it(built_minimal):
-    with db.connect(embedded_target(built_minimal.database), autocommit=True) as conn, conn.cursor() as cur:
+def test_a_full_disk_during_a_build_is_one_line_naming_it(built_by_role):
+    with db.connect(embedded_target(built_by_role.database), autocommit=True) as conn, conn.cursor() as cur:
         cur.execute(DISK_FULL)
-    failed = CliRunner().invoke(app, ["--dsn", built_minimal.dsn, "build", "--no-stage"])
+    failed = CliRunner().invoke(app, ["--dsn", built_by_role.dsn, "build", "--no-stage"])
     assert failed.exit_code == 2, failed.output
-    error = [line for line in failed.output.splitlines() if line.startswith("error:")]
-    assert len(error) == 1 and "the server ran out of disk space in model maintenance_indicators" in error[0]
-    assert "No space left on device" in error[0] and "dbt node(s) failed" not in error[0], failed.output
+    (error,) = failed.stderr.splitlines()
+    assert error.startswith("error:") and "the server ran out of disk space in model maintenance_indicators" in error
+    assert "No space left on device" in error and "dbt node(s) failed" not in error, failed.stderr
