@@ -64,6 +64,7 @@ LONGEST_FIRST = (
     "test_capture.py",
     "test_surroundings.py",
     "test_build.py",
+    "test_interrupts.py",
     "test_privileges.py",
     "test_grants.py",
     "test_cli.py",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -226,8 +227,36 @@ def create_database(target: Target, name: str, *, template: str | None = None, r
 
 def cancel_queries_on_interrupt() -> None:
     """From now on a query waits in Python (select-based), so a signal's KeyboardInterrupt reaches the
-    process during it and psycopg2 cancels the query on the server instead of letting it finish."""
-    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+    process during it and the query is cancelled on the server instead of left to finish."""
+    psycopg2.extensions.set_wait_callback(_wait_interruptibly)
+
+
+def _wait_interruptibly(conn) -> None:
+    """psycopg2.extras.wait_select, but the interrupt goes on: once the server has answered the
+    cancel, the KeyboardInterrupt (or the boundary's SIGTERM) is raised, not the "statement
+    cancelled" error the cancel caused. psycopg2 then closes the connection, as it does on any
+    error raised while waiting."""
+    interrupted = None
+    while True:
+        try:
+            state = conn.poll()
+            if state == psycopg2.extensions.POLL_OK:
+                break
+            if state == psycopg2.extensions.POLL_READ:
+                select.select([conn.fileno()], [], [])
+            elif state == psycopg2.extensions.POLL_WRITE:
+                select.select([], [conn.fileno()], [])
+            else:
+                raise conn.OperationalError(f"bad state from poll: {state}")
+        except KeyboardInterrupt as signal_:
+            interrupted = interrupted or signal_
+            conn.cancel()
+        except psycopg2.Error:
+            if interrupted is None:
+                raise
+            break
+    if interrupted is not None:
+        raise interrupted
 
 
 def open_connection(target: Target, application_name: str = APPLICATION_NAME):

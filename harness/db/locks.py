@@ -50,7 +50,8 @@ def with_lock_retries(
             if exc.pgcode not in LOCK_ERRORS:
                 raise
         except BaseException:
-            conn.rollback()  # a guard said no (or an interrupt): nothing of the transaction stays
+            if not conn.closed:  # an interrupt cancels a query, and its connection is closed with it
+                conn.rollback()  # a guard said no: nothing of the transaction stays
             raise
         if attempt > retries:
             raise CheckFailed(
