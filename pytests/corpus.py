@@ -8,9 +8,18 @@ from it:
 
 A case names the database state it starts from (shared between cases: a
 refusal changes nothing, and the test proves it), what makes that state bad if
-anything (SQL, the schema's lock held by another command, files in the
-harness's home: then the case gets a database of its own), the command, and
-what must come back. Keep adding to it.
+anything (SQL, the schema's lock held by another command, a live table held by
+another session, files in the harness's home: then the case gets a database of
+its own), the command, and what must come back: the exit code, the words of the
+line and, for a refusal of the swap, the reason its audit step records. Every
+refusal the harness can raise needs a case here, or another test of its exit
+code and line (pytests/unit/test_refusal_sites.py). Keep adding to it.
+
+Placeholders in a case's SQL, arguments, words, file names and environment:
+{socket}, {database} (the case's own), {password}, {home} (HARNESS_HOME), {run}
+(the run of the state's build), {source} (the case's database as the harness
+names a --from source), {dump} (a backup of the legacy sample's live schema) and
+{empty_dump} (a backup holding no table).
 """
 
 from __future__ import annotations
@@ -62,16 +71,18 @@ class Case:
     # what makes the case's own copy of its state bad:
     sql: tuple[str, ...] = ()  # statements run as the superuser ({database}: the case's database)
     hold_lock: bool = False  # another command (pid 4242) holds the live schema while the case runs
+    hold_table: tuple[str, str] | None = None  # (table, lock mode) another session holds in the live schema
     files: dict[str, str] = field(default_factory=dict)  # written under HARNESS_HOME: relative path -> content
     dsn: str | None = None  # another DSN ({socket}, {database}); else the state's database
     user: str | None = None  # connect as this role instead of the superuser
     env: dict = field(default_factory=dict)
     changes_live: bool = False  # the one case that must change the live schema: the comparison can fail
+    reason: str | None = None  # a refusal of the swap: the reason its audit step records (outcome refused)
 
     @property
     def makes_its_state_bad(self) -> bool:
         """Its SQL, the lock or its files: the case runs on a copy of its own, and its answer is its own."""
-        return bool(self.sql or self.hold_lock or self.files)
+        return bool(self.sql or self.hold_lock or self.hold_table or self.files)
 
 
 def everything_owned_by_migrator_but(table: str) -> tuple[str, ...]:

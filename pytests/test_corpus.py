@@ -1,6 +1,7 @@
 """Every bad input of the corpus (pytests/corpus.py) gets one clear line and
 the right exit code, names the object it is about, shows no traceback and no
-password, and changes nothing in the live schema. Database states are shared
+password, and changes nothing in the live schema; a refusal of the swap is in the
+audit with its reason. Database states are shared
 between cases (templates copied per state, one copy for every case that
 needs no change of its own); the legacy values are validated once."""
 
@@ -83,10 +84,12 @@ class Answer(NamedTuple):
 class CorpusRun:
     """Runs the cases of one module: each case on a copy of its state's template, answered from the
     cache when the same command already ran on the same shared state. Called with a case, it returns
-    the answer and the live schema's fingerprint before and after."""
+    the answer, the live schema's fingerprint before and after, and the newest audit step's
+    (outcome, reason)."""
 
-    def __init__(self, templates):
+    def __init__(self, templates, files):
         self.templates = templates  # pool.py's templates fixture
+        self.files = files  # a directory of the module's own: the backups the cases restore
         self.server = embedded_target("postgres")
         self.shared: dict[State, db.Target] = {}  # a state's copy shared by its cases that change nothing
         self.answers: dict[tuple, Answer] = {}  # (state, arguments, user, DSN) -> the answer
@@ -101,6 +104,17 @@ class CorpusRun:
         it (pool.py's templates), so their dbt runs share the session's parse."""
         for state in dict.fromkeys(case.state for case in corpus.CASES if case.state is not State.NO_DATABASE):
             self.template_of(state)
+        self.make_dumps()
+
+    def make_dumps(self) -> None:
+        """{dump}: a backup of the legacy sample's live schema; {empty_dump}: one of a schema without tables."""
+        from harness.flows import backup
+
+        legacy = embedded_target(self.template_of(State.LEGACY))
+        backup.dump_schema(legacy, "public", self.files / "legacy.dump")
+        legacy.close()  # a template must have no session when it is copied
+        _execute(self.server, "create schema if not exists corpus_empty")
+        backup.dump_schema(self.server, "corpus_empty", self.files / "empty.dump")
 
     def database_for(self, case: corpus.Case) -> db.Target | None:
         """The copy of its state a case runs on (none for a case that needs no database).
@@ -121,25 +135,31 @@ class CorpusRun:
         return self.shared[case.state]
 
     def __call__(self, case: corpus.Case) -> tuple:
-        """(exit code, stdout, stderr, exception, the live schema's fingerprint before, after)"""
+        """(exit code, stdout, stderr, exception, the live schema's fingerprint before, after, the newest
+        audit step's (outcome, reason), the placeholders' values)"""
         target = self.database_for(case)
-        values = placeholders(target)
-        lock_holder = make_bad(case, target, values)
+        values = placeholders(target) | {
+            "dump": str(self.files / "legacy.dump"),
+            "empty_dump": str(self.files / "empty.dump"),
+        }
+        holders = make_bad(case, target, values)
         schema = live_schema(case)
         before = live_fingerprint(target, schema)
         args = tuple(a.format(**values) for a in case.args)
         key = (case.state, args, case.user, case.dsn)
         if not answered_alone(case) and key in self.answers:
-            return (*self.answers[key], before, before)
+            return (*self.answers[key], before, before, None, values)
         try:
             answer = invoke(case, args, values, target)
         finally:
-            if lock_holder is not None:
-                lock_holder.close()
+            for holder in holders:
+                holder.close()
+            for relative in case.files:  # the session's home serves the cases after it
+                (paths.home_dir() / relative.format(**values)).unlink(missing_ok=True)
         after = live_fingerprint(target, schema)
         if not answered_alone(case):
             self.answers[key] = answer
-        return (*answer, before, after)
+        return (*answer, before, after, newest_step(target, schema), values)
 
     def drop_databases(self) -> None:
         for target in self.shared.values():
@@ -149,10 +169,10 @@ class CorpusRun:
 
 
 @pytest.fixture(scope="module")
-def corpus_run(templates, migrator_role):
+def corpus_run(templates, migrator_role, tmp_path_factory):
     """Runs a case (CorpusRun); migrator_role: the role the privilege cases connect as exists."""
     console.out.width = console.err.width = 2000  # one line stays one line
-    run = CorpusRun(templates)
+    run = CorpusRun(templates, tmp_path_factory.mktemp("corpus"))
     run.make_every_state()
     yield run
     run.drop_databases()
@@ -165,24 +185,69 @@ def answered_alone(case: corpus.Case) -> bool:
 
 
 def placeholders(target: db.Target | None) -> dict[str, str]:
-    """What a case's DSN, arguments, environment and SQL may name: {socket}, {password}, {home},
-    {database}."""
+    """What a case's DSN, arguments, words, environment, files and SQL may name: {socket}, {password},
+    {home}, {database}, {run} (the run of the state's build, if any), {source} (the database as the
+    harness names it when it is given as a source)."""
     return {
         "socket": str(embedded.status().socket_dir),
         "password": corpus.PASSWORD,
         "home": str(paths.home_dir()),
         "database": target.database if target else "postgres",
+        "run": built_run(target) if target else "",
+        "source": as_the_harness_names_it(target) if target else "",
     }
 
 
-def make_bad(case: corpus.Case, target: db.Target | None, values: dict[str, str]):
+def as_the_harness_names_it(target: db.Target) -> str:
+    """The case's database as the harness names a source (--from): resolved by libpq, redacted."""
+    resolved = db.resolve(db.Target(f"host={embedded.status().socket_dir} user=postgres dbname={target.database}"))
+    resolved.close()
+    return resolved.redacted()
+
+
+def built_run(target: db.Target) -> str:
+    with db.connect(embedded_target(target.database)) as conn, conn.cursor() as cur:
+        if not db.relation_exists(cur, "migration_audit", "steps"):
+            return ""
+        cur.execute("select run_id from migration_audit.steps where step in ('build', 'dry-run') order by id desc")
+        row = cur.fetchone()
+        return row[0] if row else ""
+
+
+def newest_step(target: db.Target | None, schema: str) -> tuple[str, str | None] | None:
+    """The newest audit step of the live schema: (outcome, the reason of a refusal)."""
+    if target is None:
+        return None
+    with db.connect(embedded_target(target.database)) as conn, conn.cursor() as cur:
+        if not db.relation_exists(cur, "migration_audit", "steps"):
+            return None
+        cur.execute(
+            "select outcome, details ->> 'reason' from migration_audit.steps where live_schema = %s"
+            " order by id desc limit 1",
+            (schema,),
+        )
+        row = cur.fetchone()
+        return tuple(row) if row else None
+
+
+def make_bad(case: corpus.Case, target: db.Target | None, values: dict[str, str]) -> list:
     """Makes the case's copy of its state bad: its SQL as the superuser, its files in the harness's
-    home, and the live schema's lock held as another command would. Returns the lock's holder (to
-    close once the command has answered), or None."""
+    home, the live schema's lock held as another command would, a live table held by another
+    session. Returns the holders (to close once the command has answered)."""
     if case.sql:
         _execute(embedded_target(target.database), *(statement.format(**values) for statement in case.sql))
-    write_files(case.files)
-    return hold_the_schema_lock(target) if case.hold_lock else None
+    write_files({relative.format(**values): content for relative, content in case.files.items()})
+    holders = [hold_the_schema_lock(target)] if case.hold_lock else []
+    if case.hold_table:
+        holders.append(hold_a_table(target, *case.hold_table))
+    return holders
+
+
+def hold_a_table(target: db.Target, table: str, mode: str):
+    """A session of the application in the middle of a transaction that holds a live table."""
+    holder = psycopg2.connect(embedded_target(target.database).dsn, application_name="the application")
+    holder.cursor().execute(f"lock table public.{table} in {mode} mode")
+    return holder
 
 
 def write_files(files: dict[str, str]) -> None:
@@ -231,13 +296,14 @@ def live_fingerprint(target, schema: str):
         return fingerprint.fingerprint(cur, schema) if db.schema_exists(cur, schema) else None
 
 
+@pytest.mark.timeout(400)  # the first case's setup makes every state's template (a build); a case takes seconds
 @pytest.mark.parametrize("case", corpus.CASES, ids=[c.name for c in corpus.CASES])
 def test_a_bad_input_gets_one_clear_line(corpus_run, case):
-    exit_code, stdout, stderr, exception, before, after = corpus_run(case)
+    exit_code, stdout, stderr, exception, before, after, newest, values = corpus_run(case)
     said = stdout + stderr
     assert exit_code == case.exit, (case.name, exit_code, said[-800:], exception)
     for word in case.words:
-        assert word in said, (case.name, word, said[-800:])
+        assert word.format(**values) in said, (case.name, word, said[-800:])
     assert "Traceback" not in said and "unexpected error" not in said, said[-800:]
     assert corpus.PASSWORD not in said
     if case.exit:
@@ -247,6 +313,8 @@ def test_a_bad_input_gets_one_clear_line(corpus_run, case):
         assert fingerprint.differences(before, after), "the corpus must see a change of the live schema"
     else:
         assert before is None or fingerprint.differences(before, after) == [], case.name
+    if case.reason:
+        assert newest == ("refused", case.reason), (case.name, newest)
 
 
 def test_the_corpus_covers_every_class_and_is_large_enough():
