@@ -771,6 +771,101 @@ CASES: tuple[Case, ...] = (
         ("pg_restore", "not appear to be a valid archive"),
         files={"not-a-dump.txt": "hello"},
     ),
+    # ---------------------------------------------------------------- the built target's seal
+    # each kind of change to the built target, made around its read-only guard: never cut over (refused
+    # before the backups; one made during them is refused under the swap's locks: test_refusals.py)
+    Case(
+        "rows of the built target updated in place",
+        Class.STATE,
+        "a row of <live>_next updated with its guard disabled for a moment (the row counts unchanged)",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "1 rows of parts were written after the seal", "harness build"),
+        state=State.BUILT,
+        sql=(
+            "alter table public_next.parts disable trigger user",
+            "update public_next.parts set name = 'Changed'"
+            " where id = (select id from public_next.parts order by id limit 1)",
+            "alter table public_next.parts enable trigger user",
+        ),
+    ),
+    Case(
+        "rows of the built target written with triggers off",
+        Class.STATE,
+        "a row of <live>_next updated by a superuser with session_replication_role = replica (no DDL at all)",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "1 rows of parts were written after the seal"),
+        state=State.BUILT,
+        sql=(
+            "set session_replication_role = replica",
+            "update public_next.parts set name = 'Changed'"
+            " where id = (select id from public_next.parts order by id limit 1)",
+        ),
+    ),
+    Case(
+        "a column added to the built target",
+        Class.STATE,
+        "a column added to a table of <live>_next",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "note is new", "harness build"),
+        state=State.BUILT,
+        sql=("alter table public_next.parts add column note text",),
+    ),
+    Case(
+        "an index added to the built target",
+        Class.STATE,
+        "an index created on a table of <live>_next",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "is new"),
+        state=State.BUILT,
+        sql=("create index corpus_parts_name on public_next.parts (name)",),
+    ),
+    Case(
+        "a trigger added to the built target",
+        Class.STATE,
+        "a trigger created on a table of <live>_next",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "trigger parts corpus_extra"),
+        state=State.BUILT,
+        sql=(
+            "create trigger corpus_extra after insert on public_next.parts for each row"
+            " execute function migration_audit.capture_change('public', 'target')",
+        ),
+    ),
+    Case(
+        "the built target's guard disabled",
+        Class.STATE,
+        "the read-only guard of a table of <live>_next disabled and left so",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "trigger parts abparts_migrate_read_only"),
+        state=State.BUILT,
+        sql=("alter table public_next.parts disable trigger abparts_migrate_read_only",),
+    ),
+    Case(
+        "a grant on the built target's table",
+        Class.STATE,
+        "a privilege on a table of <live>_next granted to PUBLIC",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "table_grant parts"),
+        state=State.BUILT,
+        sql=("grant insert on public_next.parts to public",),
+    ),
+    Case(
+        "a grant on the built target's schema",
+        Class.STATE,
+        "a privilege on <live>_next itself granted to PUBLIC",
+        ("cutover",),
+        1,
+        ("public_next is not what run", "schema_grant"),
+        state=State.BUILT,
+        sql=("grant create on schema public_next to public",),
+    ),
     # ---------------------------------------------------------------- the comparison can fail
     Case(
         "a new sample over the live schema",

@@ -17,7 +17,16 @@ from harness.common import sqlfiles
 from harness.db import connection as db
 
 # the catalog queries of harness/sql/fingerprint/, one per part of the structure
-STRUCTURE_PARTS = ("columns", "constraints", "indexes", "triggers", "table_grants", "schema_acl", "extensions")
+STRUCTURE_PARTS = (
+    "columns",
+    "constraints",
+    "indexes",
+    "triggers",
+    "table_grants",
+    "schema_acl",
+    "schema_grants",
+    "extensions",
+)
 
 
 def table_hashes(cur, schema: str) -> dict[str, tuple[int, str]]:
@@ -70,7 +79,7 @@ def differences(before: dict, after: dict) -> list[str]:
 
 # what a build leaves and a cutover checks: the catalog facts (compared under the
 # swap's locks: their cost grows with the number of objects, not with the data)
-CATALOG_PARTS = ("columns", "constraints", "indexes", "triggers")
+CATALOG_PARTS = ("columns", "constraints", "indexes", "triggers", "table_grants", "schema_grants")
 
 
 def catalog(cur, schema: str) -> dict[str, list[list]]:
@@ -92,6 +101,27 @@ def build_facts(cur, schema: str) -> dict:
     return {"row_counts": row_counts(cur, schema), "catalog": facts, "digest": digest(facts)}
 
 
+def current_xid(cur) -> int:
+    """The transaction's own id (assigned now): a row written after it commits has a younger xmin."""
+    cur.execute("select pg_current_xact_id()::text")
+    return int(cur.fetchone()[0])
+
+
+def rows_written_after(cur, schema: str, xid: int) -> dict[str, int]:
+    """Per table, the rows a transaction younger than `xid` wrote (inserted, or updated in place:
+    an update's new row version has the updating transaction's xmin), whatever the row counts say."""
+    result = {}
+    for table in db.tables_in(cur, schema):
+        cur.execute(
+            sql.SQL("select count(*) from {} where age(xmin) < age(%s::text::xid)").format(
+                sql.Identifier(schema, table)
+            ),
+            (str(xid % 2**32),),
+        )
+        result[table] = int(cur.fetchone()[0])
+    return result
+
+
 def count_differences(recorded: dict[str, int], current: dict[str, int]) -> list[str]:
     found = [f"table {t} is missing" for t in sorted(set(recorded) - set(current))]
     found += [f"table {t} was added" for t in sorted(set(current) - set(recorded))]
@@ -110,7 +140,7 @@ def catalog_differences(recorded: dict[str, list], current: dict[str, list]) -> 
         before = {json.dumps(row, default=str) for row in recorded.get(part, [])}
         now = {json.dumps(row, default=str) for row in current.get(part, [])}
         for row in sorted(before - now):
-            found.append(f"{part[:-1]} {' '.join(map(str, json.loads(row)[:3]))} is gone or changed")
+            found.append(f"{part.removesuffix('s')} {' '.join(map(str, json.loads(row)[:3]))} is gone or changed")
         for row in sorted(now - before):
-            found.append(f"{part[:-1]} {' '.join(map(str, json.loads(row)[:3]))} is new")
+            found.append(f"{part.removesuffix('s')} {' '.join(map(str, json.loads(row)[:3]))} is new")
     return found

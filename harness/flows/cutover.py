@@ -119,7 +119,6 @@ def preflight(cur, schemas: Schemas) -> state.State:
         )
     if db.schema_exists(cur, schemas.archive(current.build_run)):
         raise OutOfOrder(f"schema {schemas.archive(current.build_run)!r} already exists; run `harness status`")
-    seal.verify(cur, schemas, current)
     return current
 
 
@@ -166,6 +165,7 @@ def cutover(
         around = surroundings.read(cur, schemas.live, incoming=schemas.next, drop_rules=drop_rules)
         surroundings.require_known_rules(around, drop_rules)
         surroundings.require_movable(cur, around)
+        seal.verify(cur, schemas, current)  # after the privileges: a role's grant to read the target is a change
         audit.ensure(cur)
         run_id = current.build_run
         sealed = current.build_step["details"]["fingerprint"]
