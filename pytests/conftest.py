@@ -56,6 +56,7 @@ LONGEST_FIRST = (
     "test_load.py",
     "test_corpus.py",
     "test_odd_data.py",
+    "test_every_write.py",
     "test_secrets.py",
     "test_proofs.py",
     "test_mapping_rules.py",

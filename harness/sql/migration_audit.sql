@@ -100,15 +100,17 @@ create table if not exists migration_audit.capture_runs (
 -- The capture triggers' function. security definer: the application's role
 -- writes its rows without any privilege on migration_audit. TG_ARGV: the live
 -- schema, the side (legacy | target), then the columns of the table's primary
--- key (none: a table without one). Nothing in it can fail on a row's shape.
+-- key (none: a table without one). Nothing in it can fail on a row's shape. An
+-- update that changes the row's key is logged as what it is to the row's
+-- identity: the old key's DELETE and the new key's INSERT.
 create or replace function migration_audit.capture_change() returns trigger
 language plpgsql security definer set search_path = pg_catalog as $fn$
 declare
     run text;
     old_row jsonb;
     new_row jsonb;
-    written jsonb;
     row_key text;
+    old_key text;
 begin
     select c.run_id into run
     from migration_audit.capture_runs as c
@@ -125,14 +127,25 @@ begin
     if TG_OP <> 'DELETE' then
         new_row := to_jsonb(NEW);
     end if;
-    written := coalesce(new_row, old_row);
     if TG_NARGS = 3 then
-        row_key := written ->> TG_ARGV[2];
+        row_key := coalesce(new_row, old_row) ->> TG_ARGV[2];
+        old_key := old_row ->> TG_ARGV[2];
     elsif TG_NARGS > 3 then
         row_key := (
-            select jsonb_agg(written -> TG_ARGV[n] order by n)::text
+            select jsonb_agg(coalesce(new_row, old_row) -> TG_ARGV[n] order by n)::text
             from generate_series(2, TG_NARGS - 1) as n
         );
+        old_key := (
+            select jsonb_agg(old_row -> TG_ARGV[n] order by n)::text
+            from generate_series(2, TG_NARGS - 1) as n
+        );
+    end if;
+    if TG_OP = 'UPDATE' and old_key is distinct from row_key then
+        insert into migration_audit.change_log (live_schema, side, run_id, table_name, op, row_id, old_row)
+        values (TG_ARGV[0], TG_ARGV[1], run, TG_TABLE_NAME, 'DELETE', old_key, old_row);
+        insert into migration_audit.change_log (live_schema, side, run_id, table_name, op, row_id, new_row)
+        values (TG_ARGV[0], TG_ARGV[1], run, TG_TABLE_NAME, 'INSERT', row_key, new_row);
+        return null;
     end if;
     insert into migration_audit.change_log (live_schema, side, run_id, table_name, op, row_id, old_row, new_row)
     values (TG_ARGV[0], TG_ARGV[1], run, TG_TABLE_NAME, TG_OP, row_key, old_row, new_row);
