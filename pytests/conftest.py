@@ -54,6 +54,7 @@ LONGEST_FIRST = (
     "test_rehearsal.py",
     "test_settings.py",
     "test_load.py",
+    "test_refusals.py",
     "test_corpus.py",
     "test_odd_data.py",
     "test_every_write.py",

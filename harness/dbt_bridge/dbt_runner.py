@@ -413,11 +413,12 @@ def invoke(
         raise result.exception  # dbt cancelled its queries; the command stops here
     if result.exception is not None:
         run.success = False
-        run.error = _one_line(result.exception)
+        run.error = one_line(result.exception)
     return run
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException | str) -> str:
+    """An error (dbt's messages span lines: the SQL, a caret) as the one line the operator reads."""
     text = str(exc).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " ".join(lines[:3]) if lines else type(exc).__name__

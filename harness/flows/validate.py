@@ -262,7 +262,12 @@ def validate(
         target_schema=target_schema,
         started_at=started_at.isoformat(),
         checks=_with_carried(found, plan, run_id) if plan else found,
-        dbt_errors=[f"{o.unique_id}: {o.message}" for r in runs for o in r.failed if o.resource_type != "test"],
+        dbt_errors=[
+            f"{o.unique_id}: {dbt_runner.one_line(o.message or 'no message')}"
+            for r in runs
+            for o in r.failed
+            if o.resource_type != "test"
+        ],
         database=target.redacted(),
         mode=plan.mode if plan else "staged snapshot",
         notes=plan.notes if plan else [],
