@@ -47,6 +47,7 @@ Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(exist_ok=True)
 # runs whole on one xdist worker (--dist loadfile); handing out the longest first keeps one
 # worker from running a long file alone at the end. A file not listed runs after these.
 LONGEST_FIRST = (
+    "test_corpus.py",
     "test_validation.py",
     "test_trust.py",
     "test_json.py",
@@ -55,7 +56,6 @@ LONGEST_FIRST = (
     "test_settings.py",
     "test_load.py",
     "test_refusals.py",
-    "test_corpus.py",
     "test_odd_data.py",
     "test_every_write.py",
     "test_secrets.py",

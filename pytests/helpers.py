@@ -49,11 +49,13 @@ def harness_cli(
     env: dict | None = None,
     timeout: float = 300,
     background: bool = False,
+    stdin=None,
 ):
     """The real `harness` command in its own process (signals, kills and races need one).
 
-    Returns the CompletedProcess, or with `background` the Popen. HARNESS_HOME
-    and the embedded server are the session's."""
+    Returns the CompletedProcess, or with `background` the Popen (`stdin`: a file descriptor to
+    read from, e.g. a terminal's, pytests/test_refusals.py). HARNESS_HOME and the embedded server
+    are the session's."""
     import subprocess
     import sys
 
@@ -63,7 +65,9 @@ def harness_cli(
         environment["HARNESS_FAULT"] = fault
     command = [sys.executable, "-m", "harness", *args]
     if background:
-        return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            command, env=environment, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout)
 
 
