@@ -7,7 +7,11 @@ naming every table written (a rolled-back transaction wrote nothing), sees the t
 the snapshot did not hold, and after the catch-up (restage, rebuild, cut over) every write is
 in the new live schema, by id. On the target side, after the cutover: a forced rollback carries
 each write back or lists it as not carried, by id and with its reason; none is lost (each is in
-the export), and a rolled-back transaction is nowhere. One built sample, one rebuild."""
+the export), and a rolled-back transaction is nowhere. One built sample, one rebuild.
+
+Among the legacy writes, two implausible dates (a usage dated 1900, an inventory row created
+in 1900): the rebuild migrates them, and its opening balances stay dated before the first
+plausible date (models/intermediate/int_transactions__opening_balances.sql)."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ RENUMBERED_ITEM = "e0000000-0000-0000-0000-000000000003"  # a legacy order item'
 TARGET_PART = "e0000000-0000-0000-0000-000000000004"  # inserted into the target after the cutover
 TARGET_NEVER = "e0000000-0000-0000-0000-000000000005"  # inserted into the target, rolled back
 TARGET_RENUMBERED = "e0000000-0000-0000-0000-000000000006"  # a target order item's new key
+LONG_AGO = "e0000000-0000-0000-0000-000000000007"  # a legacy usage dated 1900
 
 
 def execute(target, *statements, params=None) -> None:
@@ -65,6 +70,12 @@ def test_every_kind_of_write_is_caught_up_by_id_and_carried_back_or_listed(built
     )
     truncated = first_ids(target, "part_usage", 1000)
     assert truncated, "the sample has part usage to truncate"
+    usage = query(
+        target,
+        "select customer_organization_id::text as org, part_id::text as part from public.part_usage where id = %s",
+        (truncated[0],),
+    )[0]
+    inventory = first_ids(target, "inventory", 1)[0]
 
     # ---- the legacy side, after the stage the build was made from: every kind of write
     execute(
@@ -74,12 +85,20 @@ def test_every_kind_of_write_is_caught_up_by_id_and_carried_back_or_listed(built
         "delete from public.supplier_order_items where id = %(supplier_item)s",
         "truncate public.part_usage",
         "update public.customer_order_items set id = %(renumbered)s where id = %(order_item)s",
+        # implausible dates: a usage and an inventory row of 1900
+        "insert into public.part_usage (id, customer_organization_id, part_id, usage_date, quantity_used)"
+        " values (%(long_ago)s, %(org)s, %(usage_part)s, '1900-01-01', 1)",
+        "update public.inventory set created_at = '1900-01-01' where id = %(inventory)s",
         params={
             "new": NEW_PART,
             "part": part,
             "supplier_item": supplier_item,
             "renumbered": RENUMBERED_ITEM,
             "order_item": order_item,
+            "long_ago": LONG_AGO,
+            "org": usage["org"],
+            "usage_part": usage["part"],
+            "inventory": inventory,
         },
     )
     rolled_back(
@@ -91,7 +110,8 @@ def test_every_kind_of_write_is_caught_up_by_id_and_carried_back_or_listed(built
     # a key change is the old key's delete and the new key's insert; the rolled-back insert is nowhere
     assert refused.value.writes == {
         "customer_order_items": 2,
-        "part_usage": 1,
+        "inventory": 1,
+        "part_usage": 2,
         "parts": 2,
         "supplier_order_items": 1,
     }
@@ -106,6 +126,8 @@ def test_every_kind_of_write_is_caught_up_by_id_and_carried_back_or_listed(built
         ("part_usage", "TRUNCATE", None),
         ("customer_order_items", "DELETE", order_item),
         ("customer_order_items", "INSERT", RENUMBERED_ITEM),
+        ("part_usage", "INSERT", LONG_AGO),
+        ("inventory", "UPDATE", inventory),
     ]
 
     # ---- a transaction open while a new stage takes its snapshot, committed after it
@@ -131,6 +153,15 @@ def test_every_kind_of_write_is_caught_up_by_id_and_carried_back_or_listed(built
     assert ids(target, "customer_order_items", [order_item, RENUMBERED_ITEM]) == {RENUMBERED_ITEM}
     address = scalar(target, "select address from public.organizations where id = %s", (organisation,))
     assert address == "Every Write Street"
+    assert ids(target, "part_usage", [LONG_AGO]) == {LONG_AGO}  # migrated as it is
+    # the opening balances are dated before every movement of a plausible date, and never from 1900
+    dates = query(
+        target,
+        "select min(transaction_date) filter (where reference_number = 'opening-balance') as opening,"
+        " min(transaction_date) filter (where reference_number <> 'opening-balance'"
+        " and transaction_date >= '2000-01-01') as first_movement from public.transactions",
+    )[0]
+    assert dates["opening"].year >= 2000 and dates["opening"] < dates["first_movement"], dates
 
     # ---- the target side, after the cutover: every kind of write, then a forced rollback
     kept_item, target_item = first_ids(target, "customer_order_items", 2)
