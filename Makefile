@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast unit lint pytest chromium docs-checks docs-reason-codes docs-troubleshooting docs-examples docs-screenshot bench clean
+.PHONY: install demo test test-fast unit lint pytest chromium docs-checks docs-reason-codes docs-troubleshooting docs-examples docs-screenshot bench mutants clean
 
 install: $(STAMP)
 
@@ -90,6 +90,11 @@ docs-screenshot: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(BIN)/python bench/benchmark.py
+
+# the mutation run (pytests/mutants/run.py): not part of `make test`; MUTANTS= areas or names to run only those
+MUTANTS ?=
+mutants: $(STAMP)
+	$(BIN)/python pytests/mutants/run.py $(MUTANTS)
 
 clean:
 	rm -rf target logs reports .pytest_cache
