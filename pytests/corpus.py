@@ -1354,6 +1354,97 @@ CASES: tuple[Case, ...] = (
         state=State.BUILT,
         sql=("grant create on schema public_next to public",),
     ),
+    # what surrounds the legacy tables (harness/db/surroundings.py): refused by name, or the DBA's SQL
+    Case(
+        "a view elsewhere on a legacy table",
+        Class.STATE,
+        "cutover while a view in another schema reads a legacy table, without an --after-swap file",
+        ("cutover",),
+        1,
+        (
+            "error: the cutover of public cannot take along 1 object(s) around its tables: view reporting.v_stock",
+            "recreate or re-point each dependant in --after-swap FILE",
+        ),
+        state=State.BUILT,
+        sql=(
+            "create schema reporting",
+            "create view reporting.v_stock as select organization_id, sum(current_stock) as stock"
+            " from public.inventory group by organization_id",
+        ),
+        reason="surroundings",
+    ),
+    Case(
+        "a rule --drop-rule does not know",
+        Class.ARGUMENTS,
+        "cutover --drop-rule naming no integrity rule of the legacy tables (a typo)",
+        ("cutover", "--drop-rule", "users_email_key_typo"),
+        2,
+        ("--drop-rule users_email_key_typo: no integrity rule of that name on the legacy tables of public",),
+        state=State.BUILT,
+    ),
+    Case(
+        "an after-swap file that is not there",
+        Class.FILES,
+        "cutover --after-swap naming a file that does not exist",
+        ("cutover", "--after-swap", "{home}/no_such_after_swap.sql"),
+        2,
+        ("--after-swap {home}/no_such_after_swap.sql: cannot read it (No such file or directory)",),
+        state=State.BUILT,
+    ),
+    Case(
+        "an empty after-swap file",
+        Class.FILES,
+        "cutover --after-swap with a file holding only blank lines",
+        ("cutover", "--after-swap", "{home}/after_swap_empty.sql"),
+        2,
+        ("--after-swap {home}/after_swap_empty.sql is empty: it holds no SQL to run inside the swap",),
+        state=State.BUILT,
+        files={"after_swap_empty.sql": "\n\n"},
+    ),
+    Case(
+        "an after-swap file that commits",
+        Class.FILES,
+        "cutover --after-swap with a file that ends with COMMIT",
+        ("cutover", "--after-swap", "{home}/after_swap_commit.sql"),
+        2,
+        (
+            "--after-swap {home}/after_swap_commit.sql has a transaction command (commit)",
+            "leave BEGIN, COMMIT, ROLLBACK and SAVEPOINT out",
+        ),
+        state=State.BUILT,
+        files={"after_swap_commit.sql": "create schema reporting;\ncommit;\n"},
+    ),
+    Case(
+        "an after-rollback file that fails",
+        Class.FILES,
+        "rollback --after-rollback with a file whose SQL fails inside the swap",
+        ("rollback", "--after-rollback", "{home}/after_rollback_failing.sql"),
+        1,
+        (
+            "error: --after-rollback {home}/after_rollback_failing.sql failed: relation"
+            ' "public.no_such_table" does not exist; the whole swap was rolled back, nothing was rolled back',
+        ),
+        state=State.CUT,
+        files={"after_rollback_failing.sql": "select count(*) from public.no_such_table;\n"},
+        reason="dba_sql_failed",
+    ),
+    Case(
+        "prune of a schema a view elsewhere reads",
+        Class.STATE,
+        "prune --keep 0 while a view in another schema reads the rolled-back target prune would drop",
+        ("prune", "--keep", "0", "--yes"),
+        1,
+        (
+            "error: prune would drop 1 object(s) outside the schemas it owns with public_rolledback_{run}",
+            "view reporting.old_parts",
+            "nothing was pruned",
+        ),
+        state=State.ROLLED,
+        sql=(
+            "create schema reporting",
+            "create view reporting.old_parts as select count(*) as n from public_rolledback_{run}.parts",
+        ),
+    ),
     # ---------------------------------------------------------------- the comparison can fail
     Case(
         "a new sample over the live schema",

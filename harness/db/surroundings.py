@@ -155,7 +155,7 @@ class DbaSql:
         except OSError as unreadable:
             raise UsageError(f"{option} {path}: cannot read it ({unreadable.strerror})") from None
         if not text.strip():
-            raise UsageError(f"{option} {path} is empty")
+            raise UsageError(f"{option} {path} is empty: it holds no SQL to run inside the swap")
         control = transaction_control(text)
         if control:
             raise UsageError(
