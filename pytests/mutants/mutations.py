@@ -27,6 +27,7 @@ AREAS = {
     "check-edges": "each check's condition, at its edges",
     "proofs": "each reconciliation proof, in each way it can be false",
     "capture": "the drift guard's view of what the stage's snapshot saw, and the capture of every write",
+    "surroundings": "what surrounds the legacy tables: seen, refused or verified at the swap; prune never cascading",
 }
 
 
@@ -291,5 +292,27 @@ MUTATIONS = (
         "harness/db/capture.py",
         '"create trigger {} after truncate on {} for each statement execute function {}({})"',
         '"create trigger {} after delete on {} for each statement execute function {}({})"',
+    ),
+    # ---------------------------------------------------------------- surroundings
+    Mutation(
+        "surroundings",
+        "a-view-elsewhere-unseen",
+        "harness/db/surroundings.py",
+        "if source in swapped or not (target in swapped or target in bound):",
+        'if source in swapped or e["from_schema"] != live or not (target in swapped or target in bound):',
+    ),
+    Mutation(
+        "surroundings",
+        "prune-cascades",
+        "harness/db/surroundings.py",
+        'if e["to_schema"] not in schemas or e["from_schema"] in schemas:',
+        'if e["to_schema"] in schemas or e["from_schema"] in schemas:',
+    ),
+    Mutation(
+        "surroundings",
+        "a-forgotten-rule-cut-over",
+        "harness/db/surroundings.py",
+        "if table not in now or not _has_rule(now[table], rule):",
+        "if table not in now:",
     ),
 )
