@@ -271,13 +271,3 @@ def test_refusals_of_the_library_that_the_command_line_never_reaches(templates, 
     backup.write_text("")
     with pytest.raises(UsageError, match="exists on .*: a rehearsal copies into a new one"):
         rehearsal.rehearse(target, PUBLIC, backup_file=backup, database=target.database)
-    from harness.db import parity, swap
-
-    with db.connect(target) as conn, conn.cursor() as cur:  # what the swap asks once an after-swap file ran
-        cur.execute("alter table public.users enable row level security")
-        cur.execute("create schema public_next")
-        cur.execute("create table public_next.users (like public.users)")
-        with pytest.raises(swap.SwapRefused, match="the after-swap file did not recreate the legacy row-level") as no:
-            parity.require_row_security_carried(cur, "public", "public_next")
-        assert no.value.reason == "row_security"
-        conn.rollback()

@@ -44,7 +44,6 @@ LIBRARY_ONLY = {
     ("harness/reporting/reports.py", "no report of run"): "`harness report --html` finds a run's reports first",
     ("harness/flows/validate.py", "nothing is staged to validate again"): "migrate validates the stage it just used",
     ("harness/flows/rehearsal.py", "a rehearsal copies into a new one"): "the command line names the copy anew",
-    ("harness/db/parity.py", "the after-swap file did not recreate"): "no command runs an after-swap file yet",
 }
 LINE_START = "error: "  # the boundary's line: "error: <message>"
 GRAM = 6  # a string and a template share a piece this long before they are compared
