@@ -131,14 +131,14 @@ def apply(
             db.drop_schema(cur, name)  # CASCADE within the schema only: nothing outside depends on it (_plan)
 
     with db.connect(target) as conn:
-        if prune_plan.drop_schemas:
-            locks.with_lock_retries(
-                conn,
-                drop,
-                lock_timeout_ms=lock_timeout_ms,
-                retries=retries,
-                what=f"dropping {', '.join(prune_plan.drop_schemas)}",
-            )
+        # always: a plan that only takes capture off is refused too if the database moved since
+        locks.with_lock_retries(
+            conn,
+            drop,
+            lock_timeout_ms=lock_timeout_ms,
+            retries=retries,
+            what=f"dropping {', '.join(prune_plan.drop_schemas) or 'nothing'}",
+        )
         done.dropped_schemas = list(prune_plan.drop_schemas)
         for name in prune_plan.remove_capture_from:
             removed = done.capture_removed.setdefault(name, [])
