@@ -1,6 +1,7 @@
 """The mutations of `make mutants` (pytests/mutants/mutations.py) stay applicable: each changes one
-line of a Python or SQL file, found there exactly once, and every area of issue 30 keeps at
-least two (30 at least in all). Whether the tests kill them is `make mutants`' business (an
+line of a Python or SQL file, found there exactly once, into a line no longer than lint allows
+(run.py rejects one that fails lint), and every area of issue 30 keeps at least two (30 at
+least in all). Whether the tests kill them is `make mutants`' business (an
 hour); that each can still be applied is this test's (milliseconds)."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from helpers import PROJECT
 sys.path.insert(0, str(PROJECT / "pytests" / "mutants"))
 from mutations import AREAS, MUTATIONS  # noqa: E402
 
+LINE_LENGTH = {".py": 120, ".sql": 130}  # ruff's (pyproject.toml) and sqlfluff's (.sqlfluff): a longer line is rejected
+
 
 def test_every_mutation_changes_one_line_found_once():
     stale = []
@@ -20,6 +23,12 @@ def test_every_mutation_changes_one_line_found_once():
         path = PROJECT / mutation.path
         if not path.is_file() or path.read_text().count(mutation.before) != 1:
             stale.append(f"{mutation.area}/{mutation.name}: {mutation.before!r} is not once in {mutation.path}")
+            continue
+        text = path.read_text()
+        start = text.rfind("\n", 0, text.index(mutation.before)) + 1
+        line = text[start : text.index("\n", start)].replace(mutation.before, mutation.after)
+        if len(line) > LINE_LENGTH[path.suffix]:
+            stale.append(f"{mutation.area}/{mutation.name}: the mutated line is {len(line)} long (lint rejects it)")
         assert "\n" not in mutation.before + mutation.after and mutation.before != mutation.after, mutation.name
         assert mutation.path.endswith((".py", ".sql")), mutation.name
     assert stale == [], "a mutated line changed: update pytests/mutants/mutations.py\n" + "\n".join(stale)
