@@ -10,7 +10,8 @@ For each mutation, in order:
      or through the modules that import it (nearest first, by the number of imports between);
      for the harness's own SQL (harness/sql/), those of the modules that read the file; for the
      dbt project's SQL (models, tests, macros, snapshots), the test files that name the file (or
-     the macros it defines), the most mentions first, then every test file that runs dbt;
+     the macros it defines), the most mentions first, then every test file that runs dbt (never
+     the test of the mutation list: it fails on any mutated worktree, a kill of nothing);
   3. run them in that order in one pytest process that stops at the first failure (-x):
      killed when a test fails, survived when all pass; a timeout is not a kill. A killing test
      is run again at the end on the unmutated worktree: one that fails there too kills nothing.
@@ -50,6 +51,8 @@ BIN = Path(sys.executable).parent
 DBT_PROJECT_DIRS = ("models", "tests", "macros", "snapshots")
 DEFAULT_TIMEOUT_S = 1800
 FAILURE = r"^(?:FAILED|ERROR) ([^\s\[]+(?:\[[^\]]*\])?)"  # a test id in pytest's short summary
+# tests of the mutation list itself: on a mutated worktree they fail (its line is no longer found), a kill of nothing
+OF_THE_MUTATIONS = ("pytests/unit/test_mutations.py",)
 
 
 @dataclass
@@ -95,7 +98,13 @@ class ImportGraph:
     def __init__(self, root: Path):
         self.root = root
         files = sorted((root / "harness").rglob("*.py")) + sorted((root / "pytests").rglob("*.py"))
-        files = [f for f in files if "mutants" not in f.relative_to(root).parts and f.name != "conftest.py"]
+        files = [
+            f
+            for f in files
+            if "mutants" not in f.relative_to(root).parts
+            and f.name != "conftest.py"
+            and f.relative_to(root).as_posix() not in OF_THE_MUTATIONS
+        ]
         self.path_of = {module_name(f, root): f for f in files}
         self.importers: dict[str, set[str]] = defaultdict(set)
         for name, path in self.path_of.items():
