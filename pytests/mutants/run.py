@@ -201,23 +201,36 @@ def tests_for(relative: str, root: Path, graph: ImportGraph, before: str = "") -
 
 
 def run(args: list[str], cwd: Path, env: dict | None = None, timeout: float | None = None):
-    """A command in a process group of its own (killed whole on a timeout or Ctrl-C)."""
+    """A command in a process group of its own (stopped whole on a timeout, Ctrl-C or SIGTERM: stop())."""
     process = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
-    RUNNING.append(process)
     try:
         output, _ = process.communicate(timeout=timeout)
         return process.returncode, output
     except subprocess.TimeoutExpired:
+        stop(process)
+        return None, ""
+    except BaseException:  # Ctrl-C or SIGTERM: the tests stopped, their servers with them, before the worktree goes
+        stop(process)
+        raise
+
+
+STOP_GRACE_S = 60  # what pytest gets, once interrupted, to stop the embedded servers of its sessions
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Interrupt a command's process group as Ctrl-C would (pytest's teardown stops each session's
+    embedded server, which SIGKILL would leave running, its data directory gone); SIGKILL it if it
+    has not ended within STOP_GRACE_S."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.communicate(timeout=STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        return None, ""
-    finally:
-        RUNNING.remove(process)
-
-
-RUNNING: list[subprocess.Popen] = []
+    except ProcessLookupError:
+        pass
 
 
 def environment(worktree: Path, home: Path) -> dict:
@@ -430,11 +443,6 @@ def main() -> int:
         confirm_killers(outcomes, worktree, scratch / "homes", options.timeout)
     except KeyboardInterrupt:
         print("\ninterrupted: the worktree is removed, the checkout was never changed", flush=True)
-        for process in list(RUNNING):
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         return 130
     finally:
         subprocess.run(["git", "-C", str(CHECKOUT), "worktree", "remove", "--force", str(worktree)], check=False)
