@@ -1,7 +1,9 @@
 """The exit code of an error the server raises: 1 when the data (or another session) is the
 reason and running again after a fix or a wait helps, 2 when the server refuses what the
 command or its role may do. One SQLSTATE of each class the boundary knows (errors.py), and
-one it does not know; no database needed. The read-only session end to end: the corpus."""
+one it does not know; no database needed. The read-only session end to end: the corpus. The
+causes the server's own failures are said as (the connection lost, the disk full, a timeout):
+test_server_failures.py."""
 
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ class ServerError(psycopg2.Error):
         ("42501", 2),  # insufficient_privilege
         ("42P01", 2),  # undefined_table
         ("42703", 2),  # undefined_column
-        ("53100", 2),  # disk_full
+        ("53400", 2),  # configuration_limit_exceeded (a full disk, memory, connection slots: said as that cause,
+        # test_server_failures.py)
         ("XX000", 2),  # internal_error: nothing more is known
     ],
 )
