@@ -332,6 +332,20 @@ CASES: tuple[Case, ...] = (
         2,
         ("error: migrate needs a terminal to confirm", "--yes"),
     ),
+    Case(
+        "a statement timeout that is not a duration",
+        Class.ARGUMENTS,
+        "HARNESS_STATEMENT_TIMEOUT written in words",
+        ("validate",),
+        2,
+        (
+            "error: HARNESS_STATEMENT_TIMEOUT='30minutes' is not a duration: give one as PostgreSQL writes it",
+            "30min, 2h, 90s, 500ms",
+        ),
+        state=State.NO_DATABASE,
+        dsn="host={socket} user=postgres dbname=postgres password={password}",
+        env={"HARNESS_STATEMENT_TIMEOUT": "30 minutes"},
+    ),
     # ---------------------------------------------------------------- state machine
     Case(
         "cutover with nothing built",

@@ -92,7 +92,7 @@ class CorpusRun:
         self.files = files  # a directory of the module's own: the backups the cases restore
         self.server = embedded_target("postgres")
         self.shared: dict[State, db.Target] = {}  # a state's copy shared by its cases that change nothing
-        self.answers: dict[tuple, Answer] = {}  # (state, arguments, user, DSN) -> the answer
+        self.answers: dict[tuple, Answer] = {}  # (state, arguments, user, DSN, environment) -> the answer
 
     def template_of(self, state: State) -> str:
         """The template database of a state, made the first time (from the template it builds on)."""
@@ -146,7 +146,7 @@ class CorpusRun:
         schema = live_schema(case)
         before = live_fingerprint(target, schema)
         args = tuple(a.format(**values) for a in case.args)
-        key = (case.state, args, case.user, case.dsn)
+        key = (case.state, args, case.user, case.dsn, tuple(sorted(case.env.items())))
         if not answered_alone(case) and key in self.answers:
             return (*self.answers[key], before, before, None, values)
         try:
