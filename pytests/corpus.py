@@ -593,14 +593,20 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
-        "a read-only session",
+        "a read-only server",
         Class.PRIVILEGES,
-        "the role's transactions are read-only",
+        "a server that refuses every write, as a standby does (a role's or the DSN's read-only default is"
+        " overridden: the harness pins default_transaction_read_only off)",
         ("validate",),
         2,
-        ("read-only", "primary"),
-        dsn="host={socket} user=postgres dbname={database} options='-c default_transaction_read_only=on'"
-        " password={password}",
+        ("error: harness validate: the database refused", "connect to the primary as a role whose transactions"),
+        # a standby, as the harness meets it: every DDL refused with SQLSTATE 25006
+        sql=(
+            "create function public.corpus_standby() returns event_trigger language plpgsql as $$ begin raise"
+            " exception using errcode = 'read_only_sql_transaction', message = 'cannot execute ' || tg_tag"
+            " || ' in a read-only transaction'; end $$",
+            "create event trigger corpus_standby on ddl_command_start execute function public.corpus_standby()",
+        ),
     ),
     # ---------------------------------------------------------------- legacy shape
     Case(

@@ -1,7 +1,7 @@
 """The exit code of an error the server raises: 1 when the data (or another session) is the
 reason and running again after a fix or a wait helps, 2 when the server refuses what the
 command or its role may do. One SQLSTATE of each class the boundary knows (errors.py), and
-one it does not know; no database needed. The read-only session end to end: the corpus. The
+one it does not know; no database needed. A read-only server end to end: the corpus. The
 causes the server's own failures are said as (the connection lost, the disk full, a timeout):
 test_server_failures.py."""
 
