@@ -5,7 +5,8 @@ As the ordinary role, with settings a DBA's server carries (`ALTER ROLE ... IN D
 SET`, set by the superuser): the target is the one a default server gives, row for row and
 hash for hash (one default build, the settings applied to copies of its sample, grouped so
 that a difference still names its setting), and each setting alone is pinned in the harness's
-and dbt's sessions; a LATIN1 database under the C locale migrates to that same target;
+and dbt's sessions; a LATIN1 database under the C locale migrates to that same target; in a
+LATIN2 one a letter the server cannot fold is a warning naming its row;
 SQL_ASCII is refused in one line; a hiding row-level security policy fails instead of
 filtering. A restart during a build, a killed lock session, a statement timeout and a full
 disk stop the command in one line that names them; the lock's session outlives the role's
@@ -28,7 +29,7 @@ from harness.common.schemas import Schemas
 from harness.db import connection as db
 from harness.db import embedded, fingerprint, lock_watch, locks
 from harness.dbt_bridge import dbt_runner
-from harness.flows import build, migrate, samples
+from harness.flows import build, migrate, samples, validate
 
 PUBLIC = Schemas("public")
 # a mart without parents: dbt starts it first (test_trust.py)
@@ -209,6 +210,42 @@ def test_a_latin1_database_under_the_c_locale_migrates_to_the_same_target(defaul
     assert done.stopped_after == "done" and done.post.ok
     found = target_facts(role, "public")
     assert [t for t in expected["rows"] if found["rows"].get(t) != expected["rows"][t]] == []
+
+
+# the checks that fire only where the server cannot fold a letter's case (test_validation.py counts them
+# as planted here): a LATIN2 database under the C locale, on a server without ICU (the embedded one)
+LOCALE_FINDINGS = {"case_folded_by_the_locale"}
+
+
+def test_a_letter_the_server_cannot_fold_is_a_warning_naming_exactly_its_rows(as_migrator):
+    role = as_migrator("latin2")
+    role.close()
+    with db.connect(embedded_target("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'drop database "{role.database}" with (force)')
+        cur.execute(
+            f"create database \"{role.database}\" template template0 encoding 'LATIN2' locale 'C' owner {MIGRATOR}"
+        )
+        cur.execute(
+            "select count(*) from pg_collation where collname in ('und-x-icu', 'pg_c_utf8', 'C.utf8')"
+            " and collencoding in (-1, pg_char_to_encoding('LATIN2'))"
+        )
+        if cur.fetchone()[0]:
+            pytest.skip("this server folds every letter of a LATIN2 database (ICU): the check cannot fire")
+    samples.generate(role, PUBLIC, "minimal_sample")
+    with db.connect(role) as conn, conn.cursor() as cur:
+        # the C locale folds no letter beyond ASCII: L with stroke (U+0141) keeps its case
+        cur.execute(
+            "update public.inventory set location = 'Magazyn \u0141\u00f3d\u017a'"
+            " where id = (select id from public.inventory order by id limit 1) returning id::text"
+        )
+        (planted,) = cur.fetchone()
+        conn.commit()
+    result = validate.validate(role, PUBLIC)
+    found = {c.name: c for c in result.checks if c.found}
+    assert set(found) & LOCALE_FINDINGS == LOCALE_FINDINGS and result.ok, result.summary
+    check = found["case_folded_by_the_locale"]
+    assert check.severity == "warning" and check.failing_rows == 1
+    assert check.example_ids == [f"inventory {planted}"]
 
 
 def test_a_sql_ascii_database_is_refused_in_one_line_naming_the_encoding(as_migrator):
