@@ -168,6 +168,10 @@ def put_target_back(target: db.Target, schemas: Schemas, run_id: str) -> None:
     """The rolled-back target as the build sealed it: <live>_next, read-only."""
     with db.connect(target) as conn, conn.cursor() as cur:
         swap_mod.rename_schema(cur, schemas.rolledback(run_id), schemas.next)
+        # the cutover gave it the live schema's owner and grants; the seal knows the build's (ours, default)
+        next_schema = sql.Identifier(schemas.next)
+        cur.execute(sql.SQL("alter schema {} owner to current_user").format(next_schema))
+        cur.execute(sql.SQL("revoke all on schema {} from public").format(next_schema))
         capture.remove(cur, schemas.next)  # the cutover put change capture on it; the build did not
         capture.protect(cur, schemas.next, run_id)
         conn.commit()

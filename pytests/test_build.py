@@ -11,7 +11,7 @@ from helpers import query, scalar
 
 from harness.common.errors import CheckFailed, OutOfOrder, UsageError
 from harness.common.schemas import Schemas
-from harness.db import capture
+from harness.db import capture, fingerprint
 from harness.db import connection as db
 from harness.flows import build, cutover, migrate, samples, stage, swap_checks, validate
 from harness.flows.progress import Progress
@@ -238,3 +238,19 @@ def test_after_a_cutover_the_proofs_run_again_only_net_of_the_writes_since(built
     assert found[swap_checks.GRANTS].example_value == (
         "public.users: role public holds SELECT, the rule gives it nothing"
     )
+
+
+def test_the_seal_sees_a_schemas_grants_as_they_are_not_as_they_are_written(new_database):
+    # no access list is the default one: a grant revoked again is no change to the built target (a bench
+    # or a DBA that puts a schema back), a grant left in place is one
+    target = new_database("seal-acl")
+    with db.connect(target) as conn, conn.cursor() as cur:
+        cur.execute("create schema sealed_acl")
+        cur.execute("create table sealed_acl.t (id int primary key)")
+        before = fingerprint.catalog(cur, "sealed_acl")
+        cur.execute("grant usage on schema sealed_acl to public")
+        granted = fingerprint.catalog(cur, "sealed_acl")
+        cur.execute("revoke usage on schema sealed_acl from public")
+        assert fingerprint.catalog_differences(before, fingerprint.catalog(cur, "sealed_acl")) == []
+        assert fingerprint.catalog_differences(before, granted) != []
+        conn.rollback()
