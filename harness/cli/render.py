@@ -343,14 +343,17 @@ def grants(doc: dict) -> None:
         (role, privileges, "all " + str(tables) if len(names) == tables else ", ".join(names))
         for (role, privileges), names in sorted(by_role.items())
     ]
-    out.print(
-        table(
-            "grants on the new tables (the grant rule: never wider than on the legacy tables; "
-            "seeds/grant_adjustments.csv adjusts it)",
-            ["role", "privileges", "tables"],
-            rows,
+    if rows:
+        out.print(
+            table(
+                "grants on the new tables (the grant rule: never wider than on the legacy tables; "
+                "seeds/grant_adjustments.csv adjusts it)",
+                ["role", "privileges", "tables"],
+                rows,
+            )
         )
-    )
+    else:
+        line("grants on the new tables: none to other roles (none on the legacy tables either: the grant rule)")
     owners: dict[str, int] = {}
     for owner in doc["owners"].values():
         owners[owner] = owners.get(owner, 0) + 1

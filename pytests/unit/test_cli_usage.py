@@ -165,3 +165,19 @@ def test_what_json_sends_to_stderr_leaves_stdout_to_whoever_holds_it_next(capsys
         render.line("the next command's result")
     assert "the plan" in capsys.readouterr().err
     assert (first.getvalue(), second.getvalue()) == ("a result\n", "the next command's result\n")
+
+
+def test_a_grant_plan_without_grants_says_so_in_a_line_not_an_empty_table():
+    import contextlib
+    import io
+
+    from harness.cli import render
+
+    plan = {"owners": {"users": "postgres", "warehouses": "postgres"}, "rows": []}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        render.grants(plan)
+    assert printed.getvalue().splitlines() == [
+        "grants on the new tables: none to other roles (none on the legacy tables either: the grant rule)",
+        "owners: postgres (2 tables)",
+    ]
