@@ -5,7 +5,8 @@ mutation the tests do not fail survived.
 For each mutation, in order:
   1. reject it unless it is what it claims to be: one line of one file changed (its `before`
      text found exactly once, `after` a single line), and the file still imports (Python),
-     parses (dbt's parse, for the dbt project's SQL) and lints (ruff check and format; sqlfluff);
+     parses (dbt's parse, for the dbt project's SQL) and lints as `make lint` does (ruff check
+     and format; sqlfluff where make lint runs it: not on macros);
   2. find its tests, automatically: for a Python module, the test files that import it directly
      or through the modules that import it (nearest first, by the number of imports between);
      for the harness's own SQL (harness/sql/), those of the modules that read the file; for the
@@ -49,6 +50,7 @@ from mutations import AREAS, MUTATIONS, Mutation  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DBT_PROJECT_DIRS = ("models", "tests", "macros", "snapshots")
+LINTED_SQL = ("models/", "tests/", "harness/sql/")  # what `make lint` runs sqlfluff on (macros: dbt's parse only)
 DEFAULT_TIMEOUT_S = 1800
 FAILURE = r"^(?:FAILED|ERROR) ([^\s\[]+(?:\[[^\]]*\])?)"  # a test id in pytest's short summary
 # tests of the mutation list itself: on a mutated worktree they fail (its line is no longer found), a kill of nothing
@@ -271,13 +273,14 @@ def rejected(mutation: Mutation, worktree: Path, env: dict) -> str | None:
                 return f"ruff {check[0]}: {said.strip().splitlines()[0]}"
         return None
     if relative.endswith(".sql"):
-        lint = [str(BIN / "sqlfluff"), "lint", relative, "--disable-progress-bar", "--processes", "1"]
-        if relative.startswith("harness/sql/"):
-            lint += ["--templater", "placeholder"]
-        code, said = run(lint, worktree, env)
-        if code != 0:
-            problems = [line for line in said.splitlines() if line.startswith("L:")]
-            return f"sqlfluff: {problems[0].strip() if problems else said.strip()[-200:]}"
+        if relative.startswith(LINTED_SQL):
+            lint = [str(BIN / "sqlfluff"), "lint", relative, "--disable-progress-bar", "--processes", "1"]
+            if relative.startswith("harness/sql/"):
+                lint += ["--templater", "placeholder"]
+            code, said = run(lint, worktree, env)
+            if code != 0:
+                problems = [line for line in said.splitlines() if line.startswith("L:")]
+                return f"sqlfluff: {problems[0].strip() if problems else said.strip()[-200:]}"
         if relative.split("/")[0] in DBT_PROJECT_DIRS:
             parse = (
                 "from harness.common.schemas import Schemas\nfrom harness.db import connection as db\n"
