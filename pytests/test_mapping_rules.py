@@ -121,13 +121,15 @@ def test_parts_are_classified_by_keywords_with_units(built):
     }
 
 
-def test_part_type_override_seed_wins_over_keywords(project_copy, new_database):
-    # what a DBA does: add rows to seeds/part_type_overrides.csv and rebuild
+def test_the_override_seeds_win_over_keywords_and_over_the_type_map(project_copy, new_database):
+    # what a DBA does: add rows to seeds/part_type_overrides.csv and seeds/organization_overrides.csv, rebuild
     (project_copy / "seeds" / "part_type_overrides.csv").write_text(
         "part_number,part_type,unit_of_measure,note\n"
         "PN-005-E,consumable,,a seal is not a bulk material\n"
         "PN-001-A,bulk_material,,no unit given: unit_of_measure_defaults.csv decides\n"
     )
+    organizations = project_copy / "seeds" / "organization_overrides.csv"
+    organizations.write_text(organizations.read_text() + "quiet supplier,customer,typed SUPPLIER by mistake\n")
     target, schemas = new_database("override"), Schemas("public")
     load_fixture(target, schemas, "mapping_rules")
     result = build.build(target, schemas)
@@ -139,6 +141,17 @@ def test_part_type_override_seed_wins_over_keywords(project_copy, new_database):
     assert parts["PN-005-E"] == ("consumable", "pieces")
     assert parts["PN-001-A"] == ("bulk_material", "liters")
     assert parts["PN-002-B"] == ("bulk_material", "liters")  # untouched rows keep the keyword rule
+    # the name's override beats its legacy type's map (SUPPLIER -> supplier): a customer, without a parent
+    organisations = {
+        r["name"]: (r["type"], r["parent"])
+        for r in query(
+            target,
+            "select name, organization_type::text as type, parent_organization_id::text as parent"
+            " from public_next.organizations",
+        )
+    }
+    assert organisations["Quiet Supplier"] == ("customer", None)
+    assert organisations["AutoParts Ltd"] == ("supplier", ORASEAS)  # untouched rows keep the type map
 
 
 def test_a_seed_edited_into_listing_a_value_twice_or_none_blocks_and_is_named(project_copy, new_database):
