@@ -90,3 +90,34 @@ def leaf_commands(node=None, path: tuple[str, ...] = ()) -> dict[str, object]:
         else:
             found[" ".join((*path, name))] = command
     return found
+
+
+FIRST_NODE = "maintenance_indicators"  # the first mart a build runs: a pause there holds the lock
+
+
+def wait_for(path, seconds: float = 120) -> str:
+    """The text of a file another process writes (a fault point's marker), once it is there."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def paused_build(target, tmp_path):
+    """`harness build --no-stage` in its own process, paused on its first mart (it holds the
+    live schema's lock and has dbt's queries open)."""
+    marker = tmp_path / "paused"
+    process = harness_cli(
+        "build",
+        "--no-stage",
+        dsn=target.dsn,
+        fault=f"pause@dbt:{FIRST_NODE}",
+        env={"HARNESS_FAULT_MARKER": str(marker)},
+        background=True,
+    )
+    wait_for(marker)
+    return process

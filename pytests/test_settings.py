@@ -19,7 +19,7 @@ import subprocess
 import time
 
 import pytest
-from helpers import FIXTURES, harness_cli, query
+from helpers import FIXTURES, paused_build, query
 from pool import MIGRATOR, embedded_target
 from typer.testing import CliRunner
 
@@ -33,7 +33,6 @@ from harness.flows import build, migrate, samples, validate
 
 PUBLIC = Schemas("public")
 # a mart without parents: dbt starts it first (test_trust.py)
-FIRST_NODE = "maintenance_indicators"
 
 # what a role may carry, set by the superuser; grouped by what they would change, so that a
 # difference still names its setting (the message, or the table that differs)
@@ -277,30 +276,6 @@ def test_a_policy_that_hides_legacy_rows_fails_the_stage_instead_of_filtering(as
 
 
 # ---------------------------------------------------------------- failures the server caused
-
-
-def wait_for(path, seconds: float = 120) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text():
-            return path.read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never appeared")
-
-
-def paused_build(target, tmp_path):
-    """`harness build --no-stage` in its own process, paused on its first mart, holding the lock."""
-    marker = tmp_path / "paused"
-    process = harness_cli(
-        "build",
-        "--no-stage",
-        dsn=target.dsn,
-        fault=f"pause@dbt:{FIRST_NODE}",
-        env={"HARNESS_FAULT_MARKER": str(marker)},
-        background=True,
-    )
-    wait_for(marker)
-    return process
 
 
 def one_line_within(process, seconds: float) -> tuple[int, str]:

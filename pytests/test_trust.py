@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import harness_cli, query
+from helpers import harness_cli, paused_build, query
 from typer.testing import CliRunner
 
 from harness.cli.commands import app
@@ -21,7 +21,6 @@ from harness.flows import cutover, state
 PUBLIC = Schemas("public")
 # a mart without parents: dbt starts it first, so a test that needs a build in progress waits
 # for seconds, not for the whole build
-FIRST_NODE = "maintenance_indicators"
 
 
 def execute(target, *statements):
@@ -77,17 +76,6 @@ def test_a_killed_rebuild_is_shown_interrupted_and_never_cut_over(built_minimal)
     assert archives == []
 
 
-def wait_for(path, seconds: float = 120) -> str:
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text():
-            return path.read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never appeared")
-
-
 def test_an_existing_backup_file_is_never_overwritten(built_minimal):
     from harness.common import paths
     from harness.flows import backup
@@ -110,22 +98,6 @@ def harness_backends(target) -> list[str]:
         " or application_name = 'dbt')",
     )
     return [r["application_name"] for r in rows]
-
-
-def paused_build(target, tmp_path):
-    """`harness build --no-stage` in its own process, paused on its first mart (it holds the
-    live schema's lock and has dbt's queries open)."""
-    marker = tmp_path / "paused"
-    process = harness_cli(
-        "build",
-        "--no-stage",
-        dsn=target.dsn,
-        fault=f"pause@dbt:{FIRST_NODE}",
-        env={"HARNESS_FAULT_MARKER": str(marker)},
-        background=True,
-    )
-    wait_for(marker)
-    return process
 
 
 def stopped_within_seconds(target, process, signal_name: str, exit_code: int) -> None:
