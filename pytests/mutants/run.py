@@ -368,12 +368,15 @@ def confirm_killers(outcomes: list[Outcome], worktree: Path, homes: Path, timeou
 
 
 def chosen(names: list[str]) -> list[Mutation]:
+    """The mutations named: an area, a mutation's name, or area/name as the run prints it."""
     if not names:
         return list(MUTATIONS)
-    unknown = [n for n in names if n not in AREAS and n not in {m.name for m in MUTATIONS}]
+    known = set(AREAS) | {m.name for m in MUTATIONS} | {f"{m.area}/{m.name}" for m in MUTATIONS}
+    unknown = [n for n in names if n not in known]
+    wanted = {n.split("/", 1)[-1] for n in names}
     if unknown:
         raise SystemExit(f"no area or mutation named {', '.join(unknown)}; areas: {', '.join(AREAS)}")
-    return [m for m in MUTATIONS if m.area in names or m.name in names]
+    return [m for m in MUTATIONS if m.area in wanted or m.name in wanted]
 
 
 def summary(outcomes: list[Outcome], seconds: float) -> str:

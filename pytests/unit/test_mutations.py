@@ -40,3 +40,17 @@ def test_every_area_keeps_two_mutations_and_every_name_is_one():
     assert {area: n for area, n in per_area.items() if n < 2} == {} and set(per_area) == set(AREAS)
     assert len(MUTATIONS) >= 30
     assert len({m.name for m in MUTATIONS}) == len(MUTATIONS)
+
+
+def test_a_mutation_is_chosen_by_its_area_its_name_or_area_slash_name_as_the_run_prints_it():
+    import pytest
+    from run import chosen
+
+    first = MUTATIONS[0]
+    by_area = chosen([first.area])
+    assert first in by_area and {m.area for m in by_area} == {first.area}
+    assert chosen([first.name]) == [first] == chosen([f"{first.area}/{first.name}"])
+    other_area = next(area for area in AREAS if area != first.area)
+    for wrong in ("nowhere/nothing", f"{other_area}/{first.name}"):
+        with pytest.raises(SystemExit, match=f"no area or mutation named {wrong};"):
+            chosen([wrong])
