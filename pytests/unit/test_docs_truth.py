@@ -488,6 +488,26 @@ def test_every_file_of_the_harness_the_docs_and_comments_name_exists():
     assert missing == []
 
 
+def test_every_area_of_the_mutation_run_has_its_guarding_tests_in_the_architecture_map():
+    """docs/architecture.md says which tests guard each class of promise: one row per area of
+    pytests/mutants/mutations.py, none for an area that is not there (the files it names exist:
+    the test above)."""
+    import sys
+
+    sys.path.insert(0, str(PYTESTS / "mutants"))
+    from mutations import AREAS
+
+    text = doc("docs/architecture.md")
+    section = text.split("## Which tests guard which promise", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z-]+)` \| [^|]+ \| ([^|]+) \|$", section, re.MULTILINE)
+    assert sorted(area for area, _ in rows) == sorted(AREAS)
+    assert [area for area, tests in rows if "pytests/" not in tests] == []
+    defined = {
+        name for path in PYTESTS.glob("**/test_*.py") for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)
+    }
+    assert sorted(set(re.findall(r"`(test_\w+)`", section)) - defined) == []
+
+
 # ---------------------------------------------------------------- quarantine reasons and checks
 
 
