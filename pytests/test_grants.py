@@ -82,6 +82,12 @@ def runbook_setup(database: str) -> None:
         f"grant select (id, username, email) on public.users to {REPORTING}",
         # planners adjust recommendations; the target has no location column (dropped)
         f"grant update (minimum_stock_recommendation, location) on public.inventory to {REPORTING}",
+        # default privileges, of the tables' owner and of another role (the runbook: the migration
+        # role is a member of each role that holds default privileges in the live schema); per
+        # schema they can only add to the global ones, so a revoke here would be no entry at all
+        f"alter default privileges for role {OWNER} in schema public grant usage, select on sequences to {API}",
+        f"grant {API} to abparts_migrator",
+        f"alter default privileges for role {API} in schema public grant select on tables to {REPORTING}",
     )
 
 
@@ -158,6 +164,45 @@ def test_the_api_role_with_grants_only_writes_the_new_tables(migrated):
         )
     }
     assert owners == {OWNER}
+
+
+def test_the_live_schema_keeps_its_default_privileges_for_every_kind_of_object(migrated):
+    """The new live schema has the legacy schema's default privileges, kind by kind (the legacy
+    ones stay with the archived schema), and objects created after the cutover get them."""
+    target, _ = migrated
+    done(migrated)
+    rows = query(
+        target,
+        "select n.nspname::text as schema, d.defaclrole::regrole::text as role, d.defaclobjtype::text as kind,"
+        " d.defaclacl::text as acl from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace",
+    )
+    by_schema: dict[str, set] = {}
+    for row in rows:
+        by_schema.setdefault(row["schema"], set()).add((row["role"], row["kind"], row["acl"]))
+    assert len(by_schema) == 2 and "public" in by_schema, by_schema  # the new live schema and the archive
+    assert {(role, kind) for role, kind, _ in by_schema["public"]} == {(OWNER, "S"), (API, "r")}
+    assert len(set(map(frozenset, by_schema.values()))) == 1, by_schema
+
+    with db.connect(embedded_target(target.database)) as conn, conn.cursor() as cur:
+
+        def allowed(role: str, statement: str) -> bool:
+            cur.execute("savepoint probe")
+            try:
+                cur.execute(f"set local role {role}")
+                cur.execute(statement)
+            except psycopg2.errors.InsufficientPrivilege:
+                cur.execute("rollback to savepoint probe")
+                return False
+            cur.execute("release savepoint probe")
+            return True
+
+        cur.execute(f"grant create on schema public to {OWNER}, {API}")  # rolled back with the rest
+        assert allowed(OWNER, "create sequence public.probe_sequence")
+        assert allowed(API, "create table public.probe_table (id int)")
+        assert allowed(API, "select nextval('public.probe_sequence')")
+        assert allowed(REPORTING, "select * from public.probe_table")
+        assert not allowed(REPORTING, "select nextval('public.probe_sequence')")
+        conn.rollback()
 
 
 def test_the_plan_shows_the_grant_rule_and_the_dropped_column_grant(migrated):
