@@ -118,16 +118,28 @@ def done(migrated) -> dict:
     return json.loads(result.stdout)
 
 
+def allowed(cur, role: str, statement: str) -> bool:
+    """Whether `role` may run `statement`, in the cursor's open transaction: what it does stays
+    there, a refusal is undone to a savepoint."""
+    cur.execute("savepoint probe")
+    try:
+        cur.execute(f"set local role {role}")
+        cur.execute(statement)
+    except psycopg2.errors.InsufficientPrivilege:
+        cur.execute("rollback to savepoint probe")
+        return False
+    cur.execute("reset role")
+    cur.execute("release savepoint probe")
+    return True
+
+
 def can(role: str, statement: str, database: str) -> bool:
+    """Whether `role` may run `statement` on `database`; nothing it does is kept."""
     with db.connect(embedded_target(database)) as conn, conn.cursor() as cur:
-        cur.execute(f"set role {role}")
         try:
-            cur.execute(statement)
-        except psycopg2.errors.InsufficientPrivilege:
-            return False
+            return allowed(cur, role, statement)
         finally:
             conn.rollback()
-    return True
 
 
 def test_the_runbook_setup_migrates_and_the_reporting_role_gains_nothing(migrated):
@@ -184,24 +196,12 @@ def test_the_live_schema_keeps_its_default_privileges_for_every_kind_of_object(m
     assert len(set(map(frozenset, by_schema.values()))) == 1, by_schema
 
     with db.connect(embedded_target(target.database)) as conn, conn.cursor() as cur:
-
-        def allowed(role: str, statement: str) -> bool:
-            cur.execute("savepoint probe")
-            try:
-                cur.execute(f"set local role {role}")
-                cur.execute(statement)
-            except psycopg2.errors.InsufficientPrivilege:
-                cur.execute("rollback to savepoint probe")
-                return False
-            cur.execute("release savepoint probe")
-            return True
-
         cur.execute(f"grant create on schema public to {OWNER}, {API}")  # rolled back with the rest
-        assert allowed(OWNER, "create sequence public.probe_sequence")
-        assert allowed(API, "create table public.probe_table (id int)")
-        assert allowed(API, "select nextval('public.probe_sequence')")
-        assert allowed(REPORTING, "select * from public.probe_table")
-        assert not allowed(REPORTING, "select nextval('public.probe_sequence')")
+        assert allowed(cur, OWNER, "create sequence public.probe_sequence")
+        assert allowed(cur, API, "create table public.probe_table (id int)")
+        assert allowed(cur, API, "select nextval('public.probe_sequence')")
+        assert allowed(cur, REPORTING, "select * from public.probe_table")
+        assert not allowed(cur, REPORTING, "select nextval('public.probe_sequence')")
         conn.rollback()
 
 
