@@ -11,6 +11,7 @@ and pool.py's (the databases).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -97,8 +98,6 @@ FIRST_NODE = "maintenance_indicators"  # the first mart a build runs: a pause th
 
 def wait_for(path, seconds: float = 120) -> str:
     """The text of a file another process writes (a fault point's marker), once it is there."""
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if path.exists() and path.read_text():
